@@ -1,0 +1,164 @@
+"""The command line (DESIGN §4); the one place errors become exit codes.
+
+Exit codes: 0 all runs ok; 1 some runs failed (results still written);
+2 invalid input or usage; 130 interrupted (what finished is kept).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from runner.errors import ConfigError, RunexpError
+
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+app = typer.Typer(
+    name="runexp",
+    help="Measure sequential, threaded, asyncio and multiprocess Python side by side.\n\n"
+         "`runexp FILE` is short for `runexp run FILE`.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+FileArg = Annotated[Path, typer.Argument(help="Experiment YAML file.", show_default=False)]
+
+
+def _print_error(error: RunexpError) -> None:
+    if isinstance(error, ConfigError):  # FILE:LINE:COL: field: message, as compilers do
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+    else:
+        typer.echo(f"runexp: error: {error}", err=True)
+
+
+def _fail(error: RunexpError) -> typer.Exit:
+    _print_error(error)
+    return typer.Exit(error.exit_code)
+
+
+@app.command()
+def run(
+    file: FileArg,
+    out: Annotated[Path | None, typer.Option(
+        help="Write the run here (an empty or new directory) instead of "
+             "results/<name>/<run_id>/.")] = None,
+    repetitions: Annotated[int | None, typer.Option(
+        min=1, max=1000, help="Timed runs per cell, overriding the file.")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        help="Run only cells where KEY=VALUE (keys: cell, workload, model, pool_size or a "
+             "parameter); repeat for several; one key repeated means either value.")] = None,
+) -> None:
+    """Run the experiment grid and write runs.csv, summary.csv, report.md, metadata.json."""
+    from runner import pipeline
+    from runner.display import progress_for_terminal
+    from runner.grid import parse_selection
+
+    try:
+        options = pipeline.RunOptions(out=out, repetitions=repetitions,
+                                      only=parse_selection(only or []))
+        outcome = pipeline.run(file, options, progress_for_terminal())
+    except RunexpError as error:
+        raise _fail(error) from None
+    if outcome.interrupted:
+        typer.echo(f"interrupted: kept {outcome.runs} finished runs in {outcome.run_dir}",
+                   err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    typer.echo(f"{outcome.runs} runs, {outcome.failed} failed: {outcome.run_dir}")
+    if outcome.runs:
+        typer.echo(f"report: {outcome.run_dir / 'report.md'}")
+    raise typer.Exit(EXIT_FAILED_RUNS if outcome.failed else EXIT_OK)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Experiment YAML files.",
+                                                show_default=False)],
+) -> None:
+    """Check experiment files; print every problem with its line; exit 0 or 2."""
+    from runner.config import load
+    from runner.grid import expand
+
+    bad = False
+    for file in files:
+        try:
+            source = load(file)
+            cells = len(expand(source.experiment))
+        except RunexpError as error:
+            bad = True
+            _print_error(error)
+            continue
+        typer.echo(f"{file}: ok ({cells} cells)")
+    raise typer.Exit(EXIT_USAGE if bad else EXIT_OK)
+
+
+@app.command()
+def plan(
+    file: FileArg,
+    repetitions: Annotated[int | None, typer.Option(min=1, max=1000,
+                                                    help="Timed runs per cell.")] = None,
+    only: Annotated[list[str] | None, typer.Option(help="As for `run`.")] = None,
+) -> None:
+    """Print the expanded grid: cells, run count and an estimated time."""
+    from runner import pipeline
+    from runner.config import load
+    from runner.display import plan_text
+    from runner.grid import parse_selection
+
+    try:
+        source = load(file)
+        options = pipeline.RunOptions(repetitions=repetitions, only=parse_selection(only or []))
+        cells, jobs = pipeline.plan_jobs(source, options)
+    except RunexpError as error:
+        raise _fail(error) from None
+    typer.echo(plan_text(source.experiment, cells, jobs))
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory (or results/<name>/latest).",
+                                            show_default=False)],
+) -> None:
+    """Rebuild summary.csv and report.md from a run directory's runs.csv."""
+    from runner.pipeline import write_reports
+
+    try:
+        write_reports(run_dir)
+    except RunexpError as error:
+        raise _fail(error) from None
+    typer.echo(f"wrote {run_dir / 'summary.csv'} and {run_dir / 'report.md'}")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any).")
+                    ] = 8000,
+) -> None:
+    """Run the embedded HTTP test server on 127.0.0.1 until Ctrl-C.
+
+    GET /anything?latency_ms=100&size_bytes=2048 answers 2048 bytes after 100 ms.
+    """
+    from runner.server import main as serve_main
+
+    serve_main(["--port", str(port)])
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """``runexp FILE ...`` -> ``runexp run FILE ...`` (typer has no default command)."""
+    commands = {command.name or (command.callback.__name__ if command.callback else "")
+                for command in app.registered_commands}
+    if argv and not argv[0].startswith("-") and argv[0] not in commands:
+        return ["run", *argv]
+    return argv
+
+
+def main() -> None:
+    try:
+        app(args=_with_default_command(sys.argv[1:]), prog_name="runexp")
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)

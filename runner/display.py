@@ -1,0 +1,113 @@
+"""What the CLI shows while and before it runs: progress, and the plan of a grid."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from runner.execute import Job
+from runner.grid import Cell
+from runner.pipeline import Progress
+from runner.records import RunRecord, Status
+from runner.schema import Experiment
+
+
+def progress_for_terminal(stream: TextIO | None = None) -> Progress:
+    """A progress bar on a terminal, plain lines otherwise (logs, CI, pipes)."""
+    stream = stream or sys.stderr
+    return BarProgress(stream) if stream.isatty() else LineProgress(stream)
+
+
+def _describe(job: Job, record: RunRecord) -> str:
+    what = "warmup" if job.repetition < 1 else f"rep {job.repetition}"
+    if record.status == Status.OK:
+        return f"{job.cell.id} {what}: {record.wall_s:.3f} s"
+    return f"{job.cell.id} {what}: {record.status} ({record.error})"
+
+
+class LineProgress(Progress):
+    """One line per run: ``[  3/60] fib/threads/p2 rep 1: 1.234 s``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.total = self.done = 0
+
+    def start(self, total: int, run_dir: Path) -> None:
+        self.total = total
+        print(f"running {total} runs into {run_dir}", file=self.stream, flush=True)
+
+    def advance(self, job: Job, record: RunRecord) -> None:
+        self.done += 1
+        width = len(str(self.total))
+        print(f"[{self.done:>{width}}/{self.total}] {_describe(job, record)}", file=self.stream,
+              flush=True)
+
+
+class BarProgress(Progress):
+    """A rich progress bar with the last finished run beside it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as RichProgress
+
+        self.bar = RichProgress(
+            BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+            TextColumn("{task.description}"), console=Console(file=stream), transient=False,
+        )
+        self.task = self.bar.add_task("", total=0)
+
+    def start(self, total: int, run_dir: Path) -> None:
+        self.bar.console.print(f"running {total} runs into {run_dir}")
+        self.bar.update(self.task, total=total)
+        self.bar.start()
+
+    def advance(self, job: Job, record: RunRecord) -> None:
+        if record.status != Status.OK:
+            self.bar.console.print(_describe(job, record))
+        self.bar.update(self.task, advance=1, description=_describe(job, record))
+
+    def finish(self) -> None:
+        self.bar.stop()
+
+
+def plan_text(experiment: Experiment, cells: list[Cell], jobs: list[Job]) -> str:
+    """The grid, one cell a line, then the run count and a time estimate.
+
+    The estimate sums the workloads' ideal times where they are known (waiting
+    work); CPU work has no estimate until its sync time is measured.
+    """
+    import os
+
+    cores = os.cpu_count() or 1
+    runs_per_cell: dict[str, int] = {}
+    for job in jobs:
+        runs_per_cell[job.cell.id] = runs_per_cell.get(job.cell.id, 0) + 1
+    width = max((len(cell.id) for cell in cells), default=4)
+    lines = [f"{'cell':<{width}}  runs  ideal/run"]
+    total, unknown = 0.0, 0
+    for cell in cells:
+        ideal = cell.workload.ideal_s(cell.params, cell.pool_size, cores, None)
+        runs = runs_per_cell[cell.id]
+        if ideal is None:
+            unknown += 1
+        else:
+            total += ideal * runs
+        shown = "?" if ideal is None else f"{ideal:.3f} s"
+        lines.append(f"{cell.id:<{width}}  {runs:>4}  {shown:>9}")
+    timed = sum(1 for job in jobs if job.repetition >= 1)
+    lines.append("")
+    lines.append(f"{experiment.name}: {len(cells)} cells, {len(jobs)} runs "
+                 f"({timed} timed, {len(jobs) - timed} warmups)")
+    estimate = f"at least {total:.1f} s from ideal times"
+    if unknown:
+        estimate += f"; {unknown} cells have no estimate (CPU work needs a measured sync time)"
+    lines.append(f"estimated time: {estimate}")
+    return "\n".join(lines)

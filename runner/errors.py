@@ -1,0 +1,65 @@
+"""The one exception tree of runexp.
+
+Library code raises these and never prints or exits; ``runner.cli`` catches
+``RunexpError`` once and maps it to an exit code (see DESIGN §4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RunexpError(Exception):
+    """Base of every error runexp raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(RunexpError):
+    """Invalid input or usage: a bad file, option or argument (exit 2)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as possible."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class ConfigError(UsageError):
+    """An experiment file that cannot be read or does not validate."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class GridError(UsageError):
+    """A valid file whose grid cannot be run as asked (e.g. --only matched nothing)."""
+
+
+class ResultsError(UsageError):
+    """A results directory that is missing, unreadable or would be overwritten."""
+
+
+class WorkloadError(RunexpError):
+    """A task produced a wrong result (e.g. an HTTP body of the wrong length)."""
+
+
+class ServerError(RunexpError):
+    """The embedded HTTP test server could not be started."""

@@ -1,0 +1,125 @@
+"""Experiment -> cells: the product of axes, times models, times pool sizes (DESIGN §1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from runner.errors import GridError
+from runner.models import MODELS, ModelOptions
+from runner.schema import CELL_KEYS, Experiment
+from runner.spec import WorkloadSpec
+
+#: Keys --only accepts besides the parameter names.
+SELECT_KEYS = ("cell", *CELL_KEYS)
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as cell ids and --only show it: 20.0 -> '20', 0.5 -> '0.5'."""
+    if isinstance(value, float):
+        return format(value, ".15g")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One point of the grid: a workload with fixed parameter values, a model, a pool size."""
+
+    id: str
+    workload: WorkloadSpec = field(repr=False)
+    params: Mapping[str, Any]
+    model: str
+    pool_size: int
+    options: ModelOptions = field(repr=False)
+
+    def value(self, key: str) -> Any:
+        """The cell's value for an exclude or --only key; KeyError where it has none."""
+        if key == "cell":
+            return self.id
+        if key == "workload":
+            return self.workload.name
+        if key == "model":
+            return self.model
+        if key == "pool_size":
+            return self.pool_size
+        return self.params[key]
+
+    def matches(self, entry: Mapping[str, Any]) -> bool:
+        """True when every key of an exclude entry matches (a list matches any of its values)."""
+        for key, wanted in entry.items():
+            try:
+                value = self.value(key)
+            except KeyError:
+                return False
+            if value not in (wanted if isinstance(wanted, list) else [wanted]):
+                return False
+        return True
+
+
+def cell_id(workload: WorkloadSpec, params: Mapping[str, Any], model: str, pool_size: int) -> str:
+    """``http[latency_ms=20]/threads/p20``: label, the parameters that vary, model, pool."""
+    varying = workload.varying()
+    shown = ",".join(f"{k}={format_value(v)}" for k, v in params.items() if k in varying)
+    head = f"{workload.name}[{shown}]" if shown else workload.name
+    return f"{head}/{model}/p{pool_size}" if MODELS[model].pooled else f"{head}/{model}"
+
+
+def expand(experiment: Experiment) -> list[Cell]:
+    """Every cell of the experiment, minus those its ``exclude`` entries remove."""
+    return [cell for cell in _all_cells(experiment)
+            if not any(cell.matches(entry) for entry in experiment.exclude)]
+
+
+def _all_cells(experiment: Experiment) -> Iterator[Cell]:
+    models = experiment.models.selected()
+    for workload in experiment.workloads:
+        for params in workload.param_sets():
+            for model, options in models.items():
+                for pool_size in experiment.pool_sizes_for(model):
+                    yield Cell(cell_id(workload, params, model, pool_size), workload, params,
+                               model, pool_size, options)
+
+
+def parse_selection(pairs: Iterable[str]) -> dict[str, list[str]]:
+    """``--only KEY=VAL`` options -> {key: [values]}; one key given twice means either."""
+    selection: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key or not value:
+            raise GridError(f"--only {pair!r}: expected KEY=VALUE, e.g. --only model=threads")
+        selection.setdefault(key.strip(), []).append(value.strip())
+    return selection
+
+
+def select(cells: list[Cell], selection: Mapping[str, list[str]],
+           param_columns: Iterable[str]) -> list[Cell]:
+    """The cells matching every key of ``selection`` (values compared as cell ids show them)."""
+    valid = [*SELECT_KEYS, *param_columns]
+    unknown = [key for key in selection if key not in valid]
+    if unknown:
+        raise GridError(f"--only: unknown key {unknown[0]!r}; expected one of: {', '.join(valid)}")
+
+    def chosen(cell: Cell) -> bool:
+        for key, values in selection.items():
+            try:
+                shown = format_value(cell.value(key))
+            except KeyError:
+                return False
+            if shown not in values and not _numbers_equal(shown, values):
+                return False
+        return True
+
+    kept = [cell for cell in cells if chosen(cell)]
+    if not kept:
+        asked = " ".join(f"{k}={v}" for k, vs in selection.items() for v in vs)
+        raise GridError(f"--only {asked}: no cell of the experiment matches")
+    return kept
+
+
+def _numbers_equal(shown: str, values: list[str]) -> bool:
+    try:
+        number = float(shown)
+        return any(float(value) == number for value in values)
+    except ValueError:
+        return False

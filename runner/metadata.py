@@ -1,0 +1,92 @@
+"""The environment a run was measured in, for metadata.json and the report."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+import sys
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+PACKAGES = ("runexp", "pydantic", "pyyaml", "pandas", "aiohttp", "requests", "typer")
+
+
+def environment(workdir: Path) -> dict[str, Any]:
+    """Python, CPU, memory, OS, package versions and git commit, as plain JSON data."""
+    return {
+        "python": {
+            "version": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "executable": sys.executable,
+            "gil_enabled": gil_enabled(),
+        },
+        "host": socket.gethostname(),
+        "cpu": {"model": cpu_model(), "logical_cores": os.cpu_count(),
+                "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                else os.cpu_count()},
+        "memory_gib": memory_gib(),
+        "os": {"system": platform.system(), "release": platform.release(),
+               "platform": platform.platform()},
+        "packages": package_versions(),
+        "git": git_state(workdir),
+    }
+
+
+def gil_enabled() -> bool:
+    """False only on a free-threaded build running with the GIL off (Python 3.13+)."""
+    check = getattr(sys, "_is_gil_enabled", None)
+    return True if check is None else bool(check())
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def memory_gib() -> float | None:
+    try:
+        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return round(pages * page_size / 2**30, 1)
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_state(workdir: Path) -> dict[str, Any] | None:
+    """The commit of the git checkout holding ``workdir``, and whether it has changes."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=workdir, capture_output=True, text=True,
+                                  timeout=5, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None
+    return {"commit": commit, "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+
+
+def load_average() -> tuple[float, float, float] | None:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return None

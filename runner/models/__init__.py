@@ -1,0 +1,19 @@
+"""Concurrency models, registered by name in the order reports list them.
+
+Adding a model is one new module with a ``Model`` subclass and one entry below.
+"""
+
+from __future__ import annotations
+
+from runner.models.aio import AsyncioModel
+from runner.models.base import Model, ModelOptions, PoolOptions
+from runner.models.processes import ProcessesModel, ProcessOptions
+from runner.models.sync import SyncModel
+from runner.models.threads import ThreadsModel
+
+MODELS: dict[str, Model] = {
+    model.name: model
+    for model in (SyncModel(), ThreadsModel(), AsyncioModel(), ProcessesModel())
+}
+
+__all__ = ["MODELS", "Model", "ModelOptions", "PoolOptions", "ProcessOptions"]

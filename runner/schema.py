@@ -1,0 +1,170 @@
+"""The experiment file as pydantic models (DESIGN §1).
+
+Built once from YAML at the edge (runner.config); after that only these frozen,
+typed objects travel through the runner.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any, Union
+
+from pydantic import Field, create_model, field_validator, model_validator
+
+from runner.models import MODELS, ModelOptions
+from runner.models.base import PoolSize
+from runner.spec import StrictFloat, StrictInt, StrictModel, invalid
+from runner.workloads import WORKLOADS
+
+DEFAULT_REPETITIONS = 3
+DEFAULT_POOL_SIZES = (1, 2, 4, 8)
+
+#: Keys an ``exclude`` entry may use besides the workloads' parameter names.
+CELL_KEYS = ("workload", "model", "pool_size")
+
+Workload = Annotated[
+    Union[tuple(WORKLOADS.values())],  # noqa: UP007 (a Union built from the registry)
+    Field(discriminator="kind"),
+]
+
+Scalar = StrictInt | StrictFloat | str
+ExcludeEntry = Annotated[dict[str, Scalar | list[Scalar]], Field(min_length=1)]
+
+
+def suggest(name: str, valid: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest valid name, or nothing."""
+    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unknown(kind: str, name: object, valid: list[str]) -> str:
+    return f"unknown {kind} {name!r}{suggest(str(name), valid)}; expected one of: " + ", ".join(
+        valid
+    )
+
+
+class _ModelsBase(StrictModel):
+    """``models:`` as a mapping name -> options; a list of names means no options."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_to_mapping(cls, data: Any) -> Any:
+        valid = list(MODELS)
+        if isinstance(data, list):
+            problems = [((i,), _unknown("model", name, valid), name)
+                        for i, name in enumerate(data) if name not in MODELS]
+            problems += [((i,), f"model {name!r} is listed twice", name)
+                         for i, name in enumerate(data) if name in data[:i]]
+            if problems:
+                raise invalid(problems)
+            return {name: {} for name in data}
+        if isinstance(data, dict):
+            problems = [((name,), _unknown("model", name, valid), name)
+                        for name in data if name not in MODELS]
+            if problems:
+                raise invalid(problems)
+            return {name: {} if options is None else options for name, options in data.items()}
+        return data
+
+    def selected(self) -> dict[str, ModelOptions]:
+        """The chosen models with their options, in the registry's order."""
+        return {name: getattr(self, name) for name in MODELS if getattr(self, name) is not None}
+
+
+Models = create_model(
+    "Models",
+    __base__=_ModelsBase,
+    **{name: (model.options | None, None) for name, model in MODELS.items()},  # type: ignore[call-overload]
+)
+
+
+class Experiment(StrictModel):
+    """One experiment file."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$", max_length=64)] = Field(
+        description="Names the results folder: results/<name>/."
+    )
+    description: str = ""
+    repetitions: Annotated[StrictInt, Field(ge=1, le=1000)] = Field(
+        default=DEFAULT_REPETITIONS, description="Timed runs per cell."
+    )
+    warmups: Annotated[StrictInt, Field(ge=0, le=100)] = Field(
+        default=0, description="Untimed runs per cell before the timed ones."
+    )
+    timeout_s: Annotated[StrictFloat, Field(gt=0, le=86_400)] | None = Field(
+        default=None, description="Limit of one run, in seconds."
+    )
+    workloads: Annotated[list[Workload], Field(min_length=1)]
+    models: Models = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Models.model_validate(list(MODELS)),
+        description="Models to compare: a list of names, or a mapping name -> options.",
+    )
+    pool_sizes: Annotated[list[PoolSize], Field(min_length=1)] = Field(
+        default=list(DEFAULT_POOL_SIZES), description="Pool sizes of every pooled model."
+    )
+    exclude: list[ExcludeEntry] = Field(
+        default_factory=list, description="Drop the cells that match all keys of an entry."
+    )
+
+    @field_validator("pool_sizes")
+    @classmethod
+    def _distinct_pool_sizes(cls, sizes: list[int]) -> list[int]:
+        twice = sorted({size for i, size in enumerate(sizes) if size in sizes[:i]})
+        if twice:
+            raise ValueError(f"pool size {twice[0]} is listed twice")
+        return sizes
+
+    @model_validator(mode="after")
+    def _check_cross_references(self) -> Experiment:
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+        seen: dict[str, int] = {}
+        for i, workload in enumerate(self.workloads):
+            if workload.name in seen:
+                message = (f"workload label {workload.name!r} is used twice "
+                           f"(also workloads.{seen[workload.name]}); give each a unique label")
+                problems.append((("workloads", i, "label"), message, workload.name))
+            seen.setdefault(workload.name, i)
+        choices = self.exclude_choices()
+        for i, entry in enumerate(self.exclude):
+            for key, value in entry.items():
+                if key not in choices:
+                    problems.append((("exclude", i, key), _unknown("key", key, list(choices)),
+                                     value))
+                    continue
+                for item in value if isinstance(value, list) else [value]:
+                    if item not in choices[key]:
+                        valid = ", ".join(str(v) for v in choices[key])
+                        message = f"{key}={item!r} matches no cell (values here: {valid})"
+                        problems.append((("exclude", i, key), message, item))
+        if problems:
+            raise invalid(problems)
+        return self
+
+    def pool_sizes_for(self, model: str) -> list[int]:
+        """The pool sizes of one model: its own, else the top-level ones; sync has none."""
+        if not MODELS[model].pooled:
+            return [1]
+        own = getattr(self.models.selected()[model], "pool_sizes", None)
+        return list(own or self.pool_sizes)
+
+    def exclude_choices(self) -> dict[str, list[Any]]:
+        """Every key an exclude entry may use, with the values it can match."""
+        choices: dict[str, list[Any]] = {
+            "workload": [w.name for w in self.workloads],
+            "model": list(self.models.selected()),
+            "pool_size": sorted({size for model in self.models.selected()
+                                 for size in self.pool_sizes_for(model)}),
+        }
+        for workload in self.workloads:
+            for axis in workload.axes():
+                for position, name in enumerate(axis.names):
+                    values = choices.setdefault(name, [])
+                    values += [row[position] for row in axis.rows if row[position] not in values]
+        return choices
+
+    def param_columns(self) -> list[str]:
+        """Every workload parameter in the file, in order of first appearance."""
+        columns: list[str] = []
+        for workload in self.workloads:
+            columns += [name for name in workload.param_names() if name not in columns]
+        return columns

@@ -1,0 +1,58 @@
+"""fib: naive recursive Fibonacci in pure Python, the lesson's CPU-bound task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from runner.spec import (
+    ZIP_FIELD,
+    Axis,
+    Params,
+    StrictInt,
+    StrictModel,
+    WorkloadSpec,
+    cpu_bound_ideal,
+    zip_model,
+)
+from runner.workloads.base import Resources, Task
+
+Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+# fib(35) takes seconds in CPython; past it one task alone outlasts any sane run.
+N = Annotated[StrictInt, Field(ge=0, le=35)]
+
+
+def fib(n: int) -> int:
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+@dataclass(frozen=True)
+class FibTask(Task):
+    count: int
+    n: int
+
+    def call(self, resource: Any, index: int) -> int:
+        return fib(self.n)
+
+
+class FibParams(StrictModel):
+    tasks: Axis[Tasks] = Field(default=(20,), description="Calls of fib(n) per run.")
+    n: Axis[N] = Field(default=(27,), description="Argument of fib; fib(27) takes ~50 ms.")
+
+
+class FibSpec(FibParams, WorkloadSpec):
+    """Compute fib(n) ``tasks`` times."""
+
+    params_model: ClassVar[type[StrictModel]] = FibParams
+
+    kind: Literal["fib"]
+    zip_: zip_model(FibParams) | None = ZIP_FIELD  # type: ignore[valid-type]
+
+    def make_task(self, params: Params, resources: Resources) -> Task:
+        return FibTask(count=params["tasks"], n=params["n"])
+
+    def ideal_s(self, params: Params, pool_size: int, cores: int, sequential_s: float | None
+                ) -> float | None:
+        return cpu_bound_ideal(pool_size, cores, sequential_s)

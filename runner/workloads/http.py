@@ -1,0 +1,151 @@
+"""http: GET one URL and read the whole body, the lesson's I/O-bound task.
+
+Without ``urls`` the embedded test server (runner.server) answers every request
+with ``size_bytes`` bytes after ``latency_ms`` of non-blocking delay, so the
+experiment needs no network. Blocking clients use a ``requests.Session`` per
+worker; coroutines share one ``aiohttp.ClientSession``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from runner.errors import WorkloadError
+from runner.spec import (
+    ZIP_FIELD,
+    Axis,
+    Params,
+    StrictFloat,
+    StrictInt,
+    StrictModel,
+    WorkloadSpec,
+    invalid,
+    latency_bound_ideal,
+    zip_model,
+)
+from runner.workloads.base import Resources, Task
+
+if TYPE_CHECKING:
+    import aiohttp
+    import requests
+
+Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+LatencyMs = Annotated[StrictFloat, Field(ge=0, le=600_000)]
+SizeBytes = Annotated[StrictInt, Field(ge=0, le=256 * 2**20)]
+Url = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2048)]
+
+SERVER_ONLY = ("latency_ms", "size_bytes")
+
+
+@dataclass(frozen=True)
+class HttpTask(Task):
+    count: int
+    urls: tuple[str, ...]
+    expected_bytes: int | None  # None: trust the server's Content-Length
+
+    def url(self, index: int) -> str:
+        return self.urls[index % len(self.urls)]
+
+    def check(self, url: str, body: bytes, content_length: str | None) -> int:
+        expected = self.expected_bytes
+        if expected is None and content_length is not None:
+            expected = int(content_length)
+        if expected is not None and len(body) != expected:
+            raise WorkloadError(f"GET {url}: read {len(body)} bytes, expected {expected}")
+        return len(body)
+
+    def preload(self) -> None:
+        import aiohttp  # noqa: F401
+        import requests  # noqa: F401
+
+    def open(self) -> requests.Session:
+        import requests
+
+        return requests.Session()
+
+    def close(self, resource: requests.Session) -> None:
+        resource.close()
+
+    def call(self, resource: requests.Session, index: int) -> int:
+        url = self.url(index)
+        with resource.get(url) as response:
+            response.raise_for_status()
+            return self.check(url, response.content, response.headers.get("Content-Length"))
+
+    @asynccontextmanager
+    async def async_resource(self, pool_size: int) -> AsyncIterator[aiohttp.ClientSession]:
+        import aiohttp
+
+        # No connector limit: the model's semaphore alone bounds requests in
+        # flight (aiohttp's default of 100 would silently cap larger pools).
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            yield session
+
+    async def acall(self, resource: aiohttp.ClientSession, index: int) -> int:
+        url = self.url(index)
+        async with resource.get(url) as response:
+            response.raise_for_status()
+            body = await response.read()
+            return self.check(url, body, response.headers.get("Content-Length"))
+
+
+class HttpParams(StrictModel):
+    tasks: Axis[Tasks] = Field(default=(160,), description="GET requests per run.")
+    latency_ms: Axis[LatencyMs] = Field(
+        default=(100.0,), description="Embedded server: delay before each answer."
+    )
+    size_bytes: Axis[SizeBytes] = Field(
+        default=(1024,), description="Embedded server: length of each body."
+    )
+
+
+class HttpSpec(HttpParams, WorkloadSpec):
+    """GET ``tasks`` URLs; the embedded server's unless ``urls`` are given."""
+
+    params_model: ClassVar[type[StrictModel]] = HttpParams
+
+    kind: Literal["http"]
+    zip_: zip_model(HttpParams) | None = ZIP_FIELD  # type: ignore[valid-type]
+    urls: Annotated[list[Url], Field(min_length=1)] | None = Field(
+        default=None,
+        description="Real servers to GET, in turn; without it the embedded server answers.",
+    )
+
+    @model_validator(mode="after")
+    def _server_options_need_server(self) -> HttpSpec:
+        if self.urls is None:
+            return self
+        message = "configures the embedded server and does not apply with urls (remove one)"
+        problems = [((name,), message, getattr(self, name))
+                    for name in SERVER_ONLY if name in self.model_fields_set]
+        problems += [(("zip", name), message, values)
+                     for name, values in self.zipped().items() if name in SERVER_ONLY]
+        if problems:
+            raise invalid(problems)
+        return self
+
+    def active_params(self) -> tuple[str, ...]:
+        if self.urls is not None:
+            return tuple(n for n in self.param_names() if n not in SERVER_ONLY)
+        return self.param_names()
+
+    def make_task(self, params: Params, resources: Resources) -> Task:
+        count = params["tasks"]
+        if self.urls is not None:
+            return HttpTask(count=count, urls=tuple(self.urls), expected_bytes=None)
+        base = resources.embedded_server()
+        query = f"latency_ms={params['latency_ms']:g}&size_bytes={params['size_bytes']}"
+        urls = tuple(f"{base}/pages/{i}?{query}" for i in range(count))
+        return HttpTask(count=count, urls=urls, expected_bytes=params["size_bytes"])
+
+    def ideal_s(self, params: Params, pool_size: int, cores: int, sequential_s: float | None
+                ) -> float | None:
+        if self.urls is not None:
+            return None
+        return latency_bound_ideal(params["tasks"], pool_size, params["latency_ms"] / 1000)

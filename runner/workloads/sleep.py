@@ -1,0 +1,61 @@
+"""sleep: wait without using the CPU (time.sleep, or asyncio.sleep under asyncio)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from runner.spec import (
+    ZIP_FIELD,
+    Axis,
+    Params,
+    StrictFloat,
+    StrictInt,
+    StrictModel,
+    WorkloadSpec,
+    latency_bound_ideal,
+    zip_model,
+)
+from runner.workloads.base import Resources, Task
+
+Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+DurationMs = Annotated[StrictFloat, Field(ge=0, le=3_600_000)]
+
+
+@dataclass(frozen=True)
+class SleepTask(Task):
+    count: int
+    duration_s: float
+
+    def call(self, resource: Any, index: int) -> int:
+        time.sleep(self.duration_s)
+        return 0
+
+    async def acall(self, resource: Any, index: int) -> int:
+        await asyncio.sleep(self.duration_s)
+        return 0
+
+
+class SleepParams(StrictModel):
+    tasks: Axis[Tasks] = Field(default=(20,), description="Sleeps per run.")
+    duration_ms: Axis[DurationMs] = Field(default=(100.0,), description="Length of one sleep.")
+
+
+class SleepSpec(SleepParams, WorkloadSpec):
+    """Sleep ``duration_ms`` ``tasks`` times: pure waiting, the ideal I/O."""
+
+    params_model: ClassVar[type[StrictModel]] = SleepParams
+
+    kind: Literal["sleep"]
+    zip_: zip_model(SleepParams) | None = ZIP_FIELD  # type: ignore[valid-type]
+
+    def make_task(self, params: Params, resources: Resources) -> Task:
+        return SleepTask(count=params["tasks"], duration_s=params["duration_ms"] / 1000)
+
+    def ideal_s(self, params: Params, pool_size: int, cores: int, sequential_s: float | None
+                ) -> float | None:
+        return latency_bound_ideal(params["tasks"], pool_size, params["duration_ms"] / 1000)
