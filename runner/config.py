@@ -23,6 +23,8 @@ from runner.schema import Experiment, suggest
 #: More values than this after expanding aliases is refused ("billion laughs").
 MAX_NODES = 100_000
 
+_PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
 Loc = tuple[str | int, ...]
 Marks = dict[Loc, tuple[int, int]]
 
@@ -111,6 +113,10 @@ class _Builder:
                                        f"than {MAX_NODES:,} values (nested YAML aliases?)")])
         start = mark or node.start_mark
         self.marks.setdefault(loc, (start.line + 1, start.column + 1))
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_COLLECTIONS:
+            raise ConfigError([Problem(self.name, start.line + 1, start.column + 1, _dotted(loc),
+                                       f"unsupported YAML tag {node.tag!r} (only plain "
+                                       "mappings, lists and scalars are read)")])
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):
@@ -118,21 +124,33 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)
 
     def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
-        self.loader.flatten_mapping(node)  # resolves `<<:` merge keys
+        self._refuse_duplicate_keys(node, loc)
+        self.loader.flatten_mapping(node)  # resolves `<<:` merges; explicit keys come last
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = self.loader.construct_object(key_node, deep=True)
-            line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
             if not isinstance(key, str | int | float | bool):
-                self.problems.append(Problem(self.name, line, column, _dotted(loc),
-                                             "a key must be a plain name"))
-                continue
-            if key in result:
-                self.problems.append(Problem(self.name, line, column, _dotted((*loc, key)),
-                                             "this key appears twice in the same mapping"))
+                self._problem(key_node, loc, "a key must be a plain name")
                 continue
             result[key] = self.build(value_node, (*loc, key), key_node.start_mark)
         return result
+
+    def _refuse_duplicate_keys(self, node: yaml.MappingNode, loc: Loc) -> None:
+        """PyYAML keeps the last of two equal keys; a typo must not pass that way."""
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node,
+                                                                         yaml.ScalarNode):
+                continue
+            key = self.loader.construct_object(key_node, deep=True)
+            if key in seen:
+                self._problem(key_node, (*loc, key), "this key appears twice in the same mapping")
+            seen.add(key)
+
+    def _problem(self, node: yaml.Node, loc: Loc, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.name, mark.line + 1, mark.column + 1, _dotted(loc),
+                                     message))
 
 
 def _dotted(loc: Loc) -> str:
@@ -197,9 +215,14 @@ def _message(detail: Any) -> str:
     message = detail["msg"]
     if kind != "runexp" and isinstance(value, str | int | float | bool | None):
         message += f" (got {value!r})"
-    elif kind != "runexp":
-        message += f" (got a {type(value).__name__})"
+    elif kind.endswith("_type"):
+        message += f" (got a {_yaml_type(value)})"
     return message
+
+
+def _yaml_type(value: Any) -> str:
+    return "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else (
+        type(value).__name__)
 
 
 def _workload_kinds() -> list[str]:

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from runner.config import MAX_NODES, load
+from runner.errors import ConfigError
+
+WriteYaml = Callable[..., Path]
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_valid_file_keeps_its_text(write_yaml: WriteYaml) -> None:
+    path = write_yaml("""
+        name: ok
+        workloads:
+          - kind: fib
+            n: 20
+    """)
+    source = load(path)
+    assert source.experiment.name == "ok"
+    assert source.text == path.read_text()
+
+
+def test_errors_carry_file_line_column_and_field(write_yaml: WriteYaml) -> None:
+    path = write_yaml("""
+        name: demo
+        repetitions: -2
+        workloads:
+          - kind: fib
+            n: [20, "x"]
+            taskz: 3
+        models: [sync, thread]
+    """)
+    found = problems(path)
+    assert f"{path}:2:1: repetitions: Input should be greater than or equal to 1 (got -2)" in found
+    assert any(p.startswith(f"{path}:5:13: workloads.0.n.1:") and "integer" in p for p in found)
+    assert any(p.startswith(f"{path}:6:5: workloads.0.taskz:") and "did you mean 'tasks'" in p
+               for p in found)
+    assert any(p.startswith(f"{path}:7:") and "models.1" in p and "did you mean 'threads'" in p
+               for p in found)
+
+
+def test_yaml_syntax_errors_have_a_line(write_yaml: WriteYaml) -> None:
+    path = write_yaml("name: x\nworkloads: [\n  {kind: fib\n")
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:4:")
+    assert "invalid YAML" in problem
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("", "empty"),
+    ("# only a comment\n", "empty"),
+    ("- a\n- b\n", "top level is a list"),
+    ("name: x\nname: y\nworkloads: [{kind: fib}]\n", "appears twice"),
+])
+def test_unusable_documents(write_yaml: WriteYaml, text: str, fragment: str) -> None:
+    path = write_yaml(text)
+    assert any(fragment in p for p in problems(path))
+
+
+def test_missing_directory_and_binary_files(tmp_path: Path) -> None:
+    assert problems(tmp_path / "nope.yaml") == [f"{tmp_path / 'nope.yaml'}: no such file"]
+    assert "is a directory" in problems(tmp_path)[0]
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"name: x\n\xff\xfe")
+    assert problems(binary)[0].startswith(f"{binary}:2:1: not UTF-8")
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("name: !!python/object/apply:os.system ['true']\n", "unsupported YAML tag"),
+    ("name: !!python/name:os.system\n", "could not determine a constructor"),
+    ("name: x\nworkloads: !custom {}\n", "unsupported YAML tag"),
+])
+def test_python_and_custom_tags_are_refused(write_yaml: WriteYaml, text: str,
+                                            fragment: str) -> None:
+    [problem] = problems(write_yaml(text))
+    assert fragment in problem
+
+
+def test_alias_bombs_are_refused_quickly(write_yaml: WriteYaml) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, "
+              f"*a{i-1}, *a{i-1}, *a{i-1}]" for i in range(1, 9)]
+    path = write_yaml("\n".join(lines) + "\nname: x\n")
+    start = time.perf_counter()
+    assert any(f"more than {MAX_NODES:,}" in p for p in problems(path))
+    assert time.perf_counter() - start < 5  # generous: it must not expand 10**9 values
+
+
+def test_merge_keys_work(write_yaml: WriteYaml) -> None:
+    path = write_yaml("""
+        base: &base {kind: fib, tasks: 2}
+        name: merged
+        workloads:
+          - <<: *base
+            n: 10
+    """)
+    assert any("unknown key 'base'" in p for p in problems(path))
+    path = write_yaml("""
+        name: merged
+        workloads:
+          - &fast {kind: fib, tasks: 2, n: 10, label: a}
+          - <<: *fast
+            label: b
+    """)
+    assert [w.name for w in load(path).experiment.workloads] == ["a", "b"]

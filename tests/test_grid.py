@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from runner.errors import GridError
+from runner.grid import expand, parse_selection, select
+from runner.schema import Experiment
+
+
+def cells(**fields: Any) -> list[str]:
+    exp = Experiment.model_validate({"name": "t", **fields})
+    return [cell.id for cell in expand(exp)]
+
+
+def test_product_of_axes_times_models_times_pools() -> None:
+    ids = cells(workloads=[{"kind": "http", "latency_ms": [20, 100], "size_bytes": [1, 2]}],
+                models=["threads"], pool_sizes=[5, 20])
+    assert len(ids) == 2 * 2 * 2
+    assert ids[0] == "http[latency_ms=20,size_bytes=1]/threads/p5"
+    assert len(set(ids)) == len(ids)
+
+
+def test_sync_collapses_to_one_cell() -> None:
+    ids = cells(workloads=[{"kind": "fib"}], models=["sync", "threads"], pool_sizes=[1, 2, 4])
+    assert ids == ["fib/sync", "fib/threads/p1", "fib/threads/p2", "fib/threads/p4"]
+
+
+def test_zip_is_one_axis() -> None:
+    ids = cells(workloads=[{"kind": "fib", "zip": {"tasks": [40, 20, 10], "n": [25, 27, 29]}}],
+                models=["sync"])
+    assert ids == ["fib[tasks=40,n=25]/sync", "fib[tasks=20,n=27]/sync",
+                   "fib[tasks=10,n=29]/sync"]
+
+
+def test_zip_times_another_axis() -> None:
+    ids = cells(workloads=[{"kind": "http", "latency_ms": [1, 2],
+                            "zip": {"tasks": [4, 8], "size_bytes": [10, 20]}}],
+                models=["sync"])
+    assert len(ids) == 4
+    assert "http[tasks=8,latency_ms=2,size_bytes=20]/sync" in ids
+
+
+def test_exclude_removes_cells_matching_all_keys() -> None:
+    ids = cells(workloads=[{"kind": "sleep", "duration_ms": [10, 20]}],
+                models=["sync", "threads", "processes"], pool_sizes=[2, 8],
+                exclude=[{"model": "processes", "pool_size": 8},
+                         {"duration_ms": 20, "model": ["threads", "sync"]}])
+    assert "sleep[duration_ms=10]/processes/p8" not in ids
+    assert "sleep[duration_ms=20]/processes/p8" not in ids
+    assert "sleep[duration_ms=20]/processes/p2" in ids
+    assert not any(i.startswith("sleep[duration_ms=20]/threads") for i in ids)
+    assert "sleep[duration_ms=20]/sync" not in ids
+    assert "sleep[duration_ms=10]/sync" in ids
+
+
+def test_exclude_by_workload_label() -> None:
+    ids = cells(workloads=[{"kind": "fib", "label": "a"}, {"kind": "fib", "label": "b"}],
+                models=["sync"], exclude=[{"workload": "a"}])
+    assert ids == ["b/sync"]
+
+
+def test_ids_are_stable_and_readable() -> None:
+    fields = {"workloads": [{"kind": "http", "latency_ms": [20, 100]}],
+              "models": ["threads"], "pool_sizes": [20]}
+    assert cells(**fields) == cells(**fields)
+    assert cells(**fields)[0] == "http[latency_ms=20]/threads/p20"
+
+
+def test_select_by_key_values() -> None:
+    exp = Experiment.model_validate({"name": "t", "workloads": [{"kind": "fib", "n": [20, 21]}],
+                                     "models": ["sync", "threads"], "pool_sizes": [1, 2]})
+    all_cells = expand(exp)
+    chosen = select(all_cells, parse_selection(["model=threads", "n=21"]), exp.param_columns())
+    assert [c.id for c in chosen] == ["fib[n=21]/threads/p1", "fib[n=21]/threads/p2"]
+    either = select(all_cells, parse_selection(["pool_size=2", "pool_size=1", "model=threads"]),
+                    exp.param_columns())
+    assert len(either) == 4
+    with pytest.raises(GridError, match="unknown key 'colour'"):
+        select(all_cells, parse_selection(["colour=red"]), exp.param_columns())
+    with pytest.raises(GridError, match="no cell"):
+        select(all_cells, parse_selection(["n=99"]), exp.param_columns())
+    with pytest.raises(GridError, match="KEY=VALUE"):
+        parse_selection(["model"])

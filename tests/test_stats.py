@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from runner.stats import ratio, summarize, t_quantile_975
+
+
+def test_summary_of_known_values() -> None:
+    s = summarize([1.0, 2.0, 3.0, 4.0])
+    assert s is not None
+    assert s.median == 2.5
+    assert s.mean == 2.5
+    assert s.std == pytest.approx(math.sqrt(5 / 3))
+    assert (s.minimum, s.maximum) == (1.0, 4.0)
+    half = 3.182 * s.std / 2
+    assert s.ci95_low == pytest.approx(2.5 - half)
+    assert s.ci95_high == pytest.approx(2.5 + half)
+    assert s.cv == pytest.approx(s.std / 2.5)
+
+
+def test_one_value_has_no_spread_and_none_has_no_summary() -> None:
+    s = summarize([0.5])
+    assert s is not None
+    assert s.std is None
+    assert s.ci95_low is None
+    assert s.cv is None
+    assert summarize([]) is None
+
+
+@pytest.mark.parametrize("df", [1, 2, 5, 29, 30, 31, 40, 100, 1000])
+def test_t_quantiles_match_scipy(df: int) -> None:
+    scipy_stats = pytest.importorskip("scipy.stats")
+    assert t_quantile_975(df) == pytest.approx(scipy_stats.t.ppf(0.975, df), abs=2e-3)
+
+
+def test_ratio() -> None:
+    assert ratio(4.0, 2.0) == 2.0
+    assert ratio(None, 2.0) is None
+    assert ratio(1.0, 0.0) is None
