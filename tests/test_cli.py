@@ -184,3 +184,37 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run_cli("run", tmp_path / "missing.yaml").returncode == 2
     assert run_cli("run", "x.yaml", "--repetitions", "0").returncode == 2
     assert run_cli("report", tmp_path).returncode == 2
+
+
+def test_ctrl_c_keeps_finished_runs_and_exits_130(write_yaml: WriteYaml, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = write_yaml("""
+        name: long
+        repetitions: 50
+        workloads: [{kind: sleep, tasks: 2, duration_ms: 100}]
+        models: [sync]
+    """)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    process = subprocess.Popen([sys.executable, "-m", "runner", "run", str(path), "--out",
+                                str(out)], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    runs = out / "runs.csv"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not runs.exists() or
+                                           runs.read_text().count("\n") < 3):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    kept = pd.read_csv(runs)
+    assert 2 <= len(kept) < 50
+    assert (kept["status"] == "ok").all()
+    assert len(pd.read_csv(out / "summary.csv")) == 1
+    assert "interrupted" in (out / "report.md").read_text()
