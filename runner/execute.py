@@ -21,7 +21,7 @@ from runner.measure import Clock, Measurement, measure
 from runner.models import MODELS
 from runner.records import RunRecord, Status
 from runner.server import EmbeddedServer
-from runner.workloads.base import Task
+from runner.tasks.base import Task
 
 Sink = Callable[[RunRecord], None]
 OnRun = Callable[["Job", RunRecord], None]
@@ -108,7 +108,7 @@ def run_once(job: Job, task: Task | Exception, context: Context, clock: Clock) -
         model = MODELS[job.cell.model]
         task.preload()
         results, measured = measure(
-            lambda: model.run(task, job.cell.pool_size, job.cell.options), clock
+            lambda: model.run(task, job.cell.pool_size, job.cell.options.model_dump()), clock
         )
         if len(results) != task.count:
             raise RuntimeError(f"{len(results)} of {task.count} tasks returned a result")

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.errors import GridError
-from runner.models import MODELS, ModelOptions
+from runner.models import MODELS
+from runner.models.options import ModelOptions
 from runner.schema import CELL_KEYS, Experiment
 from runner.spec import WorkloadSpec
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field, create_model, field_validator, model_validator
 
-from runner.models import MODELS, ModelOptions
-from runner.models.base import PoolSize
+from runner.models import MODELS
+from runner.models.options import ModelOptions, PoolSize
 from runner.spec import StrictFloat, StrictInt, StrictModel, invalid
 from runner.workloads import WORKLOADS
 
@@ -74,7 +74,7 @@ class _ModelsBase(StrictModel):
 Models = create_model(
     "Models",
     __base__=_ModelsBase,
-    **{name: (model.options | None, None) for name, model in MODELS.items()},  # type: ignore[call-overload]
+    **{name: (model.options_model() | None, None) for name, model in MODELS.items()},  # type: ignore[call-overload]
 )
 
 

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 if TYPE_CHECKING:
-    from runner.workloads.base import Resources, Task
+    from runner.tasks.base import Resources, Task
 
 T = TypeVar("T")
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import pytest
 
 from runner.errors import WorkloadError
-from runner.models import MODELS, ModelOptions, ProcessOptions
-from runner.models.base import PoolOptions
-from runner.workloads.fib import FibTask, fib
-from runner.workloads.http import HttpTask
-from runner.workloads.sleep import SleepTask
+from runner.models import MODELS, Options
+from runner.tasks.fib import FibTask, fib
+from runner.tasks.http import HttpTask
+from runner.tasks.sleep import SleepTask
 
 SIZE = 333
 
 
-def options_for(model: str) -> ModelOptions:
-    return {"sync": ModelOptions(), "processes": ProcessOptions()}.get(model, PoolOptions())
+def options_for(model: str) -> Options:
+    return MODELS[model].options_model()().model_dump()
 
 
 def http_task(server_url: str, count: int = 6, size: int = SIZE) -> HttpTask:
@@ -50,7 +49,7 @@ def test_a_short_body_is_an_error(model: str, server_url: str) -> None:
 
 def test_processes_honour_the_start_method() -> None:
     results = MODELS["processes"].run(FibTask(count=2, n=10), 2,
-                                      ProcessOptions(start_method="spawn"))
+                                      {"start_method": "spawn"})
     assert results == [fib(10)] * 2
 
 
@@ -61,7 +60,7 @@ def test_asyncio_bounds_requests_in_flight(server_url: str) -> None:
     urls = tuple(f"{server_url}/p/{i}?latency_ms=50&size_bytes=1" for i in range(8))
     task = HttpTask(count=8, urls=urls, expected_bytes=1)
     start = time.perf_counter()
-    MODELS["asyncio"].run(task, 2, PoolOptions())
+    MODELS["asyncio"].run(task, 2, {})
     assert time.perf_counter() - start >= 0.2  # a lower bound only: never flaky when slow
 
 

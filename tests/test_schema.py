@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from runner.models import ProcessOptions
+from runner.models.options import ProcessOptions
 from runner.schema import DEFAULT_POOL_SIZES, DEFAULT_REPETITIONS, Experiment
 
 

@@ -6,9 +6,15 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from runner.models.base import Model, ModelOptions
-from runner.workloads.base import Task
+from runner.models.base import Model, Options
+from runner.tasks.base import Task
+
+if TYPE_CHECKING:
+    from runner.models.options import ModelOptions
 
 
 async def _run_all(task: Task, pool_size: int) -> list[int]:
@@ -22,8 +28,28 @@ async def _run_all(task: Task, pool_size: int) -> list[int]:
         return await asyncio.gather(*(one(index) for index in range(task.count)))
 
 
+def _loop_factory(loop: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    if loop == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop
+    return None
+
+
 class AsyncioModel(Model):
     name = "asyncio"
 
-    def run(self, task: Task, pool_size: int, options: ModelOptions) -> list[int]:
-        return asyncio.run(_run_all(task, pool_size))
+    @classmethod
+    def options_model(cls) -> type[ModelOptions]:
+        from runner.models.options import AsyncioOptions
+
+        return AsyncioOptions
+
+    def unsupported(self, task: Task, options: Options) -> str | None:
+        if options.get("loop") == "uvloop" and importlib.util.find_spec("uvloop") is None:
+            return "loop uvloop: the uvloop package is not installed (pip install uvloop)"
+        return None
+
+    def run(self, task: Task, pool_size: int, options: Options) -> list[int]:
+        with asyncio.Runner(loop_factory=_loop_factory(options.get("loop", "asyncio"))) as runner:
+            return runner.run(_run_all(task, pool_size))

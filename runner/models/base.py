@@ -3,33 +3,35 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Annotated, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import Field
+from runner.tasks.base import Task
 
-from runner.spec import StrictInt, StrictModel
-from runner.workloads.base import Task
+if TYPE_CHECKING:
+    from runner.models.options import ModelOptions
 
-PoolSize = Annotated[StrictInt, Field(ge=1, le=10_000)]
-
-
-class ModelOptions(StrictModel):
-    """Options of a model without a pool (sync): none."""
-
-
-class PoolOptions(ModelOptions):
-    pool_sizes: Annotated[list[PoolSize], Field(min_length=1)] | None = Field(
-        default=None, description="Pool sizes of this model; default: the top-level pool_sizes."
-    )
+#: A model's validated options as plain data (``ModelOptions.model_dump()``).
+Options = Mapping[str, Any]
 
 
 class Model(ABC):
     """Executes all units of a task and returns their results in order."""
 
     name: ClassVar[str]
-    options: ClassVar[type[ModelOptions]] = PoolOptions
     pooled: ClassVar[bool] = True
 
+    @classmethod
+    def options_model(cls) -> type[ModelOptions]:
+        """The pydantic model of this model's options in the experiment file."""
+        from runner.models.options import ModelOptions, PoolOptions
+
+        return PoolOptions if cls.pooled else ModelOptions
+
+    def unsupported(self, task: Task, options: Options) -> str | None:
+        """Why this model cannot run ``task`` in this interpreter, or None."""
+        return None
+
     @abstractmethod
-    def run(self, task: Task, pool_size: int, options: ModelOptions) -> list[int]:
+    def run(self, task: Task, pool_size: int, options: Options) -> list[int]:
         """Run every unit, from pool start-up to the last result and pool shutdown."""

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any
 
-from pydantic import Field
+from runner.models.base import Model, Options
+from runner.tasks.base import Task
 
-from runner.models.base import Model, ModelOptions, PoolOptions
-from runner.workloads.base import Task
+if TYPE_CHECKING:
+    from runner.models.options import ModelOptions
 
 _task: Task | None = None
 _resource: Any = None
@@ -32,19 +33,24 @@ def _call(index: int) -> int:
     return _task.call(_resource, index)
 
 
-class ProcessOptions(PoolOptions):
-    start_method: Literal["fork", "spawn", "forkserver"] | None = Field(
-        default=None, description="How workers start; default: the platform's default."
-    )
-
-
 class ProcessesModel(Model):
     name = "processes"
-    options: ClassVar[type[ModelOptions]] = ProcessOptions
 
-    def run(self, task: Task, pool_size: int, options: ModelOptions) -> list[int]:
-        assert isinstance(options, ProcessOptions)
-        context = multiprocessing.get_context(options.start_method)
+    @classmethod
+    def options_model(cls) -> type[ModelOptions]:
+        from runner.models.options import ProcessOptions
+
+        return ProcessOptions
+
+    def unsupported(self, task: Task, options: Options) -> str | None:
+        method = options.get("start_method")
+        if method is not None and method not in multiprocessing.get_all_start_methods():
+            available = ", ".join(multiprocessing.get_all_start_methods())
+            return f"start method {method!r} is not available here (available: {available})"
+        return None
+
+    def run(self, task: Task, pool_size: int, options: Options) -> list[int]:
+        context = multiprocessing.get_context(options.get("start_method"))
         executor = ProcessPoolExecutor(
             max_workers=pool_size, mp_context=context, initializer=_init_worker, initargs=(task,)
         )

@@ -10,14 +10,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from runner.models.base import Model, ModelOptions
-from runner.workloads.base import Task
+from runner.models.base import Model, Options
+from runner.tasks.base import Task
 
 
 class ThreadsModel(Model):
     name = "threads"
 
-    def run(self, task: Task, pool_size: int, options: ModelOptions) -> list[int]:
+    def run(self, task: Task, pool_size: int, options: Options) -> list[int]:
         local = threading.local()
         opened: list[Any] = []
         lock = threading.Lock()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,24 +16,12 @@ from runner.spec import (
     cpu_bound_ideal,
     zip_model,
 )
-from runner.workloads.base import Resources, Task
+from runner.tasks.base import Resources, Task
+from runner.tasks.fib import FibTask
 
 Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 # fib(35) takes seconds in CPython; past it one task alone outlasts any sane run.
 N = Annotated[StrictInt, Field(ge=0, le=35)]
-
-
-def fib(n: int) -> int:
-    return n if n < 2 else fib(n - 1) + fib(n - 2)
-
-
-@dataclass(frozen=True)
-class FibTask(Task):
-    count: int
-    n: int
-
-    def call(self, resource: Any, index: int) -> int:
-        return fib(self.n)
 
 
 class FibParams(StrictModel):

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
@@ -20,24 +17,11 @@ from runner.spec import (
     latency_bound_ideal,
     zip_model,
 )
-from runner.workloads.base import Resources, Task
+from runner.tasks.base import Resources, Task
+from runner.tasks.sleep import SleepTask
 
 Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 DurationMs = Annotated[StrictFloat, Field(ge=0, le=3_600_000)]
-
-
-@dataclass(frozen=True)
-class SleepTask(Task):
-    count: int
-    duration_s: float
-
-    def call(self, resource: Any, index: int) -> int:
-        time.sleep(self.duration_s)
-        return 0
-
-    async def acall(self, resource: Any, index: int) -> int:
-        await asyncio.sleep(self.duration_s)
-        return 0
 
 
 class SleepParams(StrictModel):
