@@ -53,6 +53,14 @@ def run(
     only: Annotated[list[str] | None, typer.Option(
         help="Run only cells where KEY=VALUE (keys: cell, workload, model, pool_size or a "
              "parameter); repeat for several; one key repeated means either value.")] = None,
+    resume: Annotated[Path | None, typer.Option(
+        help="Continue this earlier run of FILE: run only the (cell, repetition) pairs "
+             "missing from its runs.csv.")] = None,
+    inline: Annotated[bool, typer.Option(
+        "--inline", help="Run in the runner's own process instead of a fresh one per run "
+                         "(faster; timeouts cannot stop a run).")] = False,
+    fail_fast: Annotated[bool, typer.Option(
+        "--fail-fast", help="Stop at the first failed run (what finished is kept).")] = False,
 ) -> None:
     """Run the experiment grid and write runs.csv, summary.csv, report.md, metadata.json."""
     from runner import pipeline
@@ -61,7 +69,8 @@ def run(
 
     try:
         options = pipeline.RunOptions(out=out, repetitions=repetitions,
-                                      only=parse_selection(only or []))
+                                      only=parse_selection(only or []), resume=resume,
+                                      inline=inline, fail_fast=fail_fast)
         outcome = pipeline.run(file, options, progress_for_terminal())
     except RunexpError as error:
         raise _fail(error) from None
@@ -69,8 +78,10 @@ def run(
         typer.echo(f"interrupted: kept {outcome.runs} finished runs in {outcome.run_dir}",
                    err=True)
         raise typer.Exit(EXIT_INTERRUPTED)
+    if outcome.stopped_early:
+        typer.echo("stopped at the first failed run (--fail-fast)", err=True)
     typer.echo(f"{outcome.runs} runs, {outcome.failed} failed: {outcome.run_dir}")
-    if outcome.runs:
+    if (outcome.run_dir / "report.md").exists():
         typer.echo(f"report: {outcome.run_dir / 'report.md'}")
     raise typer.Exit(EXIT_FAILED_RUNS if outcome.failed else EXIT_OK)
 
@@ -111,12 +122,11 @@ def plan(
     from runner.grid import parse_selection
 
     try:
-        source = load(file)
-        options = pipeline.RunOptions(repetitions=repetitions, only=parse_selection(only or []))
-        cells, jobs = pipeline.plan_jobs(source, options)
+        experiment = load(file).experiment
+        cells, jobs = pipeline.plan_jobs(experiment, parse_selection(only or []), repetitions)
     except RunexpError as error:
         raise _fail(error) from None
-    typer.echo(plan_text(source.experiment, cells, jobs))
+    typer.echo(plan_text(experiment, cells, jobs))
 
 
 @app.command()

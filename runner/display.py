@@ -20,10 +20,10 @@ def progress_for_terminal(stream: TextIO | None = None) -> Progress:
 
 
 def _describe(job: Job, record: RunRecord) -> str:
-    what = "warmup" if job.repetition < 1 else f"rep {job.repetition}"
+    what = f"{job.cell.id} rep {job.repetition}"
     if record.status == Status.OK:
-        return f"{job.cell.id} {what}: {record.wall_s:.3f} s"
-    return f"{job.cell.id} {what}: {record.status} ({record.error})"
+        return f"{what}: {record.wall_s:.3f} s"
+    return f"{what}: {record.status} ({record.error})"
 
 
 class LineProgress(Progress):
@@ -35,7 +35,7 @@ class LineProgress(Progress):
 
     def start(self, total: int, run_dir: Path) -> None:
         self.total = total
-        print(f"running {total} runs into {run_dir}", file=self.stream, flush=True)
+        print(f"running {total} timed runs into {run_dir}", file=self.stream, flush=True)
 
     def advance(self, job: Job, record: RunRecord) -> None:
         self.done += 1
@@ -65,7 +65,7 @@ class BarProgress(Progress):
         self.task = self.bar.add_task("", total=0)
 
     def start(self, total: int, run_dir: Path) -> None:
-        self.bar.console.print(f"running {total} runs into {run_dir}")
+        self.bar.console.print(f"running {total} timed runs into {run_dir}")
         self.bar.update(self.task, total=total)
         self.bar.start()
 
@@ -82,7 +82,8 @@ def plan_text(experiment: Experiment, cells: list[Cell], jobs: list[Job]) -> str
     """The grid, one cell a line, then the run count and a time estimate.
 
     The estimate sums the workloads' ideal times where they are known (waiting
-    work); CPU work has no estimate until its sync time is measured.
+    work), warmups included; CPU work has no estimate until its sync time is
+    measured.
     """
     import os
 
@@ -95,17 +96,18 @@ def plan_text(experiment: Experiment, cells: list[Cell], jobs: list[Job]) -> str
     total, unknown = 0.0, 0
     for cell in cells:
         ideal = cell.workload.ideal_s(cell.params, cell.pool_size, cores, None)
-        runs = runs_per_cell[cell.id]
+        runs = runs_per_cell[cell.id] * (1 + experiment.warmups)
         if ideal is None:
             unknown += 1
         else:
             total += ideal * runs
         shown = "?" if ideal is None else f"{ideal:.3f} s"
-        lines.append(f"{cell.id:<{width}}  {runs:>4}  {shown:>9}")
-    timed = sum(1 for job in jobs if job.repetition >= 1)
+        lines.append(f"{cell.id:<{width}}  {runs_per_cell[cell.id]:>4}  {shown:>9}")
     lines.append("")
-    lines.append(f"{experiment.name}: {len(cells)} cells, {len(jobs)} runs "
-                 f"({timed} timed, {len(jobs) - timed} warmups)")
+    warmups = len(jobs) * experiment.warmups
+    lines.append(f"{experiment.name}: {len(cells)} cells, {len(jobs)} timed runs"
+                 + (f" (+ {warmups} warmups)" if warmups else "")
+                 + f", order {experiment.order}, isolation {experiment.isolation}")
     estimate = f"at least {total:.1f} s from ideal times"
     if unknown:
         estimate += f"; {unknown} cells have no estimate (CPU work needs a measured sync time)"

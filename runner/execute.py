@@ -1,15 +1,16 @@
-"""Cells x repetitions -> records: runs every (cell, repetition) and measures it.
+"""Cells x repetitions -> records: schedules the runs, executes each, hands rows on.
 
-Faults stay inside the run that had them: an exception becomes a row with
-status ``error`` and the rest of the grid goes on. Ctrl-C propagates, after the
-rows that finished were handed to the sink.
+Faults stay inside the run that had them: an exception, a timeout, a dead worker
+or an unsupported model becomes a row with its status, and the rest of the grid
+goes on (unless ``fail_fast``). Ctrl-C propagates after the rows that finished
+were handed to the sink.
 """
 
 from __future__ import annotations
 
 import platform
+import random
 import socket
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -17,14 +18,17 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from runner.grid import Cell
-from runner.measure import Clock, Measurement, measure
+from runner.isolation import run_isolated
 from runner.models import MODELS
 from runner.records import RunRecord, Status
 from runner.server import EmbeddedServer
 from runner.tasks.base import Task
+from runner.worker import ERROR, TIMEOUT, RunResult, Visit, describe, visit
 
 Sink = Callable[[RunRecord], None]
 OnRun = Callable[["Job", RunRecord], None]
+
+ORDERS = ("interleaved", "sequential", "random")
 
 
 def python_label() -> str:
@@ -53,35 +57,48 @@ class Resources:
 
 
 @dataclass(frozen=True)
-class Context:
-    """What every record of one experiment run shares."""
+class Settings:
+    """How runs execute: what the file and the command line say, minus the grid."""
 
     run_id: str
     experiment: str
+    isolation: str = "process"
+    warmups: int = 0
+    timeout_s: float | None = None
+    fail_fast: bool = False
     host: str = field(default_factory=socket.gethostname)
     python: str = field(default_factory=python_label)
 
 
 @dataclass(frozen=True)
 class Job:
-    """One (cell, repetition); repetition 0 and below are warmups, never recorded."""
+    """One timed run of a cell (preceded by the experiment's warmups)."""
 
     cell: Cell
     repetition: int
 
 
-def schedule(cells: list[Cell], repetitions: int, warmups: int) -> Iterator[Job]:
-    """Each cell's warmups, then its repetitions, one cell after another."""
-    for cell in cells:
-        for repetition in range(1 - warmups, repetitions + 1):
-            yield Job(cell, repetition)
+def schedule(cells: list[Cell], repetitions: int, order: str = "interleaved",
+             seed: int | None = None) -> list[Job]:
+    """The timed runs in the order they execute.
+
+    interleaved: repetition 1 of every cell, then 2, ..., so slow drift of a
+    shared machine spreads over all cells; sequential: each cell's repetitions
+    together; random: a shuffle reproducible from ``seed``.
+    """
+    if order == "sequential":
+        return [Job(cell, rep) for cell in cells for rep in range(1, repetitions + 1)]
+    jobs = [Job(cell, rep) for rep in range(1, repetitions + 1) for cell in cells]
+    if order == "random":
+        random.Random(seed).shuffle(jobs)
+    return jobs
 
 
-def execute(jobs: list[Job], context: Context, sink: Sink, on_run: OnRun | None = None,
-            clock: Clock = time.perf_counter) -> None:
-    """Run the jobs in order and hand each timed run's record to ``sink`` as it ends.
+def execute(jobs: list[Job], settings: Settings, sink: Sink,
+            on_run: OnRun | None = None) -> bool:
+    """Run the jobs in order, handing each record to ``sink`` (and ``on_run``) as it ends.
 
-    ``on_run`` sees every run, warmups included (for progress display).
+    Returns False when ``fail_fast`` stopped the grid at a failed run.
     """
     tasks: dict[str, Task | Exception] = {}
     with Resources() as resources:
@@ -92,47 +109,55 @@ def execute(jobs: list[Job], context: Context, sink: Sink, on_run: OnRun | None 
                     tasks[cell.id] = cell.workload.make_task(cell.params, resources)
                 except Exception as error:  # e.g. the embedded server failed to start
                     tasks[cell.id] = error
-            record = run_once(job, tasks[cell.id], context, clock)
-            if job.repetition >= 1:
-                sink(record)
+            record = run_once(job, tasks[cell.id], settings)
+            sink(record)
             if on_run is not None:
                 on_run(job, record)
+            if settings.fail_fast and record.status in (Status.ERROR, Status.TIMEOUT):
+                return False
+    return True
 
 
-def run_once(job: Job, task: Task | Exception, context: Context, clock: Clock) -> RunRecord:
-    """Measure one run of one cell; an exception becomes an ``error`` record."""
+def run_once(job: Job, task: Task | Exception, settings: Settings) -> RunRecord:
+    """One timed run (after its warmups), isolated or inline, as a record."""
     started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    try:
-        if isinstance(task, Exception):
-            raise task
-        model = MODELS[job.cell.model]
-        task.preload()
-        results, measured = measure(
-            lambda: model.run(task, job.cell.pool_size, job.cell.options.model_dump()), clock
-        )
-        if len(results) != task.count:
-            raise RuntimeError(f"{len(results)} of {task.count} tasks returned a result")
-    except Exception as error:
-        return _record(job, context, started_at, None, _describe(error))
-    return _record(job, context, started_at, measured, "")
+    cell = job.cell
+    if isinstance(task, Exception):
+        result = RunResult(ERROR, message=describe(task))
+    else:
+        job_visit = Visit(task, MODELS[cell.model], cell.pool_size, cell.options.model_dump(),
+                          settings.warmups)
+        if settings.isolation == "inline":
+            result = _flag_overrun(visit(job_visit), settings.timeout_s)
+        else:
+            result = run_isolated(job_visit, settings.timeout_s)
+    return _record(job, settings, started_at, result)
 
 
-def _record(job: Job, context: Context, started_at: str, measured: Measurement | None,
-            error: str) -> RunRecord:
+def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
+    """Inline runs cannot be killed (threads cannot); one that overran is marked after."""
+    if timeout_s is None or result.wall_s is None or result.wall_s <= timeout_s:
+        return result
+    return RunResult(TIMEOUT, result.wall_s, result.cpu_s, result.max_rss_mb,
+                     f"took {result.wall_s:.3f} s, over the {timeout_s:g} s timeout (inline "
+                     "runs cannot be stopped early; use process isolation)")
+
+
+def _record(job: Job, settings: Settings, started_at: str, result: RunResult) -> RunRecord:
     cell = job.cell
     tasks = cell.params["tasks"]
+    ok = result.status == Status.OK
     return RunRecord(
-        run_id=context.run_id, experiment=context.experiment, cell=cell.id,
+        run_id=settings.run_id, experiment=settings.experiment, cell=cell.id,
         workload=cell.workload.name, params=cell.params, model=cell.model,
-        pool_size=cell.pool_size, repetition=job.repetition,
-        status=Status.OK if measured else Status.ERROR,
-        wall_s=measured and measured.wall_s, cpu_s=measured and measured.cpu_s,
-        max_rss_mb=measured and measured.max_rss_mb, tasks=tasks,
-        throughput_per_s=tasks / measured.wall_s if measured and measured.wall_s else None,
-        error=error, started_at=started_at, host=context.host, python=context.python,
+        pool_size=cell.pool_size, repetition=job.repetition, status=Status(result.status),
+        wall_s=result.wall_s, cpu_s=result.cpu_s, max_rss_mb=result.max_rss_mb, tasks=tasks,
+        throughput_per_s=tasks / result.wall_s if ok and result.wall_s else None,
+        error=result.message, started_at=started_at, host=settings.host,
+        python=settings.python,
     )
 
 
-def _describe(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}".strip().rstrip(":")
-    return " ".join(text.split())[:500]
+def missing(jobs: list[Job], done: set[tuple[str, int]]) -> Iterator[Job]:
+    """The jobs whose (cell, repetition) has no row yet: what a resumed run still owes."""
+    return (job for job in jobs if (job.cell.id, job.repetition) not in done)

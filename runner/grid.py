@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,16 @@ class Cell:
         if key == "pool_size":
             return self.pool_size
         return self.params[key]
+
+    def fingerprint(self) -> str:
+        """Everything that defines the cell's work, for telling whether a grid changed."""
+        workload = self.workload.model_dump(
+            mode="json", by_alias=True,
+            exclude={"label", "zip_", *self.workload.param_names()},
+        )
+        options = self.options.model_dump(mode="json", exclude={"pool_sizes"})
+        return json.dumps([self.id, workload, dict(self.params), self.model, self.pool_size,
+                           options], sort_keys=True)
 
     def matches(self, entry: Mapping[str, Any]) -> bool:
         """True when every key of an exclude entry matches (a list matches any of its values)."""

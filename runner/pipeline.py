@@ -5,10 +5,14 @@ Used by the CLI; it raises RunexpError subclasses and never prints or exits.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 import shlex
+import signal
 import sys
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,10 +20,12 @@ from typing import Any
 
 from runner import results
 from runner.config import ExperimentFile, load
-from runner.execute import Context, Job, execute, schedule
+from runner.errors import ResultsError, UsageError
+from runner.execute import Job, Settings, execute, missing, schedule
 from runner.grid import Cell, expand, select
 from runner.metadata import environment, load_average
 from runner.records import RunRecord, Status
+from runner.schema import Experiment
 
 
 @dataclass(frozen=True)
@@ -30,79 +36,162 @@ class RunOptions:
     results_root: Path = Path("results")
     repetitions: int | None = None
     only: Mapping[str, list[str]] = field(default_factory=dict)
+    inline: bool = False
+    fail_fast: bool = False
+    resume: Path | None = None
 
 
 @dataclass(frozen=True)
 class RunOutcome:
     run_dir: Path
-    runs: int
-    failed: int
+    runs: int  # rows written by this invocation
+    failed: int  # of them, with status error or timeout
     interrupted: bool
+    stopped_early: bool  # --fail-fast stopped at a failed run
 
 
 class Progress:
     """Hooks the CLI implements to show progress; the defaults do nothing."""
 
     def start(self, total: int, run_dir: Path) -> None:
-        """``total`` runs (warmups included) are about to start."""
+        """``total`` timed runs are about to start."""
 
     def advance(self, job: Job, record: RunRecord) -> None:
-        """One run ended (a warmup's record is not written anywhere)."""
+        """One timed run ended."""
 
     def finish(self) -> None:
         """The grid ended, was interrupted or failed."""
 
 
-def plan_jobs(source: ExperimentFile, options: RunOptions) -> tuple[list[Cell], list[Job]]:
-    """The cells and the runs, in order, that ``run`` would execute."""
-    experiment = source.experiment
+def plan_jobs(experiment: Experiment, only: Mapping[str, list[str]],
+              repetitions: int | None, seed: int | None = None) -> tuple[list[Cell], list[Job]]:
+    """The cells and the timed runs, in order, that a run would execute."""
     cells = expand(experiment)
-    if options.only:
-        cells = select(cells, options.only, experiment.param_columns())
-    repetitions = options.repetitions or experiment.repetitions
-    return cells, list(schedule(cells, repetitions, experiment.warmups))
+    if only:
+        cells = select(cells, only, experiment.param_columns())
+    jobs = schedule(cells, repetitions or experiment.repetitions, experiment.order,
+                    seed if seed is not None else experiment.seed)
+    return cells, jobs
 
 
 def run(path: Path, options: RunOptions, progress: Progress | None = None) -> RunOutcome:
-    """Run an experiment file and write its run directory."""
-    progress = progress or Progress()
+    """Run an experiment file (or resume a run of it) and write the run directory."""
     source = load(path)
-    cells, jobs = plan_jobs(source, options)
-    run_id, run_dir = results.create_run_dir(options.results_root, source.experiment.name,
+    if options.resume is not None:
+        return _resume(source, options, progress or Progress())
+    experiment = source.experiment
+    seed = experiment.seed
+    if experiment.order == "random" and seed is None:
+        seed = random.SystemRandom().randrange(2**32)
+    cells, jobs = plan_jobs(experiment, options.only, options.repetitions, seed)
+    run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
                                              results.new_run_id(), options.out)
     (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")
-    metadata = _start_metadata(source, options, run_id, len(cells), len(jobs))
+    metadata = _start_metadata(source, options, run_id, seed=seed, cells=len(cells),
+                               jobs=len(jobs))
     results.write_json(run_dir / results.METADATA, metadata)
     if options.out is None:
         results.link_latest(run_dir)
+    return _execute_into(run_dir, source, jobs, settings=_settings(source, options, run_id),
+                         metadata=metadata, progress=progress or Progress())
 
+
+def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> RunOutcome:
+    """Run only the (cell, repetition) pairs missing from an earlier run's runs.csv."""
+    run_dir = options.resume
+    assert run_dir is not None
+    if options.out is not None or options.only:
+        raise UsageError("--resume continues a run as it was planned: it takes no --out or "
+                         "--only (the run's own --only is reused)")
+    metadata = results.read_json(run_dir / results.METADATA)
+    original = load(run_dir / results.INPUT).experiment
+    _refuse_changed_grid(source.experiment, original, run_dir)
+    stored = metadata.get("options", {})
+    repetitions = options.repetitions or stored.get("repetitions")
+    _, jobs = plan_jobs(source.experiment, stored.get("only") or {}, repetitions,
+                        metadata.get("seed"))
+    todo = list(missing(jobs, results.read_done(run_dir)))
+    metadata.setdefault("resumes", []).append({"at": _now(), "command": _command(),
+                                               "file": str(source.path), "runs": len(todo)})
+    metadata["options"] = {**stored, "repetitions": repetitions}
+    settings = _settings(source, options, metadata["run_id"])
+    return _execute_into(run_dir, source, todo, settings=settings, metadata=metadata,
+                         progress=progress)
+
+
+def _refuse_changed_grid(current: Experiment, original: Experiment, run_dir: Path) -> None:
+    if current.name != original.name:
+        raise ResultsError(f"--resume {run_dir}: that run is of experiment {original.name!r}, "
+                           f"not {current.name!r}")
+    before = {cell.id: cell.fingerprint() for cell in expand(original)}
+    after = {cell.id: cell.fingerprint() for cell in expand(current)}
+    if before == after:
+        return
+    changes = [f"{len(after.keys() - before.keys())} cells added",
+               f"{len(before.keys() - after.keys())} removed",
+               f"{sum(before[c] != after[c] for c in before.keys() & after.keys())} changed"]
+    example = next(iter(sorted((after.keys() ^ before.keys()) or
+                               {c for c in before if before[c] != after.get(c)})))
+    raise ResultsError(f"--resume {run_dir}: the experiment file changed in a way that alters "
+                       f"the grid ({', '.join(changes)}; e.g. {example}); run it afresh "
+                       "instead, or restore the file")
+
+
+def _settings(source: ExperimentFile, options: RunOptions, run_id: str) -> Settings:
+    experiment = source.experiment
+    return Settings(run_id=run_id, experiment=experiment.name,
+                    isolation="inline" if options.inline else experiment.isolation,
+                    warmups=experiment.warmups, timeout_s=experiment.timeout_s,
+                    fail_fast=options.fail_fast)
+
+
+def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
+                  settings: Settings, metadata: dict[str, Any], progress: Progress
+                  ) -> RunOutcome:
     counts = {"runs": 0, "failed": 0}
-    interrupted = False
+    interrupted = stopped_early = False
     progress.start(len(jobs), run_dir)
     try:
-        with results.RunsWriter(run_dir / results.RUNS, source.experiment.param_columns()) as out:
+        with results.RunsWriter(run_dir / results.RUNS, source.experiment.param_columns()
+                                ) as out, _sigterm_as_interrupt():
             def sink(record: RunRecord) -> None:
                 out.write(record)
                 counts["runs"] += 1
-                counts["failed"] += record.status != Status.OK
+                counts["failed"] += record.status in (Status.ERROR, Status.TIMEOUT)
 
-            execute(jobs, Context(run_id, source.experiment.name), sink,
-                    on_run=progress.advance)
+            stopped_early = not execute(jobs, settings, sink, on_run=progress.advance)
     except KeyboardInterrupt:
         interrupted = True
     finally:
         progress.finish()
-        metadata.update(ended_at=_now(), interrupted=interrupted)
+        metadata.update(ended_at=_now(), interrupted=interrupted, stopped_early=stopped_early)
         results.write_json(run_dir / results.METADATA, metadata)
-    if counts["runs"]:
+    if (run_dir / results.RUNS).exists() and results.read_done(run_dir):
         write_reports(run_dir)
-    return RunOutcome(run_dir, counts["runs"], counts["failed"], interrupted)
+    return RunOutcome(run_dir, counts["runs"], counts["failed"], interrupted, stopped_early)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a run as Ctrl-C does: finished rows kept, summary written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def write_reports(run_dir: Path) -> None:
-    """(Re)build summary.csv and report.md from runs.csv, experiment.yaml and metadata."""
+    """(Re)build summary.csv, report.md and metadata's results from runs.csv alone."""
     from runner import report
-    from runner.summary import summarize_runs
+    from runner.summary import result_counts, summarize_runs
 
     source = load(run_dir / results.INPUT)
     metadata = results.read_json(run_dir / results.METADATA)
@@ -111,27 +200,35 @@ def write_reports(run_dir: Path) -> None:
     cells = {cell.id: cell for cell in expand(source.experiment)}
     summary = summarize_runs(runs, cells, source.experiment.param_columns(), int(cores or 1))
     summary.to_csv(run_dir / results.SUMMARY, index=False, float_format="%.6g")
+    metadata["results"] = result_counts(runs, summary)
+    results.write_json(run_dir / results.METADATA, metadata)
     (run_dir / results.REPORT_MD).write_text(report.markdown(summary, runs, metadata),
                                             encoding="utf-8")
 
 
-def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, cells: int,
-                    jobs: int) -> dict[str, Any]:
+def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, *,
+                    seed: int | None, cells: int, jobs: int) -> dict[str, Any]:
     return {
         "format": 1,
         "run_id": run_id,
         "started_at": _now(),
         "ended_at": None,
         "interrupted": False,
-        "command": shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "command": _command(),
         "experiment_file": str(source.path),
         "experiment": source.experiment.model_dump(mode="json", by_alias=True),
-        "options": {"repetitions": options.repetitions, "only": dict(options.only)},
+        "options": {"repetitions": options.repetitions, "only": dict(options.only),
+                    "inline": options.inline, "fail_fast": options.fail_fast},
+        "seed": seed,
         "cells": cells,
         "planned_runs": jobs,
         "load_average_at_start": load_average(),
         "environment": environment(source.path.parent.resolve()),
     }
+
+
+def _command() -> str:
+    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
 def _now() -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from runner.stats import BUSY_LOAD_PER_CORE, NOISY_CV
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -26,21 +28,38 @@ def markdown(summary: pd.DataFrame, runs: pd.DataFrame, metadata: dict[str, Any]
 
 
 def _run_facts(runs: pd.DataFrame, metadata: dict[str, Any]) -> list[str]:
-    failed = int((runs["status"] != "ok").sum())
-    cells = runs["cell"].nunique()
+    statuses = ", ".join(f"{n} {status}" for status, n in runs["status"].value_counts().items())
+    settings = metadata.get("experiment", {})
+    inline = metadata.get("options", {}).get("inline")
+    isolation = "inline" if inline else settings.get("isolation", "process")
     lines = [
+        *_busy_warning(metadata),
         f"- run: `{metadata.get('run_id', '?')}`, {metadata.get('started_at', '?')} to "
         f"{metadata.get('ended_at') or 'unfinished'}",
-        f"- {len(runs)} timed runs of {cells} cells, {failed} failed",
+        f"- {len(runs)} timed runs of {runs['cell'].nunique()} cells: {statuses}",
+        f"- isolation {isolation}, order {settings.get('order', '?')}, "
+        f"{settings.get('warmups', 0)} warmups before each timed run",
     ]
     if metadata.get("interrupted"):
         lines.append("- **interrupted**: the tables show only the runs that finished")
+    if metadata.get("stopped_early"):
+        lines.append("- **stopped at the first failed run** (--fail-fast)")
     lines += [
         "- times are wall-clock seconds per run; median and mean with Student's t 95% CI of "
-        "the mean; speedup = sync median / median; efficiency = ideal / median",
+        "the mean; speedup = sync median / median; efficiency = ideal / median; outliers by "
+        "Tukey's 1.5×IQR fences",
         "",
     ]
     return lines
+
+
+def _busy_warning(metadata: dict[str, Any]) -> list[str]:
+    load = metadata.get("load_average_at_start")
+    cores = metadata.get("environment", {}).get("cpu", {}).get("usable_cores")
+    if not load or not cores or load[0] / cores <= BUSY_LOAD_PER_CORE:
+        return []
+    return [f"> **Warning:** the machine was busy when the run started (load average "
+            f"{load[0]:.2f} on {cores} cores); timings may be inflated and noisy.", ""]
 
 
 def _group_section(group: str, table: pd.DataFrame) -> list[str]:
@@ -62,7 +81,23 @@ def _group_section(group: str, table: pd.DataFrame) -> list[str]:
             f"{_times(row['speedup_vs_sync'])} | {_num(row['ideal_s'])} | "
             f"{_pct(row['efficiency'])} | {row['runs']} ({row['failed']}) |"
         )
-    return [*lines, ""]
+    return [*lines, "", *_noise_warnings(ranked)]
+
+
+def _noise_warnings(table: pd.DataFrame) -> list[str]:
+    warnings = []
+    for _, row in table.iterrows():
+        reasons = []
+        if not _missing(row["wall_cv"]) and row["wall_cv"] > NOISY_CV:
+            reasons.append(f"CV {_pct(row['wall_cv'])} is over {NOISY_CV:.0%}")
+        if row["outliers"]:
+            reasons.append(f"{row['outliers']} outlier{'s' * (row['outliers'] > 1)} "
+                           "beyond 1.5×IQR")
+        if reasons:
+            warnings.append(f"- `{row['cell']}`: {'; '.join(reasons)}")
+    if not warnings:
+        return []
+    return ["Noisy cells (compare them with care):", "", *warnings, ""]
 
 
 def _verdict(row: pd.Series) -> str:
@@ -80,7 +115,8 @@ def _failures(runs: pd.DataFrame) -> list[str]:
     failed = runs[runs["status"] != "ok"]
     if failed.empty:
         return []
-    lines = ["## Failed runs", "", "| cell | repetition | status | error |", "|---|---:|---|---|"]
+    lines = ["## Failed and skipped runs", "",
+             "| cell | repetition | status | error or reason |", "|---|---:|---|---|"]
     for _, row in failed.head(MAX_LISTED_FAILURES).iterrows():
         error = "" if _missing(row["error"]) else str(row["error"]).replace("|", "\\|")
         lines.append(f"| {row['cell']} | {row['repetition']} | {row['status']} | {error} |")

@@ -8,6 +8,7 @@ same reason). Nothing here rewrites a row once written.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from collections.abc import Sequence
@@ -130,19 +131,29 @@ def read_json(path: Path) -> dict[str, Any]:
         raise ResultsError(f"{path}: unreadable ({error})") from None
 
 
-def read_runs(run_dir: Path) -> pd.DataFrame:
-    """runs.csv as a DataFrame; only a torn last line (a crash mid-write) is dropped."""
-    import pandas as pd
-
+def _complete_lines(run_dir: Path) -> list[str]:
+    """runs.csv's lines, without a torn last one."""
     path = run_dir / RUNS
     if not path.is_file():
         raise ResultsError(f"{path}: missing; is this a runexp run directory?")
     with path.open(encoding="utf-8", newline="") as file:
         lines = file.readlines()
     if lines and not lines[-1].endswith("\n"):
-        lines.pop()  # the run in flight when the process died
-    if not lines:
-        raise ResultsError(f"{path}: empty (no header)")
-    from io import StringIO
+        lines.pop()  # the row in flight when the process died
+    return lines
 
-    return pd.read_csv(StringIO("".join(lines)))
+
+def read_done(run_dir: Path) -> set[tuple[str, int]]:
+    """The (cell, repetition) pairs runs.csv already holds, whatever their status."""
+    rows = csv.DictReader(_complete_lines(run_dir))
+    return {(row["cell"], int(row["repetition"])) for row in rows}
+
+
+def read_runs(run_dir: Path) -> pd.DataFrame:
+    """runs.csv as a DataFrame; only a torn last line (a crash mid-write) is dropped."""
+    import pandas as pd
+
+    lines = _complete_lines(run_dir)
+    if not lines:
+        raise ResultsError(f"{run_dir / RUNS}: empty (no header)")
+    return pd.read_csv(io.StringIO("".join(lines)))

@@ -7,7 +7,7 @@ typed objects travel through the runner.
 from __future__ import annotations
 
 import difflib
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, create_model, field_validator, model_validator
 
@@ -89,10 +89,22 @@ class Experiment(StrictModel):
         default=DEFAULT_REPETITIONS, description="Timed runs per cell."
     )
     warmups: Annotated[StrictInt, Field(ge=0, le=100)] = Field(
-        default=0, description="Untimed runs per cell before the timed ones."
+        default=0, description="Untimed runs before each timed run, in the same process."
     )
     timeout_s: Annotated[StrictFloat, Field(gt=0, le=86_400)] | None = Field(
-        default=None, description="Limit of one run, in seconds."
+        default=None, description="Limit of one run, in seconds; a run past it is killed."
+    )
+    isolation: Literal["process", "inline"] = Field(
+        default="process",
+        description="process: each timed run in a fresh interpreter; inline: in the runner.",
+    )
+    order: Literal["interleaved", "sequential", "random"] = Field(
+        default="interleaved",
+        description="interleaved: repetition 1 of every cell, then 2, ...; sequential: "
+                    "each cell's repetitions together; random: shuffled (see seed).",
+    )
+    seed: StrictInt | None = Field(
+        default=None, description="Seed of order: random (default: a fresh one, recorded)."
     )
     workloads: Annotated[list[Workload], Field(min_length=1)]
     models: Models = Field(  # type: ignore[valid-type]
@@ -117,6 +129,8 @@ class Experiment(StrictModel):
     @model_validator(mode="after")
     def _check_cross_references(self) -> Experiment:
         problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+        if self.seed is not None and self.order != "random":
+            problems.append((("seed",), "applies only with order: random", self.seed))
         seen: dict[str, int] = {}
         for i, workload in enumerate(self.workloads):
             if workload.name in seen:

@@ -13,6 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 CONFIDENCE = 0.95
+#: Tukey's fences: values beyond 1.5 interquartile ranges from the quartiles.
+TUKEY_K = 1.5
+#: A cell whose coefficient of variation exceeds this is reported as noisy.
+NOISY_CV = 0.10
+#: Load average per usable core at start above which the machine counts as busy.
+BUSY_LOAD_PER_CORE = 0.5
 
 # Two-sided 95% quantiles t_{0.975, df} of Student's t for df = 1..30
 # (standard tables, e.g. NIST/SEMATECH e-Handbook, table 1.4.2.7.2).
@@ -54,10 +60,11 @@ class Summary:
     ci95_low: float | None
     ci95_high: float | None
     cv: float | None
+    outliers: int
 
 
 def summarize(values: Sequence[float]) -> Summary | None:
-    """Median, mean, sample std, range, t CI of the mean and CV; None for no values.
+    """Median, mean, sample std, range, t CI of the mean, CV, outliers; None for no values.
 
     With one value the spread is unknown, so std, CI and CV are None.
     """
@@ -67,11 +74,25 @@ def summarize(values: Sequence[float]) -> Summary | None:
     mean = statistics.fmean(values)
     median = statistics.median(values)
     if n < 2:
-        return Summary(n, median, mean, None, min(values), max(values), None, None, None)
+        return Summary(n, median, mean, None, min(values), max(values), None, None, None, 0)
     std = statistics.stdev(values)
     half = t_quantile_975(n - 1) * std / math.sqrt(n)
     cv = std / mean if mean > 0 else None
-    return Summary(n, median, mean, std, min(values), max(values), mean - half, mean + half, cv)
+    return Summary(n, median, mean, std, min(values), max(values), mean - half, mean + half, cv,
+                   count_outliers(values))
+
+
+def count_outliers(values: Sequence[float]) -> int:
+    """Values outside Tukey's fences [Q1 - 1.5 IQR, Q3 + 1.5 IQR] (Tukey 1977).
+
+    Quartiles use the inclusive method (linear interpolation between order
+    statistics, as numpy's default); fewer than 4 values have no outliers.
+    """
+    if len(values) < 4:
+        return 0
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    reach = TUKEY_K * (q3 - q1)
+    return sum(1 for v in values if v < q1 - reach or v > q3 + reach)
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:

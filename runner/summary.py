@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.grid import Cell, cell_id
 from runner.records import Status
-from runner.stats import ratio, summarize
+from runner.stats import NOISY_CV, ratio, summarize
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -15,7 +15,12 @@ if TYPE_CHECKING:
 STAT_COLUMNS = (
     "runs", "failed", "wall_median_s", "wall_mean_s", "wall_std_s", "wall_min_s", "wall_max_s",
     "wall_ci95_low_s", "wall_ci95_high_s", "wall_cv", "speedup_vs_sync", "ideal_s", "efficiency",
+    "outliers",
 )
+#: Statuses that count as failed runs (skipped runs are not failures).
+FAILED = (Status.ERROR, Status.TIMEOUT)
+#: Integer columns among STAT_COLUMNS; the rest are floats.
+COUNT_COLUMNS = ("runs", "failed", "outliers")
 
 
 def summary_columns(params: list[str]) -> list[str]:
@@ -49,15 +54,26 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
         row: dict[str, Any] = {key: first[key] for key in
                                ("experiment", "cell", "workload", *params, "model", "pool_size")}
         row.update(
-            runs=len(group), failed=int((group["status"] != Status.OK).sum()),
+            runs=len(group), failed=int(group["status"].isin(FAILED).sum()),
             wall_median_s=median, wall_mean_s=s and s.mean, wall_std_s=s and s.std,
             wall_min_s=s and s.minimum, wall_max_s=s and s.maximum,
             wall_ci95_low_s=s and s.ci95_low, wall_ci95_high_s=s and s.ci95_high,
             wall_cv=s and s.cv, speedup_vs_sync=ratio(sync_median, median), ideal_s=ideal,
-            efficiency=ratio(ideal, median),
+            efficiency=ratio(ideal, median), outliers=s.outliers if s else 0,
         )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=summary_columns(params))
-    stat_floats = [c for c in STAT_COLUMNS if c not in ("runs", "failed")]
+    stat_floats = [c for c in STAT_COLUMNS if c not in COUNT_COLUMNS]
     frame[stat_floats] = frame[stat_floats].astype("float64")
     return frame
+
+
+def result_counts(runs: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Any]:
+    """The run's totals for metadata.json: rows by status, cells, measured time."""
+    return {
+        "runs": len(runs),
+        "by_status": {str(k): int(v) for k, v in runs["status"].value_counts().items()},
+        "cells": len(summary),
+        "noisy_cells": int(((summary["wall_cv"] > NOISY_CV) | (summary["outliers"] > 0)).sum()),
+        "measured_wall_s": round(float(runs["wall_s"].sum()), 3),
+    }

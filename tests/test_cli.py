@@ -143,7 +143,7 @@ def test_failed_runs_are_recorded_and_exit_1(write_yaml: WriteYaml, tmp_path: Pa
     assert len(failed) == 4
     assert failed["error"].str.contains("ConnectionError").all()
     assert (runs.loc[runs["workload"] == "sleep", "status"] == "ok").all()
-    assert "## Failed runs" in (tmp_path / "out" / "report.md").read_text()
+    assert "## Failed and skipped runs" in (tmp_path / "out" / "report.md").read_text()
 
 
 @pytest.mark.parametrize(("body", "line", "fragment"), [
@@ -176,7 +176,7 @@ def test_plan_lists_cells_runs_and_estimate(write_yaml: WriteYaml) -> None:
     done = run_cli("plan", write_yaml(TINY))
     assert done.returncode == 0, done.stderr
     assert "http[latency_ms=4]/asyncio/p2" in done.stdout
-    assert "tiny: 16 cells, 48 runs (32 timed, 16 warmups)" in done.stdout
+    assert "tiny: 16 cells, 32 timed runs (+ 32 warmups), order interleaved" in done.stdout
     assert "estimated time: at least" in done.stdout
 
 

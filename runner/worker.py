@@ -1,0 +1,146 @@
+"""One visit of a cell: ``warmups`` untimed runs, then one timed run, in this process.
+
+Run in-process for ``isolation: inline``, or as ``python -m runner.worker`` in a
+fresh interpreter (the default), where it speaks this protocol:
+
+- stdin: one JSON header line, then ``task_bytes`` bytes of the pickled task.
+  stdin then stays open; its end means the parent has gone, and the worker
+  kills its own process group (itself and any pool processes).
+- stdout: JSON lines, ``{"event": "start", "warmup": ...}`` before each run, then
+  one ``{"event": "result", ...}`` (a ``RunResult``). Whatever the task prints
+  goes to stderr, so it cannot garble the protocol.
+
+This module imports no pydantic, pandas or HTTP library: a worker for fib or
+sleep starts in tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, TextIO
+
+from runner.measure import Clock, Measurement, measure
+from runner.models.base import Model, Options
+from runner.tasks.base import Task
+
+OK, ERROR, TIMEOUT, SKIPPED = "ok", "error", "timeout", "skipped"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one visit measured: the structured data that crosses the process boundary."""
+
+    status: str
+    wall_s: float | None = None
+    cpu_s: float | None = None
+    max_rss_mb: float | None = None
+    message: str = ""  # the error, or why the run was skipped or timed out
+
+    @classmethod
+    def measured(cls, measurement: Measurement) -> RunResult:
+        return cls(OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb)
+
+    def to_json(self) -> str:
+        return json.dumps({"event": "result", **asdict(self)})
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunResult:
+        data = {k: v for k, v in data.items() if k != "event"}
+        return cls(**data)
+
+
+def describe(error: BaseException) -> str:
+    """``Type: message`` on one line, bounded, for the error column."""
+    text = f"{type(error).__name__}: {error}".strip().rstrip(":")
+    return " ".join(text.split())[:500]
+
+
+@dataclass(frozen=True)
+class Visit:
+    """What one visit runs: a task under a model, after ``warmups`` untimed runs."""
+
+    task: Task
+    model: Model
+    pool_size: int
+    options: Options
+    warmups: int
+
+
+def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
+          clock: Clock = time.perf_counter) -> RunResult:
+    """Run ``warmups`` untimed runs and one timed run; faults become results."""
+    task, model = job.task, job.model
+    reason = model.unsupported(task, job.options)
+    if reason:
+        return RunResult(SKIPPED, message=reason)
+    try:
+        task.preload()
+        for warmup in [True] * job.warmups + [False]:
+            on_start(warmup)
+            results, measurement = measure(
+                lambda: model.run(task, job.pool_size, job.options), clock
+            )
+            if len(results) != task.count:
+                raise RuntimeError(f"{len(results)} of {task.count} tasks returned a result")
+    except Exception as error:
+        return RunResult(ERROR, message=describe(error))
+    return RunResult.measured(measurement)
+
+
+def load_object(path: str) -> Any:
+    """``package.module:Name`` -> the object."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def object_path(obj: object) -> str:
+    cls = obj if isinstance(obj, type) else type(obj)
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _watch_parent() -> None:
+    # Raw reads on fd 0, not sys.stdin: a thread blocked inside sys.stdin would
+    # hold its lock across fork, and multiprocessing's forked children close
+    # sys.stdin first thing, so they would deadlock on that lock.
+    with contextlib.suppress(OSError):
+        while os.read(0, 4096):
+            pass
+        # End of input: the parent is gone or done with us.
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
+def main() -> None:
+    # The protocol owns the real stdout; the task's prints go to stderr.
+    protocol: TextIO = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    header = json.loads(sys.stdin.buffer.readline())
+    sys.path[:0] = [p for p in header["sys_path"] if p not in sys.path]
+    task = pickle.loads(sys.stdin.buffer.read(header["task_bytes"]))
+    threading.Thread(target=_watch_parent, daemon=True).start()
+    model = load_object(header["model"])()
+
+    def on_start(warmup: bool) -> None:
+        protocol.write(json.dumps({"event": "start", "warmup": warmup}) + "\n")
+        protocol.flush()
+
+    job = Visit(task, model, header["pool_size"], header["options"], header["warmups"])
+    result = visit(job, on_start)
+    protocol.write(result.to_json() + "\n")
+    protocol.flush()
+    sys.stderr.flush()
+    # Not sys.exit: a task may leave threads behind that would keep us alive.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
