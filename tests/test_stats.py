@@ -42,3 +42,13 @@ def test_ratio() -> None:
     assert ratio(4.0, 2.0) == 2.0
     assert ratio(None, 2.0) is None
     assert ratio(1.0, 0.0) is None
+
+
+def test_outliers_by_tukeys_fences() -> None:
+    from runner.stats import count_outliers
+
+    assert count_outliers([1.0, 1.1, 0.9, 1.05, 0.95, 5.0]) == 1
+    assert count_outliers([1.0, 1.1, 0.9, 1.05, 0.95]) == 0
+    assert count_outliers([1.0, 9.0, 1.0]) == 0  # too few values to tell
+    s = summarize([1.0, 1.1, 0.9, 1.05, 0.95, 5.0])
+    assert s is not None and s.outliers == 1
