@@ -116,9 +116,11 @@ def plan(
     only: Annotated[list[str] | None, typer.Option(help="As for `run`.")] = None,
 ) -> None:
     """Print the expanded grid: cells, run count and an estimated time."""
+    from rich.console import Console
+
     from runner import pipeline
     from runner.config import load
-    from runner.display import plan_text
+    from runner.display import plan_table
     from runner.grid import parse_selection
 
     try:
@@ -126,7 +128,10 @@ def plan(
         cells, jobs = pipeline.plan_jobs(experiment, parse_selection(only or []), repetitions)
     except RunexpError as error:
         raise _fail(error) from None
-    typer.echo(plan_text(experiment, cells, jobs))
+    table, totals = plan_table(experiment, cells, jobs)
+    Console(width=max(100, max((len(c.id) for c in cells), default=0) + 60)).print(table)
+    for line in totals:
+        typer.echo(line)
 
 
 @app.command()
@@ -134,14 +139,59 @@ def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory (or results/<name>/latest).",
                                             show_default=False)],
 ) -> None:
-    """Rebuild summary.csv and report.md from a run directory's runs.csv."""
+    """Rebuild summary.csv, plots, report.md and report.html from a run's runs.csv."""
     from runner.pipeline import write_reports
 
     try:
         write_reports(run_dir)
     except RunexpError as error:
         raise _fail(error) from None
-    typer.echo(f"wrote {run_dir / 'summary.csv'} and {run_dir / 'report.md'}")
+    typer.echo(f"wrote summary.csv, plots/, report.md and report.html in {run_dir}")
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="The baseline run directory.",
+                                          show_default=False)],
+    run_b: Annotated[Path, typer.Argument(help="The run to compare with it.",
+                                          show_default=False)],
+    alpha: Annotated[float, typer.Option(min=0.0001, max=0.5,
+                                         help="Significance level of the U test.")] = 0.05,
+    csv: Annotated[Path | None, typer.Option(help="Also write the table as CSV here.")] = None,
+    markdown: Annotated[Path | None, typer.Option(
+        help="Also write the table as Markdown here.")] = None,
+    fail_if_slower: Annotated[float | None, typer.Option(
+        min=0, help="Exit 1 if any cell is significantly slower in B by more than PCT "
+                    "per cent.", metavar="PCT")] = None,
+) -> None:
+    """Per cell: both medians, their ratio B/A and a Mann-Whitney U verdict."""
+    from runner import compare as comparison
+
+    try:
+        rows = comparison.compare_runs(run_a, run_b, alpha)
+    except RunexpError as error:
+        raise _fail(error) from None
+    typer.echo(comparison.as_text(rows, run_a, run_b, alpha))
+    if csv is not None:
+        comparison.write_csv(rows, csv)
+    if markdown is not None:
+        markdown.write_text(comparison.as_markdown(rows), encoding="utf-8")
+    if fail_if_slower is not None:
+        slower = comparison.regressions(rows, fail_if_slower)
+        if slower:
+            typer.echo(f"{len(slower)} cells significantly slower by more than "
+                       f"{fail_if_slower:g}%: {', '.join(r.cell for r in slower)}", err=True)
+            raise typer.Exit(EXIT_FAILED_RUNS)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of experiment files (for editors' YAML language servers)."""
+    import json
+
+    from runner.schema import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))
 
 
 @app.command()

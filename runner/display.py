@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from runner.execute import Job
 from runner.grid import Cell
 from runner.pipeline import Progress
 from runner.records import RunRecord, Status
 from runner.schema import Experiment
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def progress_for_terminal(stream: TextIO | None = None) -> Progress:
@@ -60,26 +63,29 @@ class BarProgress(Progress):
 
         self.bar = RichProgress(
             BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-            TextColumn("{task.description}"), console=Console(file=stream), transient=False,
+            # markup=False: cell ids such as http[latency_ms=20] are not rich markup
+            TextColumn("{task.description}", markup=False), console=Console(file=stream),
+            transient=False,
         )
         self.task = self.bar.add_task("", total=0)
 
     def start(self, total: int, run_dir: Path) -> None:
-        self.bar.console.print(f"running {total} timed runs into {run_dir}")
+        self.bar.console.print(f"running {total} timed runs into {run_dir}", markup=False)
         self.bar.update(self.task, total=total)
         self.bar.start()
 
     def advance(self, job: Job, record: RunRecord) -> None:
         if record.status != Status.OK:
-            self.bar.console.print(_describe(job, record))
+            self.bar.console.print(_describe(job, record), markup=False)
         self.bar.update(self.task, advance=1, description=_describe(job, record))
 
     def finish(self) -> None:
         self.bar.stop()
 
 
-def plan_text(experiment: Experiment, cells: list[Cell], jobs: list[Job]) -> str:
-    """The grid, one cell a line, then the run count and a time estimate.
+def plan_table(experiment: Experiment, cells: list[Cell], jobs: list[Job]
+               ) -> tuple[Table, list[str]]:
+    """The grid as a rich table (one cell a row), and lines of totals and a time estimate.
 
     The estimate sums the workloads' ideal times where they are known (waiting
     work), warmups included; CPU work has no estimate until its sync time is
@@ -87,29 +93,33 @@ def plan_text(experiment: Experiment, cells: list[Cell], jobs: list[Job]) -> str
     """
     import os
 
+    from rich.table import Table
+    from rich.text import Text
+
     cores = os.cpu_count() or 1
     runs_per_cell: dict[str, int] = {}
     for job in jobs:
         runs_per_cell[job.cell.id] = runs_per_cell.get(job.cell.id, 0) + 1
-    width = max((len(cell.id) for cell in cells), default=4)
-    lines = [f"{'cell':<{width}}  runs  ideal/run"]
     total, unknown = 0.0, 0
+    warmups = len(jobs) * experiment.warmups
+    table = Table()
+    table.add_column("cell", no_wrap=True, min_width=max((len(c.id) for c in cells), default=4))
+    for name, justify in (("workload", "left"), ("model", "left"), ("pool", "right"),
+                          ("runs", "right"), ("ideal/run", "right")):
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
     for cell in cells:
         ideal = cell.workload.ideal_s(cell.params, cell.pool_size, cores, None)
-        runs = runs_per_cell[cell.id] * (1 + experiment.warmups)
+        runs = runs_per_cell[cell.id]
         if ideal is None:
             unknown += 1
         else:
-            total += ideal * runs
-        shown = "?" if ideal is None else f"{ideal:.3f} s"
-        lines.append(f"{cell.id:<{width}}  {runs_per_cell[cell.id]:>4}  {shown:>9}")
-    lines.append("")
-    warmups = len(jobs) * experiment.warmups
-    lines.append(f"{experiment.name}: {len(cells)} cells, {len(jobs)} timed runs"
-                 + (f" (+ {warmups} warmups)" if warmups else "")
-                 + f", order {experiment.order}, isolation {experiment.isolation}")
-    estimate = f"at least {total:.1f} s from ideal times"
+            total += ideal * runs * (1 + experiment.warmups)
+        table.add_row(Text(cell.id), cell.workload.name, cell.model, str(cell.pool_size),
+                      str(runs), "?" if ideal is None else f"{ideal:.3f} s")
+    totals = (f"{experiment.name}: {len(cells)} cells, {len(jobs)} timed runs"
+              + (f" (+ {warmups} warmups)" if warmups else "")
+              + f", order {experiment.order}, isolation {experiment.isolation}")
+    estimate = f"estimated time: at least {total:.1f} s from ideal times"
     if unknown:
         estimate += f"; {unknown} cells have no estimate (CPU work needs a measured sync time)"
-    lines.append(f"estimated time: {estimate}")
-    return "\n".join(lines)
+    return table, [totals, estimate]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import platform
 import random
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,7 +25,8 @@ from runner.server import EmbeddedServer
 from runner.tasks.base import Task
 from runner.worker import ERROR, TIMEOUT, RunResult, Visit, describe, visit
 
-Sink = Callable[[RunRecord], None]
+#: Receives each run's row and, where recorded, its tasks' (start, latency) pairs.
+Sink = Callable[[RunRecord, Sequence[tuple[float, float]]], None]
 OnRun = Callable[["Job", RunRecord], None]
 
 ORDERS = ("interleaved", "sequential", "random")
@@ -109,8 +110,8 @@ def execute(jobs: list[Job], settings: Settings, sink: Sink,
                     tasks[cell.id] = cell.workload.make_task(cell.params, resources)
                 except Exception as error:  # e.g. the embedded server failed to start
                     tasks[cell.id] = error
-            record = run_once(job, tasks[cell.id], settings)
-            sink(record)
+            record, timings = run_once(job, tasks[cell.id], settings)
+            sink(record, timings)
             if on_run is not None:
                 on_run(job, record)
             if settings.fail_fast and record.status in (Status.ERROR, Status.TIMEOUT):
@@ -118,20 +119,21 @@ def execute(jobs: list[Job], settings: Settings, sink: Sink,
     return True
 
 
-def run_once(job: Job, task: Task | Exception, settings: Settings) -> RunRecord:
-    """One timed run (after its warmups), isolated or inline, as a record."""
+def run_once(job: Job, task: Task | Exception, settings: Settings
+             ) -> tuple[RunRecord, Sequence[tuple[float, float]]]:
+    """One timed run (after its warmups), isolated or inline: its row and task timings."""
     started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     cell = job.cell
     if isinstance(task, Exception):
         result = RunResult(ERROR, message=describe(task))
     else:
         job_visit = Visit(task, MODELS[cell.model], cell.pool_size, cell.options.model_dump(),
-                          settings.warmups)
+                          settings.warmups, cell.workload.records_tasks)
         if settings.isolation == "inline":
             result = _flag_overrun(visit(job_visit), settings.timeout_s)
         else:
             result = run_isolated(job_visit, settings.timeout_s)
-    return _record(job, settings, started_at, result)
+    return _record(job, settings, started_at, result), result.task_timings or ()
 
 
 def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:

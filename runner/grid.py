@@ -51,7 +51,7 @@ class Cell:
         """Everything that defines the cell's work, for telling whether a grid changed."""
         workload = self.workload.model_dump(
             mode="json", by_alias=True,
-            exclude={"label", "zip_", *self.workload.param_names()},
+            exclude={"label", "zip_", "record_tasks", *self.workload.param_names()},
         )
         options = self.options.model_dump(mode="json", exclude={"pool_sizes"})
         return json.dumps([self.id, workload, dict(self.params), self.model, self.pool_size,

@@ -33,7 +33,8 @@ def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executab
     """One visit in a worker subprocess; timeouts kill it, deaths become errors."""
     payload = pickle.dumps(job.task)
     header = {"sys_path": sys.path, "model": object_path(job.model), "pool_size": job.pool_size,
-              "options": dict(job.options), "warmups": job.warmups, "task_bytes": len(payload)}
+              "options": dict(job.options), "warmups": job.warmups,
+              "record_tasks": job.record_tasks, "task_bytes": len(payload)}
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
             [python, "-m", "runner.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,

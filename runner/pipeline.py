@@ -12,7 +12,7 @@ import shlex
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,10 +152,10 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
     interrupted = stopped_early = False
     progress.start(len(jobs), run_dir)
     try:
-        with results.RunsWriter(run_dir / results.RUNS, source.experiment.param_columns()
+        with results.RunsWriter(run_dir, source.experiment.param_columns()
                                 ) as out, _sigterm_as_interrupt():
-            def sink(record: RunRecord) -> None:
-                out.write(record)
+            def sink(record: RunRecord, timings: Sequence[tuple[float, float]]) -> None:
+                out.write(record, timings)
                 counts["runs"] += 1
                 counts["failed"] += record.status in (Status.ERROR, Status.TIMEOUT)
 
@@ -189,21 +189,27 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def write_reports(run_dir: Path) -> None:
-    """(Re)build summary.csv, report.md and metadata's results from runs.csv alone."""
-    from runner import report
+    """(Re)build summary.csv, the plots, report.md, report.html and metadata's results.
+
+    Everything comes from runs.csv (and tasks.csv), experiment.yaml and metadata.
+    """
+    from runner import html, plots, report
     from runner.summary import result_counts, summarize_runs
 
     source = load(run_dir / results.INPUT)
     metadata = results.read_json(run_dir / results.METADATA)
     runs = results.read_runs(run_dir)
+    tasks = results.read_tasks(run_dir)
     cores = metadata.get("environment", {}).get("cpu", {}).get("usable_cores") or os.cpu_count()
     cells = {cell.id: cell for cell in expand(source.experiment)}
     summary = summarize_runs(runs, cells, source.experiment.param_columns(), int(cores or 1))
     summary.to_csv(run_dir / results.SUMMARY, index=False, float_format="%.6g")
     metadata["results"] = result_counts(runs, summary)
     results.write_json(run_dir / results.METADATA, metadata)
-    (run_dir / results.REPORT_MD).write_text(report.markdown(summary, runs, metadata),
-                                            encoding="utf-8")
+    drawn = plots.draw_all(run_dir, summary, runs, tasks)
+    content = report.build(summary, runs, metadata)
+    (run_dir / results.REPORT_MD).write_text(report.markdown(content, drawn), encoding="utf-8")
+    (run_dir / results.REPORT_HTML).write_text(html.render(content, drawn), encoding="utf-8")
 
 
 def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, *,

@@ -72,3 +72,8 @@ CORE_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunReco
 def _own(param_columns: Sequence[str]) -> list[str]:
     """The parameters that need a column of their own (not already a core column)."""
     return [name for name in param_columns if name not in CORE_COLUMNS]
+
+
+#: tasks.csv: one row per task of a run whose workload records task latencies.
+TASK_COLUMNS: tuple[str, ...] = ("run_id", "cell", "workload", "model", "pool_size",
+                                 "repetition", "task", "start_s", "latency_s")

@@ -1,91 +1,122 @@
-"""summary.csv + metadata -> report.md: a table per workload, the winner, the environment."""
+"""What a report says, built once from summary, runs and metadata; renderers format it.
+
+``build`` derives the content (facts, warnings, per-workload tables, verdicts,
+failures, environment); ``markdown`` renders report.md and ``runner.html``
+renders report.html from the same content, so the two never disagree.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from runner.plots import Plot, group_of
 from runner.stats import BUSY_LOAD_PER_CORE, NOISY_CV
+from runner.verdict import verdict
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MAX_LISTED_FAILURES = 20
 
+COLUMNS = ("rank", "model", "pool", "median (s)", "mean ± 95% CI (s)", "CV",
+           "speedup vs sync", "ideal (s)", "efficiency", "runs (failed)")
 
-def markdown(summary: pd.DataFrame, runs: pd.DataFrame, metadata: dict[str, Any]) -> str:
-    """The whole report.md."""
+
+@dataclass(frozen=True)
+class Group:
+    """One workload with one set of parameter values."""
+
+    name: str
+    fastest: str  # "asyncio, pool 40: median 0.222 s", or "" when nothing succeeded
+    verdict: str
+    rows: list[list[str]]  # COLUMNS, ranked by median
+    noise: list[str]  # "cell: reason" per noisy cell
+
+
+@dataclass(frozen=True)
+class Content:
+    title: str
+    description: str
+    warnings: list[str]
+    facts: list[str]
+    groups: list[Group]
+    failures: list[list[str]]  # cell, repetition, status, message
+    more_failures: int
+    environment: list[tuple[str, str]]
+
+
+def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: dict[str, Any]) -> Content:
     experiment = metadata.get("experiment", {})
-    parts = [f"# runexp report: {experiment.get('name', '?')}", ""]
-    if experiment.get("description"):
-        parts += [str(experiment["description"]).strip(), ""]
-    parts += _run_facts(runs, metadata)
-    for group, table in summary.groupby(summary["cell"].str.split("/").str[0], sort=False):
-        parts += _group_section(str(group), table)
-    parts += _failures(runs)
-    parts += _environment(metadata)
-    return "\n".join(parts).rstrip() + "\n"
+    groups = [_group(str(name), table) for name, table in
+              summary.groupby(summary["cell"].map(group_of), sort=False)]
+    failed = runs[runs["status"] != "ok"]
+    failures = [[str(r["cell"]), str(r["repetition"]), str(r["status"]),
+                 "" if _missing(r["error"]) else str(r["error"])]
+                for _, r in failed.head(MAX_LISTED_FAILURES).iterrows()]
+    return Content(
+        title=f"runexp report: {experiment.get('name', '?')}",
+        description=str(experiment.get("description") or "").strip(),
+        warnings=_warnings(metadata),
+        facts=_facts(runs, metadata),
+        groups=groups,
+        failures=failures,
+        more_failures=max(0, len(failed) - MAX_LISTED_FAILURES),
+        environment=_environment(metadata),
+    )
 
 
-def _run_facts(runs: pd.DataFrame, metadata: dict[str, Any]) -> list[str]:
+def _warnings(metadata: dict[str, Any]) -> list[str]:
+    warnings = []
+    load = metadata.get("load_average_at_start")
+    cores = metadata.get("environment", {}).get("cpu", {}).get("usable_cores")
+    if load and cores and load[0] / cores > BUSY_LOAD_PER_CORE:
+        warnings.append(f"The machine was busy when the run started (load average "
+                        f"{load[0]:.2f} on {cores} cores); timings may be inflated and noisy.")
+    if metadata.get("interrupted"):
+        warnings.append("The run was interrupted: the tables show only the runs that finished.")
+    if metadata.get("stopped_early"):
+        warnings.append("The run stopped at the first failed run (--fail-fast).")
+    return warnings
+
+
+def _facts(runs: pd.DataFrame, metadata: dict[str, Any]) -> list[str]:
     statuses = ", ".join(f"{n} {status}" for status, n in runs["status"].value_counts().items())
     settings = metadata.get("experiment", {})
     inline = metadata.get("options", {}).get("inline")
     isolation = "inline" if inline else settings.get("isolation", "process")
-    lines = [
-        *_busy_warning(metadata),
-        f"- run: `{metadata.get('run_id', '?')}`, {metadata.get('started_at', '?')} to "
+    return [
+        f"run {metadata.get('run_id', '?')}, {metadata.get('started_at', '?')} to "
         f"{metadata.get('ended_at') or 'unfinished'}",
-        f"- {len(runs)} timed runs of {runs['cell'].nunique()} cells: {statuses}",
-        f"- isolation {isolation}, order {settings.get('order', '?')}, "
+        f"{len(runs)} timed runs of {runs['cell'].nunique()} cells: {statuses}",
+        f"isolation {isolation}, order {settings.get('order', '?')}, "
         f"{settings.get('warmups', 0)} warmups before each timed run",
-    ]
-    if metadata.get("interrupted"):
-        lines.append("- **interrupted**: the tables show only the runs that finished")
-    if metadata.get("stopped_early"):
-        lines.append("- **stopped at the first failed run** (--fail-fast)")
-    lines += [
-        "- times are wall-clock seconds per run; median and mean with Student's t 95% CI of "
+        "times are wall-clock seconds per run; median and mean with Student's t 95% CI of "
         "the mean; speedup = sync median / median; efficiency = ideal / median; outliers by "
         "Tukey's 1.5×IQR fences",
-        "",
     ]
-    return lines
 
 
-def _busy_warning(metadata: dict[str, Any]) -> list[str]:
-    load = metadata.get("load_average_at_start")
-    cores = metadata.get("environment", {}).get("cpu", {}).get("usable_cores")
-    if not load or not cores or load[0] / cores <= BUSY_LOAD_PER_CORE:
-        return []
-    return [f"> **Warning:** the machine was busy when the run started (load average "
-            f"{load[0]:.2f} on {cores} cores); timings may be inflated and noisy.", ""]
-
-
-def _group_section(group: str, table: pd.DataFrame) -> list[str]:
+def _group(name: str, table: pd.DataFrame) -> Group:
     ranked = table.sort_values("wall_median_s", na_position="last", kind="stable")
-    lines = [f"## {group}", ""]
     winner = ranked.iloc[0]
+    fastest = ""
     if not _missing(winner["wall_median_s"]):
-        lines += [_verdict(winner), ""]
-    lines += [
-        "| rank | model | pool | median (s) | mean ± 95% CI (s) | CV | speedup vs sync | "
-        "ideal (s) | efficiency | runs (failed) |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+        pool = "" if winner["model"] == "sync" else f", pool {winner['pool_size']}"
+        fastest = f"{winner['model']}{pool}, median {_num(winner['wall_median_s'])} s"
+    rows = []
     for rank, (_, row) in enumerate(ranked.iterrows(), start=1):
         has_time = not _missing(row["wall_median_s"])
-        lines.append(
-            f"| {rank if has_time else '–'} | {row['model']} | {row['pool_size']} | "
-            f"{_num(row['wall_median_s'])} | {_mean_ci(row)} | {_pct(row['wall_cv'])} | "
-            f"{_times(row['speedup_vs_sync'])} | {_num(row['ideal_s'])} | "
-            f"{_pct(row['efficiency'])} | {row['runs']} ({row['failed']}) |"
-        )
-    return [*lines, "", *_noise_warnings(ranked)]
+        rows.append([str(rank) if has_time else "–", str(row["model"]), str(row["pool_size"]),
+                     _num(row["wall_median_s"]), _mean_ci(row), _pct(row["wall_cv"]),
+                     _times(row["speedup_vs_sync"]), _num(row["ideal_s"]),
+                     _pct(row["efficiency"]), f"{row['runs']} ({row['failed']})"])
+    return Group(name, fastest, verdict(table), rows, _noise(ranked))
 
 
-def _noise_warnings(table: pd.DataFrame) -> list[str]:
-    warnings = []
+def _noise(table: pd.DataFrame) -> list[str]:
+    notes = []
     for _, row in table.iterrows():
         reasons = []
         if not _missing(row["wall_cv"]) and row["wall_cv"] > NOISY_CV:
@@ -94,56 +125,60 @@ def _noise_warnings(table: pd.DataFrame) -> list[str]:
             reasons.append(f"{row['outliers']} outlier{'s' * (row['outliers'] > 1)} "
                            "beyond 1.5×IQR")
         if reasons:
-            warnings.append(f"- `{row['cell']}`: {'; '.join(reasons)}")
-    if not warnings:
-        return []
-    return ["Noisy cells (compare them with care):", "", *warnings, ""]
+            notes.append(f"{row['cell']}: {'; '.join(reasons)}")
+    return notes
 
 
-def _verdict(row: pd.Series) -> str:
-    pool = "" if row["model"] == "sync" else f", pool {row['pool_size']}"
-    text = f"**Fastest: {row['model']}{pool}**, median {_num(row['wall_median_s'])} s"
-    details = []
-    if not _missing(row["speedup_vs_sync"]) and row["model"] != "sync":
-        details.append(f"{_times(row['speedup_vs_sync'])} faster than sync")
-    if not _missing(row["efficiency"]):
-        details.append(f"{_pct(row['efficiency'])} of the ideal {_num(row['ideal_s'])} s")
-    return text + (f" ({', '.join(details)})." if details else ".")
-
-
-def _failures(runs: pd.DataFrame) -> list[str]:
-    failed = runs[runs["status"] != "ok"]
-    if failed.empty:
-        return []
-    lines = ["## Failed and skipped runs", "",
-             "| cell | repetition | status | error or reason |", "|---|---:|---|---|"]
-    for _, row in failed.head(MAX_LISTED_FAILURES).iterrows():
-        error = "" if _missing(row["error"]) else str(row["error"]).replace("|", "\\|")
-        lines.append(f"| {row['cell']} | {row['repetition']} | {row['status']} | {error} |")
-    if len(failed) > MAX_LISTED_FAILURES:
-        lines.append(f"\n…and {len(failed) - MAX_LISTED_FAILURES} more in runs.csv.")
-    return [*lines, ""]
-
-
-def _environment(metadata: dict[str, Any]) -> list[str]:
+def _environment(metadata: dict[str, Any]) -> list[tuple[str, str]]:
     env = metadata.get("environment", {})
     python, cpu, osinfo = env.get("python", {}), env.get("cpu", {}), env.get("os", {})
-    packages = ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items() if v)
     git = env.get("git") or {}
     commit = (f"{git['commit'][:12]}{' (uncommitted changes)' if git.get('dirty') else ''}"
               if git else "not a git checkout")
     return [
-        "## Environment", "",
-        f"- Python {python.get('version', '?')} ({python.get('implementation', '?')}), "
-        f"GIL {'enabled' if python.get('gil_enabled', True) else 'disabled'}",
-        f"- CPU: {cpu.get('model', '?')}, {cpu.get('logical_cores', '?')} logical cores "
-        f"({cpu.get('usable_cores', '?')} usable), memory {env.get('memory_gib', '?')} GiB",
-        f"- OS: {osinfo.get('platform', '?')}; host {env.get('host', '?')}",
-        f"- packages: {packages}",
-        f"- git: {commit}",
-        f"- command: `{metadata.get('command', '?')}`",
-        "",
+        ("Python", f"{python.get('version', '?')} ({python.get('implementation', '?')}), GIL "
+                   f"{'enabled' if python.get('gil_enabled', True) else 'disabled'}"),
+        ("CPU", f"{cpu.get('model', '?')}, {cpu.get('logical_cores', '?')} logical cores "
+                f"({cpu.get('usable_cores', '?')} usable)"),
+        ("Memory", f"{env.get('memory_gib', '?')} GiB"),
+        ("OS", f"{osinfo.get('platform', '?')}; host {env.get('host', '?')}"),
+        ("Packages", ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items() if v)),
+        ("Git", commit),
+        ("Command", str(metadata.get("command", "?"))),
     ]
+
+
+def markdown(content: Content, plots: list[Plot]) -> str:
+    """report.md: the content as Markdown, linking the PNG plots."""
+    parts = [f"# {content.title}", ""]
+    if content.description:
+        parts += [content.description, ""]
+    parts += [f"> **Warning:** {w}\n" for w in content.warnings]
+    parts += [f"- {fact}" for fact in content.facts] + [""]
+    for group in content.groups:
+        parts += [f"## {group.name}", ""]
+        if group.fastest:
+            parts += [f"**Fastest: {group.fastest}.** {group.verdict}", ""]
+        parts += ["| " + " | ".join(COLUMNS) + " |",
+                  "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        parts += ["| " + " | ".join(row) + " |" for row in group.rows] + [""]
+        if group.noise:
+            parts += ["Noisy cells (compare them with care):", ""]
+            parts += [f"- `{cell}`" for cell in group.noise] + [""]
+    if plots:
+        parts += ["## Plots", ""]
+        parts += [f"![{plot.title}](plots/{plot.png.name})\n" for plot in plots]
+    if content.failures:
+        parts += ["## Failed and skipped runs", "",
+                  "| cell | repetition | status | error or reason |", "|---|---:|---|---|"]
+        parts += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+                  for row in content.failures]
+        if content.more_failures:
+            parts.append(f"\n…and {content.more_failures} more in runs.csv.")
+        parts.append("")
+    parts += ["## Environment", ""]
+    parts += [f"- {label}: {value}" for label, value in content.environment]
+    return "\n".join(parts).rstrip() + "\n"
 
 
 def _missing(value: Any) -> bool:
@@ -170,4 +205,3 @@ def _pct(value: Any) -> str:
 
 def _times(value: Any) -> str:
     return "–" if _missing(value) else f"{value:.2f}×"
-

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
 from runner.errors import ResultsError
-from runner.records import RunRecord, columns
+from runner.records import TASK_COLUMNS, RunRecord, columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,6 +28,9 @@ SUMMARY = "summary.csv"
 METADATA = "metadata.json"
 INPUT = "experiment.yaml"
 REPORT_MD = "report.md"
+REPORT_HTML = "report.html"
+TASKS = "tasks.csv"
+PLOTS = "plots"
 LATEST = "latest"
 
 
@@ -69,40 +72,67 @@ def link_latest(run_dir: Path) -> None:
     temporary.replace(link)
 
 
-class RunsWriter:
-    """Appends records to runs.csv as they arrive; each row reaches the disk at once."""
+class CsvAppender:
+    """Appends rows to a CSV file as they arrive; each row reaches the disk at once.
 
-    def __init__(self, path: Path, param_columns: Sequence[str]) -> None:
+    The file (and its header) is created on the first row, so a run that records
+    no task latencies has no tasks.csv. A torn last line left by a killed
+    process is cut before anything is appended.
+    """
+
+    def __init__(self, path: Path, header: Sequence[str]) -> None:
         self.path = path
-        self.param_columns = list(param_columns)
-        self.count = 0
+        self.header = list(header)
         self._file: IO[str] | None = None
 
-    def __enter__(self) -> RunsWriter:
+    def append(self, row: Sequence[Any]) -> None:
+        if self._file is None:
+            self._open()
+        self._writer.writerow(row)
+        self._sync()
+
+    def _open(self) -> None:
         _drop_torn_line(self.path)
         new = not self.path.exists() or self.path.stat().st_size == 0
         self._file = self.path.open("a", newline="", encoding="utf-8")
         self._writer = csv.writer(self._file, lineterminator="\n")
         if new:
-            self._writer.writerow(columns(self.param_columns))
-            self._sync()
-        return self
-
-    def write(self, record: RunRecord) -> None:
-        self._writer.writerow(record.values(self.param_columns))
-        self._sync()
-        self.count += 1
+            self._writer.writerow(self.header)
 
     def _sync(self) -> None:
         assert self._file is not None
         self._file.flush()
         os.fsync(self._file.fileno())
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def close(self) -> None:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+class RunsWriter:
+    """runs.csv and tasks.csv of one run directory, written as runs finish."""
+
+    def __init__(self, run_dir: Path, param_columns: Sequence[str]) -> None:
+        self.param_columns = list(param_columns)
+        self._runs = CsvAppender(run_dir / RUNS, columns(self.param_columns))
+        self._tasks = CsvAppender(run_dir / TASKS, TASK_COLUMNS)
+
+    def __enter__(self) -> RunsWriter:
+        return self
+
+    def write(self, record: RunRecord, timings: Sequence[tuple[float, float]] = ()) -> None:
+        """One run's row, then its tasks' rows (so a run's tasks never outlive its row)."""
+        self._runs.append(record.values(self.param_columns))
+        for index, (start_s, latency_s) in enumerate(timings):
+            self._tasks.append([record.run_id, record.cell, record.workload, record.model,
+                                record.pool_size, record.repetition, index,
+                                round(start_s, 6), round(latency_s, 6)])
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._runs.close()
+        self._tasks.close()
 
 
 def _drop_torn_line(path: Path) -> None:
@@ -157,3 +187,17 @@ def read_runs(run_dir: Path) -> pd.DataFrame:
     if not lines:
         raise ResultsError(f"{run_dir / RUNS}: empty (no header)")
     return pd.read_csv(io.StringIO("".join(lines)))
+
+
+def read_tasks(run_dir: Path) -> pd.DataFrame | None:
+    """tasks.csv as a DataFrame, or None where no task latencies were recorded."""
+    import pandas as pd
+
+    path = run_dir / TASKS
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", newline="") as file:
+        lines = file.readlines()
+    if lines and not lines[-1].endswith("\n"):
+        lines.pop()
+    return pd.read_csv(io.StringIO("".join(lines))) if len(lines) > 1 else None

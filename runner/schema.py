@@ -66,6 +66,13 @@ class _ModelsBase(StrictModel):
             return {name: {} if options is None else options for name, options in data.items()}
         return data
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        """The mapping form, or the list form that the before-validator accepts."""
+        mapping = handler(core_schema)
+        names = {"type": "array", "items": {"enum": list(MODELS)}, "uniqueItems": True}
+        return {"anyOf": [names, mapping]}
+
     def selected(self) -> dict[str, ModelOptions]:
         """The chosen models with their options, in the registry's order."""
         return {name: getattr(self, name) for name in MODELS if getattr(self, name) is not None}
@@ -182,3 +189,11 @@ class Experiment(StrictModel):
         for workload in self.workloads:
             columns += [name for name in workload.param_names() if name not in columns]
         return columns
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of experiment files, for editors (yaml-language-server)."""
+    schema = Experiment.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "runexp experiment"
+    return schema

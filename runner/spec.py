@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Union
 
 from pydantic import (
     AfterValidator,
@@ -28,8 +28,6 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 if TYPE_CHECKING:
     from runner.tasks.base import Resources, Task
-
-T = TypeVar("T")
 
 #: Values of one workload parameter, in the order of the grid's columns.
 Params = Mapping[str, Any]
@@ -71,13 +69,20 @@ def _distinct(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return values
 
 
-#: One value or a non-empty list of distinct values (a grid axis).
-Axis = Annotated[
-    tuple[T, ...],
-    BeforeValidator(_as_tuple),
-    Field(min_length=1),
-    AfterValidator(_distinct),
-]
+class Axis:
+    """``Axis[T]``: one value or a non-empty list of distinct values (a grid axis).
+
+    Validates to a tuple; its JSON Schema accepts ``T`` or a list of ``T``, as
+    the file does.
+    """
+
+    def __class_getitem__(cls, item: Any) -> Any:
+        return Annotated[
+            tuple[item, ...],
+            BeforeValidator(_as_tuple, json_schema_input_type=Union[item, list[item]]),  # noqa: UP007
+            Field(min_length=1),
+            AfterValidator(_distinct),
+        ]
 
 # Scalars are strict so that `tasks: "20"` or `n: true` are errors, not guesses.
 StrictInt = Annotated[int, Strict()]
@@ -121,10 +126,22 @@ class WorkloadSpec(StrictModel):
     """
 
     params_model: ClassVar[type[StrictModel]]
+    #: Whether runs record every task's latency in tasks.csv unless the file says.
+    records_tasks_by_default: ClassVar[bool] = False
 
     kind: str
     label: Label | None = None
     zip_: StrictModel | None = ZIP_FIELD
+    record_tasks: bool | None = Field(
+        default=None,
+        description="Record every task's latency in tasks.csv (default: on for http only).",
+    )
+
+    @property
+    def records_tasks(self) -> bool:
+        if self.record_tasks is None:
+            return self.records_tasks_by_default
+        return self.record_tasks
 
     @property
     def name(self) -> str:

@@ -100,3 +100,91 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or denominator is None or denominator <= 0:
         return None
     return numerator / denominator
+
+
+#: Fewest values per side with which a two-sided Mann-Whitney U test at
+#: alpha 0.05 can reach significance at all (exact p >= 2/C(6,3) = 0.1 at 3).
+MIN_VALUES_FOR_U_TEST = 4
+#: Up to this many values per side (and no ties) the exact distribution is used.
+EXACT_U_LIMIT = 30
+
+
+def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """Two-sided Mann-Whitney U test of ``a`` against ``b``: (U of a, p-value).
+
+    Exact p-value from the permutation distribution of U when there are no ties
+    and both sides are small (Mann & Whitney 1947); otherwise the normal
+    approximation with tie correction and continuity correction.
+    """
+    m, n = len(a), len(b)
+    if m == 0 or n == 0:
+        raise ValueError("both samples need values")
+    u = sum((x > y) + 0.5 * (x == y) for x in a for y in b)
+    pooled = [*a, *b]
+    tied = len(set(pooled)) < len(pooled)
+    if not tied and max(m, n) <= EXACT_U_LIMIT:
+        counts = _u_distribution(m, n)
+        total = sum(counts)
+        k = round(u)
+        lower = sum(counts[: k + 1]) / total
+        upper = sum(counts[k:]) / total
+        return u, min(1.0, 2 * min(lower, upper))
+    big_n = m + n
+    ties = sum(t**3 - t for t in (pooled.count(v) for v in set(pooled)))
+    variance = m * n / 12 * ((big_n + 1) - ties / (big_n * (big_n - 1)))
+    if variance <= 0:
+        return u, 1.0
+    z = (abs(u - m * n / 2) - 0.5) / math.sqrt(variance)
+    return u, min(1.0, 2 * (1 - statistics.NormalDist().cdf(max(z, 0.0))))
+
+
+def _u_distribution(m: int, n: int) -> list[int]:
+    """Number of orderings of m + n distinct values giving each U = 0..m*n.
+
+    Recurrence f(m, n, u) = f(m - 1, n, u - n) + f(m, n - 1, u) over the position
+    of the largest value.
+    """
+    table: dict[tuple[int, int], list[int]] = {}
+    for i in range(m + 1):
+        for j in range(n + 1):
+            if i == 0 or j == 0:
+                table[i, j] = [1]
+                continue
+            size = i * j + 1
+            row = [0] * size
+            for u, count in enumerate(table[i - 1, j]):  # largest value is from `a`
+                row[u + j] += count
+            for u, count in enumerate(table[i, j - 1]):  # largest value is from `b`
+                row[u] += count
+            table[i, j] = row
+    return table[m, n]
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+    coverage: float  # the interval's exact coverage probability
+
+
+def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> Interval:
+    """Distribution-free confidence interval of the median from order statistics.
+
+    [x_(j), x_(n-j+1)] covers the median with probability 1 - 2 P(B <= j - 1),
+    B ~ Binomial(n, 1/2) (e.g. Conover, Practical Nonparametric Statistics,
+    §3.2). The narrowest such interval reaching ``confidence`` is returned; below
+    6 values none can, and [min, max] is returned with its lower coverage.
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        raise ValueError("no values")
+    best = Interval(ordered[0], ordered[-1], max(0.0, 1 - 2 * 0.5**n))
+    cumulative = 0.0  # P(B <= j - 1)
+    for j in range(1, (n + 1) // 2 + 1):
+        cumulative += math.comb(n, j - 1) * 0.5**n
+        coverage = 1 - 2 * cumulative
+        if coverage < confidence:
+            break
+        best = Interval(ordered[j - 1], ordered[n - j], coverage)
+    return best

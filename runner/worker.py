@@ -32,6 +32,7 @@ from typing import Any, TextIO
 from runner.measure import Clock, Measurement, measure
 from runner.models.base import Model, Options
 from runner.tasks.base import Task
+from runner.tasks.timed import TimedTask, task_timings
 
 OK, ERROR, TIMEOUT, SKIPPED = "ok", "error", "timeout", "skipped"
 
@@ -45,10 +46,14 @@ class RunResult:
     cpu_s: float | None = None
     max_rss_mb: float | None = None
     message: str = ""  # the error, or why the run was skipped or timed out
+    #: (start offset, latency) of every task, in seconds, where they were recorded.
+    task_timings: list[tuple[float, float]] | None = None
 
     @classmethod
-    def measured(cls, measurement: Measurement) -> RunResult:
-        return cls(OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb)
+    def measured(cls, measurement: Measurement,
+                 task_timings: list[tuple[float, float]] | None = None) -> RunResult:
+        return cls(OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb,
+                   task_timings=task_timings)
 
     def to_json(self) -> str:
         return json.dumps({"event": "result", **asdict(self)})
@@ -56,6 +61,8 @@ class RunResult:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunResult:
         data = {k: v for k, v in data.items() if k != "event"}
+        if data.get("task_timings") is not None:
+            data["task_timings"] = [tuple(pair) for pair in data["task_timings"]]
         return cls(**data)
 
 
@@ -74,6 +81,7 @@ class Visit:
     pool_size: int
     options: Options
     warmups: int
+    record_tasks: bool = False
 
 
 def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
@@ -83,6 +91,8 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
     reason = model.unsupported(task, job.options)
     if reason:
         return RunResult(SKIPPED, message=reason)
+    if job.record_tasks:
+        task = TimedTask(task)
     try:
         task.preload()
         for warmup in [True] * job.warmups + [False]:
@@ -94,7 +104,7 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
                 raise RuntimeError(f"{len(results)} of {task.count} tasks returned a result")
     except Exception as error:
         return RunResult(ERROR, message=describe(error))
-    return RunResult.measured(measurement)
+    return RunResult.measured(measurement, task_timings(results) if job.record_tasks else None)
 
 
 def load_object(path: str) -> Any:
@@ -133,7 +143,8 @@ def main() -> None:
         protocol.write(json.dumps({"event": "start", "warmup": warmup}) + "\n")
         protocol.flush()
 
-    job = Visit(task, model, header["pool_size"], header["options"], header["warmups"])
+    job = Visit(task, model, header["pool_size"], header["options"], header["warmups"],
+                header["record_tasks"])
     result = visit(job, on_start)
     protocol.write(result.to_json() + "\n")
     protocol.flush()

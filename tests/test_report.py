@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from runner.report import markdown
+from runner.report import build, markdown
 from runner.summary import summarize_runs
 
 
@@ -27,15 +27,16 @@ def test_noisy_cells_and_a_busy_machine_are_flagged() -> None:
     table = runs({"fib/sync": [1.0, 1.01, 0.99, 1.0, 1.02, 3.0],
                   "fib/threads/p1": [1.0, 1.5, 0.7, 1.2, 0.9]})
     summary = summarize_runs(table, {}, ["tasks", "n"], cores=2)
-    text = markdown(summary, table, metadata(load=3.0))
-    assert "the machine was busy when the run started (load average 3.00 on 2 cores)" in text
-    assert "- `fib/sync`: CV" in text and "1 outlier beyond 1.5×IQR" in text
-    assert "- `fib/threads/p1`: CV" in text and "is over 10%" in text
+    text = markdown(build(summary, table, metadata(load=3.0)), [])
+    assert "The machine was busy when the run started (load average 3.00 on 2 cores)" in text
+    assert "- `fib/sync: CV" in text and "1 outlier beyond 1.5×IQR" in text
+    assert "- `fib/threads/p1: CV" in text and "is over 10%" in text
 
 
 def test_a_quiet_run_has_no_warnings() -> None:
     table = runs({"fib/sync": [1.0, 1.01, 1.02, 1.03]})
-    text = markdown(summarize_runs(table, {}, ["tasks", "n"], cores=2), table, metadata(0.1))
+    summary = summarize_runs(table, {}, ["tasks", "n"], cores=2)
+    text = markdown(build(summary, table, metadata(0.1)), [])
     assert "Warning" not in text
     assert "Noisy cells" not in text
-    assert "**Fastest: sync**" in text
+    assert "**Fastest: sync, median 1.015 s.** Sync is fastest" in text

@@ -31,11 +31,12 @@ def test_columns_follow_the_design_order() -> None:
 
 def test_rows_are_appended_and_read_back_with_numeric_dtypes(tmp_path: Path) -> None:
     path = tmp_path / "runs.csv"
-    with RunsWriter(path, PARAMS) as writer:
+    with RunsWriter(tmp_path, PARAMS) as writer:
         writer.write(record(1, n=20))
         assert path.read_text().count("\n") == 2  # on disk before the writer closes
-    with RunsWriter(path, PARAMS) as writer:
+    with RunsWriter(tmp_path, PARAMS) as writer:
         writer.write(record(2, n=20))
+    assert not (tmp_path / "tasks.csv").exists()
     runs = read_runs(tmp_path)
     assert list(runs.columns) == columns(PARAMS)
     assert list(runs["repetition"]) == [1, 2]
@@ -47,12 +48,12 @@ def test_rows_are_appended_and_read_back_with_numeric_dtypes(tmp_path: Path) -> 
 
 def test_a_torn_last_line_is_dropped_and_cut_before_appending(tmp_path: Path) -> None:
     path = tmp_path / "runs.csv"
-    with RunsWriter(path, PARAMS) as writer:
+    with RunsWriter(tmp_path, PARAMS) as writer:
         writer.write(record(1, n=20))
     with path.open("a") as file:
         file.write("20260101T000000Z,t,fib/sy")  # a process killed mid-row
     assert len(read_runs(tmp_path)) == 1
-    with RunsWriter(path, PARAMS) as writer:
+    with RunsWriter(tmp_path, PARAMS) as writer:
         writer.write(record(2, n=20))
     assert list(read_runs(tmp_path)["repetition"]) == [1, 2]
 
@@ -67,3 +68,15 @@ def test_run_dirs_are_never_reused(tmp_path: Path) -> None:
     (second[1] / "runs.csv").write_text("x")
     with pytest.raises(ResultsError, match="not an empty directory"):
         create_run_dir(tmp_path, "exp", "x", second[1])
+
+
+def test_task_timings_go_to_tasks_csv(tmp_path: Path) -> None:
+    import pandas as pd
+
+    with RunsWriter(tmp_path, PARAMS) as writer:
+        writer.write(record(1, n=20), [(0.0, 0.05), (0.001, 0.052)])
+    tasks = pd.read_csv(tmp_path / "tasks.csv")
+    assert list(tasks.columns) == ["run_id", "cell", "workload", "model", "pool_size",
+                                   "repetition", "task", "start_s", "latency_s"]
+    assert list(tasks["task"]) == [0, 1]
+    assert tasks["latency_s"].dtype == "float64"

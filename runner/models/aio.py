@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runner.models.base import Model, Options
 from runner.tasks.base import Task
@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from runner.models.options import ModelOptions
 
 
-async def _run_all(task: Task, pool_size: int) -> list[int]:
+async def _run_all(task: Task, pool_size: int) -> list[Any]:
     semaphore = asyncio.Semaphore(pool_size)
     async with task.async_resource(pool_size) as resource:
 
-        async def one(index: int) -> int:
+        async def one(index: int) -> Any:
             async with semaphore:
                 return await task.acall(resource, index)
 
@@ -50,6 +50,6 @@ class AsyncioModel(Model):
             return "loop uvloop: the uvloop package is not installed (pip install uvloop)"
         return None
 
-    def run(self, task: Task, pool_size: int, options: Options) -> list[int]:
+    def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         with asyncio.Runner(loop_factory=_loop_factory(options.get("loop", "asyncio"))) as runner:
             return runner.run(_run_all(task, pool_size))

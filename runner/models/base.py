@@ -33,5 +33,5 @@ class Model(ABC):
         return None
 
     @abstractmethod
-    def run(self, task: Task, pool_size: int, options: Options) -> list[int]:
+    def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         """Run every unit, from pool start-up to the last result and pool shutdown."""

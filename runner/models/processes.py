@@ -28,7 +28,7 @@ def _init_worker(task: Task) -> None:
     _resource = task.open()
 
 
-def _call(index: int) -> int:
+def _call(index: int) -> Any:
     assert _task is not None, "worker used before its initializer ran"
     return _task.call(_resource, index)
 
@@ -49,7 +49,7 @@ class ProcessesModel(Model):
             return f"start method {method!r} is not available here (available: {available})"
         return None
 
-    def run(self, task: Task, pool_size: int, options: Options) -> list[int]:
+    def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         context = multiprocessing.get_context(options.get("start_method"))
         executor = ProcessPoolExecutor(
             max_workers=pool_size, mp_context=context, initializer=_init_worker, initargs=(task,)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from runner.models.base import Model, Options
 from runner.tasks.base import Task
 
@@ -10,7 +12,7 @@ class SyncModel(Model):
     name = "sync"
     pooled = False
 
-    def run(self, task: Task, pool_size: int, options: Options) -> list[int]:
+    def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         resource = task.open()
         try:
             return [task.call(resource, index) for index in range(task.count)]

@@ -17,12 +17,12 @@ from runner.tasks.base import Task
 class ThreadsModel(Model):
     name = "threads"
 
-    def run(self, task: Task, pool_size: int, options: Options) -> list[int]:
+    def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         local = threading.local()
         opened: list[Any] = []
         lock = threading.Lock()
 
-        def call(index: int) -> int:
+        def call(index: int) -> Any:
             try:
                 resource = local.resource
             except AttributeError:

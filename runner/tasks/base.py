@@ -44,8 +44,8 @@ class Task(ABC):
         return
 
     @abstractmethod
-    def call(self, resource: Any, index: int) -> int:
-        """Do unit ``index`` and return a size (bytes read, a result) for checking."""
+    def call(self, resource: Any, index: int) -> Any:
+        """Do unit ``index`` and return its result (bytes read, a value)."""
 
     @asynccontextmanager
     async def async_resource(self, pool_size: int) -> AsyncIterator[Any]:
@@ -56,7 +56,7 @@ class Task(ABC):
         finally:
             self.close(resource)
 
-    async def acall(self, resource: Any, index: int) -> int:
+    async def acall(self, resource: Any, index: int) -> Any:
         """By default the blocking code inside a coroutine, as the lesson shows it.
 
         That blocks the event loop, which is exactly why asyncio cannot speed up

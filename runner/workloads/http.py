@@ -48,6 +48,7 @@ class HttpSpec(HttpParams, WorkloadSpec):
     """GET ``tasks`` URLs; the embedded server's unless ``urls`` are given."""
 
     params_model: ClassVar[type[StrictModel]] = HttpParams
+    records_tasks_by_default: ClassVar[bool] = True
 
     kind: Literal["http"]
     zip_: zip_model(HttpParams) | None = ZIP_FIELD  # type: ignore[valid-type]

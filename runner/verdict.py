@@ -1,0 +1,84 @@
+"""A plain-words verdict per workload, derived from the summary (never canned).
+
+    Asyncio with 40 in flight is 37.4x faster than sync and within 11% of the
+    ideal; threads reach 30.8x with pool 40 (73% of the ideal); processes reach
+    18.2x with 40 processes (43% of the ideal).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: A model whose best speedup stays below this is "no faster than sync".
+NO_GAIN = 1.05
+#: Within this fraction of the ideal a model "reaches" it.
+NEAR_IDEAL = 0.15
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _verb(model: str, plural: str, singular: str) -> str:
+    """``threads reach`` but ``asyncio reaches``."""
+    return f"{model} {plural if model.endswith('s') else singular}"
+
+
+def _pool(model: str, size: int) -> str:
+    if model == "asyncio":
+        return f"{size} in flight"
+    if model == "processes":
+        return f"{size} processes"
+    return f"pool {size}"
+
+
+def _ideal(row: pd.Series) -> str:
+    efficiency = row["efficiency"]
+    if _missing(efficiency):
+        return ""
+    if efficiency >= 1 - NEAR_IDEAL:
+        return f"within {max(0.0, 1 - efficiency):.0%} of the ideal"
+    return f"{efficiency:.0%} of the ideal"
+
+
+def verdict(table: pd.DataFrame) -> str:
+    """One paragraph on the cells of one workload and parameter set."""
+    measured = table.dropna(subset=["wall_median_s"])
+    if measured.empty:
+        return "No run of this workload succeeded."
+    best = measured.sort_values("wall_median_s", kind="stable").groupby(
+        "model", sort=False).head(1)
+    winner, others = best.iloc[0], best.iloc[1:]
+    has_sync = not _missing(winner["speedup_vs_sync"])
+    if winner["model"] == "sync":
+        first = f"sync is fastest at {winner['wall_median_s']:.3g} s: no model beat the plain loop"
+    elif has_sync:
+        first = (f"{winner['model']} with {_pool(winner['model'], winner['pool_size'])} is "
+                 f"{winner['speedup_vs_sync']:.1f}× faster than sync")
+        ideal = _ideal(winner)
+        first += f" and {ideal}" if ideal else ""
+    else:
+        first = (f"{winner['model']} with {_pool(winner['model'], winner['pool_size'])} is "
+                 f"fastest at {winner['wall_median_s']:.3g} s")
+    clauses = [first]
+    for _, row in others.iterrows():
+        if row["model"] == "sync":
+            continue
+        where = _pool(row["model"], row["pool_size"])
+        if has_sync and row["speedup_vs_sync"] < NO_GAIN:
+            clauses.append(f"{_verb(row['model'], 'are', 'is')} no faster than sync (at best "
+                           f"{row['speedup_vs_sync']:.2f}×, {where})")
+        elif has_sync:
+            ideal = _ideal(row)
+            clauses.append(f"{_verb(row['model'], 'reach', 'reaches')} "
+                           f"{row['speedup_vs_sync']:.1f}× with {where}"
+                           + (f" ({ideal})" if ideal else ""))
+        else:
+            clauses.append(f"{_verb(row['model'], 'take', 'takes')} "
+                           f"{row['wall_median_s']:.3g} s at best ({where})")
+    text = "; ".join(clauses)
+    return text[0].upper() + text[1:] + "."
