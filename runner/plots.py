@@ -48,8 +48,8 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
     folder.mkdir(exist_ok=True)
     groups = list(dict.fromkeys(summary["cell"].map(group_of)))
     plots = [
-        _save(folder, "wall", "Median wall time per run against pool size "
-              "(bars: 95% CI of the median)",
+        _save(folder, "wall", "Median wall time per run against pool size (bars: 95% CI "
+              "of the median; the range below 6 runs)",
               _panels(groups, lambda ax, g: _wall(ax, _rows(summary, g), runs))),
         _save(folder, "efficiency", "Efficiency: ideal time / median time",
               _panels(groups, lambda ax, g: _efficiency(ax, _rows(summary, g)))),

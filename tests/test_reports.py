@@ -126,3 +126,8 @@ def test_the_schema_command_prints_it() -> None:
     done = run_cli("schema")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["title"] == "runexp experiment"
+
+
+def test_the_committed_schema_is_current() -> None:
+    committed = json.loads((ROOT / "docs" / "experiment.schema.json").read_text())
+    assert committed == json_schema(), "run: runexp schema > docs/experiment.schema.json"
