@@ -1,8 +1,8 @@
 """A plain-words verdict per workload, derived from the summary (never canned).
 
-    Asyncio with 40 in flight is 37.4x faster than sync and within 11% of the
-    ideal; threads reach 30.8x with pool 40 (73% of the ideal); processes reach
-    18.2x with 40 processes (43% of the ideal).
+    Asyncio runs 37.4x faster than sync with 40 in flight and comes within 11%
+    of the ideal; threads reach 30.8x with pool 40 (73% of the ideal); processes
+    reach 18.2x with pool 40 (43% of the ideal).
 """
 
 from __future__ import annotations
@@ -31,18 +31,24 @@ def _verb(model: str, plural: str, singular: str) -> str:
 def _pool(model: str, size: int) -> str:
     if model == "asyncio":
         return f"{size} in flight"
-    if model == "processes":
-        return f"{size} processes"
     return f"pool {size}"
 
 
-def _ideal(row: pd.Series) -> str:
+def _ideal(row: pd.Series, with_verb: bool = False) -> str:
+    """``within 5% of the ideal`` / ``41% of the ideal``, or with a verb agreeing with
+    the model (``threads come within ...``, ``asyncio reaches ...``)."""
     efficiency = row["efficiency"]
     if _missing(efficiency):
         return ""
-    if efficiency >= 1 - NEAR_IDEAL:
-        return f"within {max(0.0, 1 - efficiency):.0%} of the ideal"
-    return f"{efficiency:.0%} of the ideal"
+    near = efficiency >= 1 - NEAR_IDEAL
+    plural = str(row["model"]).endswith("s")
+    verb = ""
+    if with_verb:
+        verb = ("come " if plural else "comes ") if near else (
+            "reach " if plural else "reaches ")
+    if near:
+        return f"{verb}within {max(0.0, 1 - efficiency):.0%} of the ideal"
+    return f"{verb}{efficiency:.0%} of the ideal"
 
 
 def verdict(table: pd.DataFrame) -> str:
@@ -57,13 +63,15 @@ def verdict(table: pd.DataFrame) -> str:
     if winner["model"] == "sync":
         first = f"sync is fastest at {winner['wall_median_s']:.3g} s: no model beat the plain loop"
     elif has_sync:
-        first = (f"{winner['model']} with {_pool(winner['model'], winner['pool_size'])} is "
-                 f"{winner['speedup_vs_sync']:.1f}× faster than sync")
-        ideal = _ideal(winner)
+        first = (f"{_verb(winner['model'], 'run', 'runs')} "
+                 f"{winner['speedup_vs_sync']:.1f}× faster than sync with "
+                 f"{_pool(winner['model'], winner['pool_size'])}")
+        ideal = _ideal(winner, with_verb=True)
         first += f" and {ideal}" if ideal else ""
     else:
-        first = (f"{winner['model']} with {_pool(winner['model'], winner['pool_size'])} is "
-                 f"fastest at {winner['wall_median_s']:.3g} s")
+        first = (f"{_verb(winner['model'], 'run', 'runs')} fastest with "
+                 f"{_pool(winner['model'], winner['pool_size'])}, at "
+                 f"{winner['wall_median_s']:.3g} s")
     clauses = [first]
     for _, row in others.iterrows():
         if row["model"] == "sync":

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from runner.spec import WorkloadSpec
 from runner.workloads.fib import FibSpec
+from runner.workloads.file import FileSpec
+from runner.workloads.hash import HashSpec
 from runner.workloads.http import HttpSpec
+from runner.workloads.mixed import MixedSpec
 from runner.workloads.sleep import SleepSpec
 
 WORKLOADS: dict[str, type[WorkloadSpec]] = {
     "http": HttpSpec,
     "fib": FibSpec,
     "sleep": SleepSpec,
+    "hash": HashSpec,
+    "file": FileSpec,
+    "mixed": MixedSpec,
 }
 
 __all__ = ["WORKLOADS"]

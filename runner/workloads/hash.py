@@ -1,0 +1,46 @@
+"""hash: SHA-256 over ``size_bytes`` buffers. hashlib releases the GIL while it
+hashes large inputs, so threads *can* scale on it: the instructive contrast to fib."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field
+
+from runner.spec import (
+    ZIP_FIELD,
+    Axis,
+    Params,
+    StrictInt,
+    StrictModel,
+    WorkloadSpec,
+    cpu_bound_ideal,
+    zip_model,
+)
+from runner.tasks.base import Resources, Task
+from runner.tasks.hash import HashTask
+
+Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+SizeBytes = Annotated[StrictInt, Field(ge=1, le=1024 * 2**20)]
+
+
+class HashParams(StrictModel):
+    tasks: Axis[Tasks] = Field(default=(20,), description="Buffers hashed per run.")
+    size_bytes: Axis[SizeBytes] = Field(default=(4 * 2**20,),
+                                        description="Size of each buffer (default 4 MiB).")
+
+
+class HashSpec(HashParams, WorkloadSpec):
+    """Hash a ``size_bytes`` buffer ``tasks`` times with SHA-256."""
+
+    params_model: ClassVar[type[StrictModel]] = HashParams
+
+    kind: Literal["hash"]
+    zip_: zip_model(HashParams) | None = ZIP_FIELD  # type: ignore[valid-type]
+
+    def make_task(self, params: Params, resources: Resources) -> Task:
+        return HashTask(count=params["tasks"], size_bytes=params["size_bytes"])
+
+    def ideal_s(self, params: Params, pool_size: int, cores: int, sequential_s: float | None
+                ) -> float | None:
+        return cpu_bound_ideal(pool_size, cores, sequential_s)

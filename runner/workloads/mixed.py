@@ -1,0 +1,53 @@
+"""mixed: each task computes ``cpu_ms`` in pure Python (holding the GIL), then waits
+``io_ms`` without the CPU: most real work is some of each."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field
+
+from runner.spec import (
+    ZIP_FIELD,
+    Axis,
+    Params,
+    StrictFloat,
+    StrictInt,
+    StrictModel,
+    WorkloadSpec,
+    zip_model,
+)
+from runner.tasks.base import Resources, Task
+from runner.tasks.mixed import MixedTask
+
+Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
+Millis = Annotated[StrictFloat, Field(ge=0, le=600_000)]
+
+
+class MixedParams(StrictModel):
+    tasks: Axis[Tasks] = Field(default=(40,), description="Tasks per run.")
+    cpu_ms: Axis[Millis] = Field(default=(10.0,),
+                                 description="Pure-Python CPU time of each task.")
+    io_ms: Axis[Millis] = Field(default=(40.0,), description="Waiting time of each task.")
+
+
+class MixedSpec(MixedParams, WorkloadSpec):
+    """``tasks`` tasks of ``cpu_ms`` computing then ``io_ms`` waiting."""
+
+    params_model: ClassVar[type[StrictModel]] = MixedParams
+
+    kind: Literal["mixed"]
+    zip_: zip_model(MixedParams) | None = ZIP_FIELD  # type: ignore[valid-type]
+
+    def make_task(self, params: Params, resources: Resources) -> Task:
+        return MixedTask(count=params["tasks"], cpu_s=params["cpu_ms"] / 1000,
+                         io_s=params["io_ms"] / 1000)
+
+    def ideal_s(self, params: Params, pool_size: int, cores: int, sequential_s: float | None
+                ) -> float | None:
+        """The larger of two bounds: the busiest worker runs ceil(tasks / pool) whole
+        tasks one after another, and all the CPU work shares min(pool, cores) cores."""
+        tasks, cpu_s, io_s = params["tasks"], params["cpu_ms"] / 1000, params["io_ms"] / 1000
+        per_worker = math.ceil(tasks / pool_size) * (cpu_s + io_s)
+        return max(per_worker, tasks * cpu_s / min(pool_size, cores))
