@@ -43,7 +43,8 @@ def load(path: Path) -> ExperimentFile:
     text = _read_text(path)
     data, marks = parse_yaml(text, str(path))
     try:
-        experiment = Experiment.model_validate(data)
+        # base_dir: callable targets import from the experiment file's directory.
+        experiment = Experiment.model_validate(data, context={"base_dir": path.parent})
     except ValidationError as error:
         raise ConfigError(_problems(error, data, marks, str(path))) from None
     return ExperimentFile(path=path, text=text, experiment=experiment)

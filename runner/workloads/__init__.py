@@ -8,6 +8,7 @@ where a task runs, so validating a file stays fast.
 from __future__ import annotations
 
 from runner.spec import WorkloadSpec
+from runner.workloads.callable import CallableSpec
 from runner.workloads.fib import FibSpec
 from runner.workloads.file import FileSpec
 from runner.workloads.hash import HashSpec
@@ -22,6 +23,7 @@ WORKLOADS: dict[str, type[WorkloadSpec]] = {
     "hash": HashSpec,
     "file": FileSpec,
     "mixed": MixedSpec,
+    "callable": CallableSpec,
 }
 
 __all__ = ["WORKLOADS"]
