@@ -220,5 +220,8 @@ def _with_default_command(argv: list[str]) -> list[str]:
 def main() -> None:
     try:
         app(args=_with_default_command(sys.argv[1:]), prog_name="runexp")
+    except RunexpError as error:  # raised while importing, e.g. a broken plugin
+        _print_error(error)
+        sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
