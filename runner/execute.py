@@ -142,7 +142,8 @@ def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
         return result
     return RunResult(TIMEOUT, result.wall_s, result.cpu_s, result.max_rss_mb,
                      f"took {result.wall_s:.3f} s, over the {timeout_s:g} s timeout (inline "
-                     "runs cannot be stopped early; use process isolation)")
+                     "runs cannot be stopped early; use process isolation)",
+                     startup_s=result.startup_s)
 
 
 def _record(job: Job, settings: Settings, started_at: str, result: RunResult) -> RunRecord:
@@ -156,7 +157,7 @@ def _record(job: Job, settings: Settings, started_at: str, result: RunResult) ->
         wall_s=result.wall_s, cpu_s=result.cpu_s, max_rss_mb=result.max_rss_mb, tasks=tasks,
         throughput_per_s=tasks / result.wall_s if ok and result.wall_s else None,
         error=result.message, started_at=started_at, host=settings.host,
-        python=settings.python,
+        python=settings.python, startup_s=result.startup_s,
     )
 
 

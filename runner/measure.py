@@ -26,6 +26,7 @@ class Measurement:
     wall_s: float
     cpu_s: float
     max_rss_mb: float
+    started: float  # the clock's reading when the call began
 
 
 def measure(call: Callable[[], T], clock: Clock = time.perf_counter) -> tuple[T, Measurement]:
@@ -49,7 +50,8 @@ def measure(call: Callable[[], T], clock: Clock = time.perf_counter) -> tuple[T,
     peak_kb = _peak_rss_kb(after_self)
     if after_children.ru_maxrss > before_children.ru_maxrss:
         peak_kb = max(peak_kb, after_children.ru_maxrss)
-    return result, Measurement(wall_s=wall_s, cpu_s=cpu_s, max_rss_mb=peak_kb / 1024)
+    return result, Measurement(wall_s=wall_s, cpu_s=cpu_s, max_rss_mb=peak_kb / 1024,
+                               started=start)
 
 
 def _cpu(usage: resource.struct_rusage) -> float:

@@ -41,6 +41,7 @@ class RunRecord:
     started_at: str
     host: str
     python: str
+    startup_s: float | None = None  # after DESIGN's columns: pool/loop/session start-up
 
     def values(self, param_columns: Sequence[str]) -> list[Any]:
         """The row's cells in ``columns(param_columns)`` order; absent parameters are empty."""

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 STAT_COLUMNS = (
     "runs", "failed", "wall_median_s", "wall_mean_s", "wall_std_s", "wall_min_s", "wall_max_s",
     "wall_ci95_low_s", "wall_ci95_high_s", "wall_cv", "speedup_vs_sync", "ideal_s", "efficiency",
-    "outliers",
+    "outliers", "startup_median_s",
 )
 #: Statuses that count as failed runs (skipped runs are not failures).
 FAILED = (Status.ERROR, Status.TIMEOUT)
@@ -60,6 +60,8 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
             wall_ci95_low_s=s and s.ci95_low, wall_ci95_high_s=s and s.ci95_high,
             wall_cv=s and s.cv, speedup_vs_sync=ratio(sync_median, median), ideal_s=ideal,
             efficiency=ratio(ideal, median), outliers=s.outliers if s else 0,
+            startup_median_s=_median(group.loc[group["status"] == Status.OK, "startup_s"])
+            if "startup_s" in group else None,
         )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=summary_columns(params))
@@ -77,3 +79,8 @@ def result_counts(runs: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Any]:
         "noisy_cells": int(((summary["wall_cv"] > NOISY_CV) | (summary["outliers"] > 0)).sum()),
         "measured_wall_s": round(float(runs["wall_s"].sum()), 3),
     }
+
+
+def _median(values: pd.Series) -> float | None:
+    present = values.dropna()
+    return float(present.median()) if len(present) else None

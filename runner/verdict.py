@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 NO_GAIN = 1.05
 #: Within this fraction of the ideal a model "reaches" it.
 NEAR_IDEAL = 0.15
+#: Start-up (pool, loop, sessions) worth a mention: this share of the run or more.
+NOTABLE_STARTUP = 0.2
 
 
 def _missing(value: Any) -> bool:
@@ -51,6 +53,14 @@ def _ideal(row: pd.Series, with_verb: bool = False) -> str:
     return f"{verb}{efficiency:.0%} of the ideal"
 
 
+def _startup(row: pd.Series) -> str:
+    """``, paying 0.21 s of start-up`` where start-up is a large part of the run."""
+    startup = row.get("startup_median_s")
+    if _missing(startup) or startup < NOTABLE_STARTUP * row["wall_median_s"]:
+        return ""
+    return f", paying {startup:.2g} s of start-up"
+
+
 def verdict(table: pd.DataFrame) -> str:
     """One paragraph on the cells of one workload and parameter set."""
     measured = table.dropna(subset=["wall_median_s"])
@@ -67,7 +77,7 @@ def verdict(table: pd.DataFrame) -> str:
                  f"{winner['speedup_vs_sync']:.1f}× faster than sync with "
                  f"{_pool(winner['model'], winner['pool_size'])}")
         ideal = _ideal(winner, with_verb=True)
-        first += f" and {ideal}" if ideal else ""
+        first += (f" and {ideal}" if ideal else "") + _startup(winner)
     else:
         first = (f"{_verb(winner['model'], 'run', 'runs')} fastest with "
                  f"{_pool(winner['model'], winner['pool_size'])}, at "
@@ -84,7 +94,7 @@ def verdict(table: pd.DataFrame) -> str:
             ideal = _ideal(row)
             clauses.append(f"{_verb(row['model'], 'reach', 'reaches')} "
                            f"{row['speedup_vs_sync']:.1f}× with {where}"
-                           + (f" ({ideal})" if ideal else ""))
+                           + (f" ({ideal})" if ideal else "") + _startup(row))
         else:
             clauses.append(f"{_verb(row['model'], 'take', 'takes')} "
                            f"{row['wall_median_s']:.3g} s at best ({where})")

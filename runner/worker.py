@@ -29,10 +29,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from runner.measure import Clock, Measurement, measure
+from runner.measure import Clock, measure
 from runner.models.base import Model, Options
 from runner.tasks.base import Task
-from runner.tasks.timed import TimedTask, task_timings
+from runner.tasks.timed import TimedTask, first_start, task_timings
 
 OK, ERROR, TIMEOUT, SKIPPED = "ok", "error", "timeout", "skipped"
 
@@ -48,12 +48,8 @@ class RunResult:
     message: str = ""  # the error, or why the run was skipped or timed out
     #: (start offset, latency) of every task, in seconds, where they were recorded.
     task_timings: list[tuple[float, float]] | None = None
-
-    @classmethod
-    def measured(cls, measurement: Measurement,
-                 task_timings: list[tuple[float, float]] | None = None) -> RunResult:
-        return cls(OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb,
-                   task_timings=task_timings)
+    #: From the start of the run (pool, loop or session start-up) to the first task.
+    startup_s: float | None = None
 
     def to_json(self) -> str:
         return json.dumps({"event": "result", **asdict(self)})
@@ -91,20 +87,24 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
     reason = model.unsupported(task, job.options)
     if reason:
         return RunResult(SKIPPED, message=reason)
-    if job.record_tasks:
-        task = TimedTask(task)
+    timed = TimedTask(task)
     try:
-        task.preload()
+        timed.preload()
         for warmup in [True] * job.warmups + [False]:
             on_start(warmup)
             results, measurement = measure(
-                lambda: model.run(task, job.pool_size, job.options), clock
+                lambda: model.run(timed, job.pool_size, job.options), clock
             )
             if len(results) != task.count:
                 raise RuntimeError(f"{len(results)} of {task.count} tasks returned a result")
     except Exception as error:
         return RunResult(ERROR, message=describe(error))
-    return RunResult.measured(measurement, task_timings(results) if job.record_tasks else None)
+    first = first_start(results)
+    startup = first - measurement.started if first is not None and clock is time.perf_counter \
+        else None
+    return RunResult(OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb,
+                     task_timings=task_timings(results) if job.record_tasks else None,
+                     startup_s=startup)
 
 
 def load_object(path: str) -> Any:

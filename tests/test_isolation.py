@@ -25,6 +25,13 @@ def test_a_clean_run_comes_back_as_structured_data() -> None:
     assert result.wall_s is not None and result.wall_s > 0
     assert result.cpu_s is not None and result.cpu_s > 0
     assert result.max_rss_mb is not None and result.max_rss_mb > 5
+    assert result.startup_s is not None and 0 <= result.startup_s < result.wall_s
+
+
+def test_process_start_up_is_measured_apart_from_the_work() -> None:
+    result = run_isolated(job(FibTask(count=2, n=5), "processes", chunksize=1), timeout_s=None)
+    assert result.status == "ok"
+    assert result.startup_s is not None and result.startup_s > 0.001  # forking workers
 
 
 @pytest.mark.parametrize("model", ["sync", "threads", "asyncio", "processes"])

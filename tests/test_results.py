@@ -25,7 +25,7 @@ def test_columns_follow_the_design_order() -> None:
     assert columns(PARAMS) == [
         "run_id", "experiment", "cell", "workload", "latency_ms", "n", "model", "pool_size",
         "repetition", "status", "wall_s", "cpu_s", "max_rss_mb", "tasks", "throughput_per_s",
-        "error", "started_at", "host", "python",
+        "error", "started_at", "host", "python", "startup_s",
     ]
 
 

@@ -29,6 +29,9 @@ class ProcessOptions(PoolOptions):
     start_method: Literal["fork", "spawn", "forkserver"] | None = Field(
         default=None, description="How workers start; default: the platform's default."
     )
+    chunksize: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = Field(
+        default=1, description="Tasks sent to a worker at a time (ProcessPoolExecutor.map)."
+    )
 
 
 class AsyncioOptions(PoolOptions):

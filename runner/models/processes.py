@@ -55,7 +55,8 @@ class ProcessesModel(Model):
             max_workers=pool_size, mp_context=context, initializer=_init_worker, initargs=(task,)
         )
         try:
-            return list(executor.map(_call, range(task.count)))
+            return list(executor.map(_call, range(task.count),
+                                     chunksize=options.get("chunksize", 1)))
         finally:
             # As the `with` block would, plus: queued units are dropped on error.
             executor.shutdown(wait=True, cancel_futures=True)

@@ -1,8 +1,10 @@
 """Per-task timing: a wrapper that times every unit of the task it wraps.
 
-Used when a workload records task latencies (tasks.csv). Each unit returns
-``(result, start, seconds)`` instead of its result; ``perf_counter`` is
-system-wide on Linux, so starts taken in pool processes are comparable.
+Every run is wrapped: the first unit's start gives the run's start-up time
+(``startup_s``), and workloads that record task latencies write them to
+tasks.csv. Each unit returns ``(result, start, seconds)`` instead of its
+result; ``perf_counter`` is system-wide on Linux, so starts taken in pool
+processes are comparable with the parent's clock.
 """
 
 from __future__ import annotations
@@ -47,6 +49,16 @@ class TimedTask(Task):
         start = time.perf_counter()
         result = await self.inner.acall(resource, index)
         return result, start, time.perf_counter() - start
+
+
+def unwrap(results: list[Any]) -> list[Any]:
+    """The inner task's own results."""
+    return [result for result, _, _ in results]
+
+
+def first_start(results: list[Any]) -> float | None:
+    """The perf_counter reading at which the first unit began."""
+    return min((start for _, start, _ in results), default=None)
 
 
 def task_timings(results: list[Any]) -> list[tuple[float, float]]:
