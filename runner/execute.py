@@ -11,19 +11,20 @@ from __future__ import annotations
 import platform
 import random
 import socket
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 
 from runner.grid import Cell
+from runner.interpreters import Interpreter, import_path_for_foreign_interpreters
 from runner.isolation import run_isolated
 from runner.models import MODELS
 from runner.records import RunRecord, Status
 from runner.server import EmbeddedServer
 from runner.tasks.base import Task
-from runner.worker import ERROR, TIMEOUT, RunResult, Visit, describe, visit
+from runner.worker import ERROR, SKIPPED, TIMEOUT, RunResult, Visit, describe, visit
 
 #: Receives each run's row and, where recorded, its tasks' (start, latency) pairs.
 Sink = Callable[[RunRecord, Sequence[tuple[float, float]]], None]
@@ -69,6 +70,8 @@ class Settings:
     fail_fast: bool = False
     host: str = field(default_factory=socket.gethostname)
     python: str = field(default_factory=python_label)
+    #: The probed interpreters of a python axis, by label.
+    interpreters: Mapping[str, Interpreter] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,16 +127,24 @@ def run_once(job: Job, task: Task | Exception, settings: Settings
     """One timed run (after its warmups), isolated or inline: its row and task timings."""
     started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     cell = job.cell
+    interpreter = settings.interpreters.get(cell.python) if cell.python else None
     if isinstance(task, Exception):
         result = RunResult(ERROR, message=describe(task))
+    elif interpreter is not None and interpreter.problem:
+        result = RunResult(SKIPPED, message=interpreter.problem)
     else:
         job_visit = Visit(task, MODELS[cell.model], cell.pool_size, cell.options.model_dump(),
                           settings.warmups, cell.workload.records_tasks)
         if settings.isolation == "inline":
             result = _flag_overrun(visit(job_visit), settings.timeout_s)
+        elif interpreter is not None and interpreter.executable:
+            with import_path_for_foreign_interpreters() as path:
+                result = run_isolated(job_visit, settings.timeout_s, interpreter.executable,
+                                      path)
         else:
             result = run_isolated(job_visit, settings.timeout_s)
-    return _record(job, settings, started_at, result), result.task_timings or ()
+    python = interpreter.python_column if interpreter is not None else settings.python
+    return _record(job, settings, started_at, result, python), result.task_timings or ()
 
 
 def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
@@ -146,7 +157,8 @@ def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
                      startup_s=result.startup_s)
 
 
-def _record(job: Job, settings: Settings, started_at: str, result: RunResult) -> RunRecord:
+def _record(job: Job, settings: Settings, started_at: str, result: RunResult, python: str
+            ) -> RunRecord:
     cell = job.cell
     tasks = cell.params["tasks"]
     ok = result.status == Status.OK
@@ -157,7 +169,7 @@ def _record(job: Job, settings: Settings, started_at: str, result: RunResult) ->
         wall_s=result.wall_s, cpu_s=result.cpu_s, max_rss_mb=result.max_rss_mb, tasks=tasks,
         throughput_per_s=tasks / result.wall_s if ok and result.wall_s else None,
         error=result.message, started_at=started_at, host=settings.host,
-        python=settings.python, startup_s=result.startup_s,
+        python=python, startup_s=result.startup_s,
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runner.errors import GridError
+from runner.interpreters import label_of
 from runner.models import MODELS
 from runner.models.options import ModelOptions
 from runner.schema import CELL_KEYS, Experiment
@@ -34,6 +35,7 @@ class Cell:
     model: str
     pool_size: int
     options: ModelOptions = field(repr=False)
+    python: str | None = None  # an interpreter's label, where the file has a python axis
 
     def value(self, key: str) -> Any:
         """The cell's value for an exclude or --only key; KeyError where it has none."""
@@ -45,6 +47,10 @@ class Cell:
             return self.model
         if key == "pool_size":
             return self.pool_size
+        if key == "python":
+            if self.python is None:
+                raise KeyError(key)
+            return self.python
         return self.params[key]
 
     def fingerprint(self) -> str:
@@ -55,7 +61,7 @@ class Cell:
         )
         options = self.options.model_dump(mode="json", exclude={"pool_sizes"})
         return json.dumps([self.id, workload, dict(self.params), self.model, self.pool_size,
-                           options], sort_keys=True)
+                           options, self.python], sort_keys=True)
 
     def matches(self, entry: Mapping[str, Any]) -> bool:
         """True when every key of an exclude entry matches (a list matches any of its values)."""
@@ -69,12 +75,23 @@ class Cell:
         return True
 
 
-def cell_id(workload: WorkloadSpec, params: Mapping[str, Any], model: str, pool_size: int) -> str:
-    """``http[latency_ms=20]/threads/p20``: label, the parameters that vary, model, pool."""
+def cell_id(workload: WorkloadSpec, params: Mapping[str, Any], model: str, pool_size: int,
+            python: str | None = None) -> str:
+    """``http[latency_ms=20]/threads/p20``: label, the parameters that vary, model, pool,
+    and ``@python3.12`` where the file has an interpreters axis."""
     varying = workload.varying()
     shown = ",".join(f"{k}={format_value(v)}" for k, v in params.items() if k in varying)
     head = f"{workload.name}[{shown}]" if shown else workload.name
-    return f"{head}/{model}/p{pool_size}" if MODELS[model].pooled else f"{head}/{model}"
+    tail = f"/{model}/p{pool_size}" if MODELS[model].pooled else f"/{model}"
+    return head + tail + (f"@{python}" if python else "")
+
+
+def group_of(cell: str) -> str:
+    """The workload, parameters and interpreter of a cell id, without model and pool:
+    ``http[latency_ms=20]/threads/p20@python3.12`` -> ``http[latency_ms=20]@python3.12``."""
+    head, _, rest = cell.partition("/")
+    _, at, python = rest.rpartition("@")
+    return f"{head}@{python}" if at else head
 
 
 def expand(experiment: Experiment) -> list[Cell]:
@@ -85,12 +102,14 @@ def expand(experiment: Experiment) -> list[Cell]:
 
 def _all_cells(experiment: Experiment) -> Iterator[Cell]:
     models = experiment.models.selected()
+    pythons: list[str | None] = [label_of(name) for name in experiment.python or []] or [None]
     for workload in experiment.workloads:
         for params in workload.param_sets():
-            for model, options in models.items():
-                for pool_size in experiment.pool_sizes_for(model):
-                    yield Cell(cell_id(workload, params, model, pool_size), workload, params,
-                               model, pool_size, options)
+            for python in pythons:
+                for model, options in models.items():
+                    for pool_size in experiment.pool_sizes_for(model):
+                        yield Cell(cell_id(workload, params, model, pool_size, python),
+                                   workload, params, model, pool_size, options, python)
 
 
 def parse_selection(pairs: Iterable[str]) -> dict[str, list[str]]:

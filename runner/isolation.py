@@ -28,17 +28,26 @@ POLL_S = 0.5
 START_GRACE_S = 60.0
 
 
-def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executable
-                 ) -> RunResult:
-    """One visit in a worker subprocess; timeouts kill it, deaths become errors."""
+def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executable,
+                 import_path: list[str] | None = None) -> RunResult:
+    """One visit in a worker subprocess; timeouts kill it, deaths become errors.
+
+    ``import_path`` replaces this interpreter's sys.path for another interpreter
+    (see ``runner.interpreters``); it is also that worker's PYTHONPATH, so that
+    ``python -m runner.worker`` finds the runner package at all.
+    """
     payload = pickle.dumps(job.task)
-    header = {"sys_path": sys.path, "model": object_path(job.model), "pool_size": job.pool_size,
+    header = {"sys_path": sys.path if import_path is None else import_path,
+              "model": object_path(job.model), "pool_size": job.pool_size,
               "options": dict(job.options), "warmups": job.warmups,
               "record_tasks": job.record_tasks, "task_bytes": len(payload)}
+    env = None
+    if import_path is not None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(import_path)}
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
             [python, "-m", "runner.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=stderr, start_new_session=True,  # its own group: killable as a whole
+            stderr=stderr, env=env, start_new_session=True,  # own group: killable as a whole
         )
         try:
             assert process.stdin is not None

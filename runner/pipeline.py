@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from runner.config import ExperimentFile, load
 from runner.errors import ResultsError, UsageError
 from runner.execute import Job, Settings, execute, missing, schedule
 from runner.grid import Cell, expand, select
+from runner.interpreters import Interpreter, probe
 from runner.metadata import environment, load_average
 from runner.records import RunRecord, Status
 from runner.schema import Experiment
@@ -87,13 +88,16 @@ def run(path: Path, options: RunOptions, progress: Progress | None = None) -> Ru
     run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
                                              results.new_run_id(), options.out)
     (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")
+    interpreters = [probe(name) for name in experiment.python or []]
+    settings = _settings(source, options, run_id, interpreters)
     metadata = _start_metadata(source, options, run_id, seed=seed, cells=len(cells),
                                jobs=len(jobs))
+    metadata["interpreters"] = [asdict(i) for i in interpreters]
     results.write_json(run_dir / results.METADATA, metadata)
     if options.out is None:
         results.link_latest(run_dir)
-    return _execute_into(run_dir, source, jobs, settings=_settings(source, options, run_id),
-                         metadata=metadata, progress=progress or Progress())
+    return _execute_into(run_dir, source, jobs, settings=settings, metadata=metadata,
+                         progress=progress or Progress())
 
 
 def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> RunOutcome:
@@ -114,7 +118,9 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
     metadata.setdefault("resumes", []).append({"at": _now(), "command": _command(),
                                                "file": str(source.path), "runs": len(todo)})
     metadata["options"] = {**stored, "repetitions": repetitions}
-    settings = _settings(source, options, metadata["run_id"])
+    interpreters = [probe(name) for name in source.experiment.python or []]
+    metadata["interpreters"] = [asdict(i) for i in interpreters]
+    settings = _settings(source, options, metadata["run_id"], interpreters)
     return _execute_into(run_dir, source, todo, settings=settings, metadata=metadata,
                          progress=progress)
 
@@ -137,12 +143,16 @@ def _refuse_changed_grid(current: Experiment, original: Experiment, run_dir: Pat
                        "instead, or restore the file")
 
 
-def _settings(source: ExperimentFile, options: RunOptions, run_id: str) -> Settings:
+def _settings(source: ExperimentFile, options: RunOptions, run_id: str,
+              interpreters: list[Interpreter]) -> Settings:
     experiment = source.experiment
-    return Settings(run_id=run_id, experiment=experiment.name,
-                    isolation="inline" if options.inline else experiment.isolation,
+    isolation = "inline" if options.inline else experiment.isolation
+    if interpreters and isolation == "inline":
+        raise UsageError("--inline cannot run other interpreters (the file has python:)")
+    return Settings(run_id=run_id, experiment=experiment.name, isolation=isolation,
                     warmups=experiment.warmups, timeout_s=experiment.timeout_s,
-                    fail_fast=options.fail_fast)
+                    fail_fast=options.fail_fast,
+                    interpreters={i.label: i for i in interpreters})
 
 
 def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,

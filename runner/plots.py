@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from runner.grid import group_of
 from runner.stats import median_interval
 
 if TYPE_CHECKING:
@@ -31,11 +32,6 @@ class Plot:
     title: str
     png: Path
     svg: Path
-
-
-def group_of(cell: str) -> str:
-    """``http[latency_ms=20]/threads/p20`` -> ``http[latency_ms=20]``."""
-    return cell.split("/", 1)[0]
 
 
 def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,

@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from runner.plots import Plot, group_of
+from runner.grid import group_of
+from runner.plots import Plot
 from runner.stats import BUSY_LOAD_PER_CORE, NOISY_CV
 from runner.verdict import verdict
 
@@ -145,7 +146,17 @@ def _environment(metadata: dict[str, Any]) -> list[tuple[str, str]]:
         ("Packages", ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items() if v)),
         ("Git", commit),
         ("Command", str(metadata.get("command", "?"))),
+        *[(f"Interpreter {i['label']}", _interpreter(i))
+          for i in metadata.get("interpreters") or []],
     ]
+
+
+def _interpreter(facts: dict[str, Any]) -> str:
+    if facts.get("problem"):
+        return f"not used: {facts['problem']}"
+    gil = "enabled" if facts.get("gil_enabled") else "disabled (free-threaded)"
+    return (f"{facts.get('implementation')} {facts.get('version')} at {facts.get('executable')}, "
+            f"GIL {gil}")
 
 
 def markdown(content: Content, plots: list[Plot]) -> str:

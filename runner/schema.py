@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, create_model, field_validator, model_validator
 
-from runner.models import MODELS
+from runner.interpreters import label_of
+from runner.models import DEFAULT_MODELS, MODELS
 from runner.models.options import ModelOptions, PoolSize
 from runner.spec import StrictFloat, StrictInt, StrictModel, invalid
 from runner.workloads import WORKLOADS
@@ -20,7 +21,7 @@ DEFAULT_REPETITIONS = 3
 DEFAULT_POOL_SIZES = (1, 2, 4, 8)
 
 #: Keys an ``exclude`` entry may use besides the workloads' parameter names.
-CELL_KEYS = ("workload", "model", "pool_size")
+CELL_KEYS = ("workload", "model", "pool_size", "python")
 
 Workload = Annotated[
     Union[tuple(WORKLOADS.values())],  # noqa: UP007 (a Union built from the registry)
@@ -28,6 +29,7 @@ Workload = Annotated[
 ]
 
 Scalar = StrictInt | StrictFloat | str
+InterpreterName = Annotated[str, Field(pattern=r"^[\w./+~-]+$", max_length=1024)]
 ExcludeEntry = Annotated[dict[str, Scalar | list[Scalar]], Field(min_length=1)]
 
 
@@ -115,7 +117,7 @@ class Experiment(StrictModel):
     )
     workloads: Annotated[list[Workload], Field(min_length=1)]
     models: Models = Field(  # type: ignore[valid-type]
-        default_factory=lambda: Models.model_validate(list(MODELS)),
+        default_factory=lambda: Models.model_validate(list(DEFAULT_MODELS)),
         description="Models to compare: a list of names, or a mapping name -> options.",
     )
     pool_sizes: Annotated[list[PoolSize], Field(min_length=1)] = Field(
@@ -123,6 +125,10 @@ class Experiment(StrictModel):
     )
     exclude: list[ExcludeEntry] = Field(
         default_factory=list, description="Drop the cells that match all keys of an entry."
+    )
+    python: Annotated[list[InterpreterName], Field(min_length=1)] | None = Field(
+        default=None,
+        description="Interpreters to run every cell under (commands or paths): a grid axis.",
     )
 
     @field_validator("pool_sizes")
@@ -138,6 +144,15 @@ class Experiment(StrictModel):
         problems: list[tuple[tuple[str | int, ...], str, Any]] = []
         if self.seed is not None and self.order != "random":
             problems.append((("seed",), "applies only with order: random", self.seed))
+        if self.python is not None:
+            if self.isolation == "inline":
+                problems.append((("python",), "other interpreters need isolation: process",
+                                 self.python))
+            labels = [label_of(name) for name in self.python]
+            problems += [(("python", i), f"{label!r} is listed twice (by file name)", name)
+                         for i, (label, name) in enumerate(zip(labels, self.python,
+                                                               strict=True))
+                         if label in labels[:i]]
         seen: dict[str, int] = {}
         for i, workload in enumerate(self.workloads):
             if workload.name in seen:
@@ -172,6 +187,7 @@ class Experiment(StrictModel):
         """Every key an exclude entry may use, with the values it can match."""
         choices: dict[str, list[Any]] = {
             "workload": [w.name for w in self.workloads],
+            "python": [label_of(name) for name in self.python or []],
             "model": list(self.models.selected()),
             "pool_size": sorted({size for model in self.models.selected()
                                  for size in self.pool_sizes_for(model)}),

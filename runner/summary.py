@@ -48,7 +48,8 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
     for name, group in groups:
         first, s, cell = group.iloc[0], stats[name], cells.get(name)
         median = s.median if s else None
-        sync_median = medians.get(cell_id(cell.workload, cell.params, "sync", 1)) if cell else None
+        sync_median = (medians.get(cell_id(cell.workload, cell.params, "sync", 1, cell.python))
+                       if cell else None)
         ideal = (cell.workload.ideal_s(cell.params, cell.pool_size, cores, sync_median)
                  if cell else None)
         row: dict[str, Any] = {key: first[key] for key in

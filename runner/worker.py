@@ -90,6 +90,9 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
     timed = TimedTask(task)
     try:
         timed.preload()
+    except ModuleNotFoundError as error:
+        return RunResult(SKIPPED, message=missing_module(error))
+    try:
         for warmup in [True] * job.warmups + [False]:
             on_start(warmup)
             results, measurement = measure(
@@ -105,6 +108,11 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
     return RunResult(OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb,
                      task_timings=task_timings(results) if job.record_tasks else None,
                      startup_s=startup)
+
+
+def missing_module(error: ModuleNotFoundError) -> str:
+    return (f"this interpreter (Python {sys.version.split()[0]}) cannot import "
+            f"{error.name or error}: install it there to run this cell")
 
 
 def load_object(path: str) -> Any:
@@ -135,17 +143,22 @@ def main() -> None:
     os.dup2(2, 1)
     header = json.loads(sys.stdin.buffer.readline())
     sys.path[:0] = [p for p in header["sys_path"] if p not in sys.path]
-    task = pickle.loads(sys.stdin.buffer.read(header["task_bytes"]))
+    payload = sys.stdin.buffer.read(header["task_bytes"])
     threading.Thread(target=_watch_parent, daemon=True).start()
-    model = load_object(header["model"])()
 
     def on_start(warmup: bool) -> None:
         protocol.write(json.dumps({"event": "start", "warmup": warmup}) + "\n")
         protocol.flush()
 
-    job = Visit(task, model, header["pool_size"], header["options"], header["warmups"],
-                header["record_tasks"])
-    result = visit(job, on_start)
+    try:
+        task = pickle.loads(payload)
+        model = load_object(header["model"])()
+    except ModuleNotFoundError as error:  # e.g. another interpreter without requests
+        result = RunResult(SKIPPED, message=missing_module(error))
+    else:
+        job = Visit(task, model, header["pool_size"], header["options"], header["warmups"],
+                    header["record_tasks"])
+        result = visit(job, on_start)
     protocol.write(result.to_json() + "\n")
     protocol.flush()
     sys.stderr.flush()

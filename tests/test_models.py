@@ -11,6 +11,9 @@ from runner.tasks.http import HttpTask
 from runner.tasks.sleep import SleepTask
 
 SIZE = 333
+#: The models this interpreter can run (interpreters needs Python 3.14).
+RUNNABLE = [name for name, model in MODELS.items()
+            if model.unsupported(FibTask(count=1, n=1), {}) is None]
 
 
 def options_for(model: str) -> Options:
@@ -22,24 +25,24 @@ def http_task(server_url: str, count: int = 6, size: int = SIZE) -> HttpTask:
     return HttpTask(count=count, urls=urls, expected_bytes=size)
 
 
-@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("model", RUNNABLE)
 def test_http_reads_every_body(model: str, server_url: str) -> None:
     results = MODELS[model].run(http_task(server_url), 3, options_for(model))
     assert results == [SIZE] * 6
 
 
-@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("model", RUNNABLE)
 def test_fib(model: str) -> None:
     assert MODELS[model].run(FibTask(count=3, n=15), 2, options_for(model)) == [fib(15)] * 3
 
 
-@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("model", RUNNABLE)
 def test_sleep(model: str) -> None:
     assert MODELS[model].run(SleepTask(count=4, duration_s=0.001), 2,
                              options_for(model)) == [0] * 4
 
 
-@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("model", RUNNABLE)
 def test_a_short_body_is_an_error(model: str, server_url: str) -> None:
     task = http_task(server_url, count=2, size=10)
     lying = HttpTask(count=2, urls=task.urls, expected_bytes=11)
@@ -66,3 +69,14 @@ def test_asyncio_bounds_requests_in_flight(server_url: str) -> None:
 
 def test_fib_values() -> None:
     assert [fib(n) for n in range(10)] == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34]
+
+
+def test_the_interpreters_model_says_why_it_cannot_run_before_3_14() -> None:
+    import sys
+
+    reason = MODELS["interpreters"].unsupported(FibTask(count=1, n=1), {})
+    if sys.version_info >= (3, 14):
+        assert reason is None
+        assert MODELS["interpreters"].run(FibTask(count=3, n=10), 2, {}) == [fib(10)] * 3
+    else:
+        assert reason is not None and "needs Python 3.14 or newer" in reason

@@ -13,14 +13,18 @@ from typing import Any
 
 from runner.models.aio import AsyncioModel
 from runner.models.base import Model, Options
+from runner.models.interpreters import InterpretersModel
 from runner.models.processes import ProcessesModel
 from runner.models.sync import SyncModel
 from runner.models.threads import ThreadsModel
 
 BUILTIN: dict[str, Model] = {
     model.name: model
-    for model in (SyncModel(), ThreadsModel(), AsyncioModel(), ProcessesModel())
+    for model in (SyncModel(), ThreadsModel(), AsyncioModel(), ProcessesModel(),
+                  InterpretersModel())
 }
+#: What an experiment compares when its file names no models: the lesson's four.
+DEFAULT_MODELS = ("sync", "threads", "asyncio", "processes")
 
 
 def _adopt(obj: Any) -> Model:
@@ -41,4 +45,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["MODELS", "Model", "Options"]
+__all__ = ["DEFAULT_MODELS", "MODELS", "Model", "Options"]
