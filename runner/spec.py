@@ -89,6 +89,8 @@ StrictInt = Annotated[int, Strict()]
 StrictFloat = Annotated[float, Strict()]
 
 Label = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=64)]
+#: Work items per run, the one parameter every built-in workload has.
+TaskCount = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 
 
 def zip_model(params: type[StrictModel]) -> type[StrictModel]:
@@ -228,6 +230,14 @@ class WorkloadSpec(StrictModel):
 def latency_bound_ideal(tasks: int, pool_size: int, latency_s: float) -> float:
     """Waiting work: ceil(tasks / pool_size) rounds of one latency each (DESIGN §3)."""
     return -(-tasks // pool_size) * latency_s
+
+
+class CpuBound:
+    """Mixin for CPU work: the ideal is the sequential time over the cores used."""
+
+    def ideal_s(self, params: Params, pool_size: int, cores: int, sequential_s: float | None
+                ) -> float | None:
+        return cpu_bound_ideal(pool_size, cores, sequential_s)
 
 
 def cpu_bound_ideal(pool_size: int, cores: int, sequential_s: float | None) -> float | None:

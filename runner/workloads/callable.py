@@ -20,15 +20,14 @@ from runner.spec import (
     ZIP_FIELD,
     Axis,
     Params,
-    StrictInt,
     StrictModel,
+    TaskCount,
     WorkloadSpec,
     zip_model,
 )
 from runner.tasks.base import Resources, Task
 from runner.tasks.callable import CallableTask, resolve
 
-Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 Target = Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$",
                               description="package.module:function")]
 
@@ -41,7 +40,7 @@ def add_import_path(directory: Path) -> None:
 
 
 class CallableParams(StrictModel):
-    tasks: Axis[Tasks] = Field(default=(20,), description="Calls of the target per run.")
+    tasks: Axis[TaskCount] = Field(default=(20,), description="Calls of the target per run.")
 
 
 class CallableSpec(CallableParams, WorkloadSpec):

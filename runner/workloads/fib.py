@@ -9,27 +9,27 @@ from pydantic import Field
 from runner.spec import (
     ZIP_FIELD,
     Axis,
+    CpuBound,
     Params,
     StrictInt,
     StrictModel,
+    TaskCount,
     WorkloadSpec,
-    cpu_bound_ideal,
     zip_model,
 )
 from runner.tasks.base import Resources, Task
 from runner.tasks.fib import FibTask
 
-Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 # fib(35) takes seconds in CPython; past it one task alone outlasts any sane run.
 N = Annotated[StrictInt, Field(ge=0, le=35)]
 
 
 class FibParams(StrictModel):
-    tasks: Axis[Tasks] = Field(default=(20,), description="Calls of fib(n) per run.")
+    tasks: Axis[TaskCount] = Field(default=(20,), description="Calls of fib(n) per run.")
     n: Axis[N] = Field(default=(27,), description="Argument of fib; fib(27) takes ~50 ms.")
 
 
-class FibSpec(FibParams, WorkloadSpec):
+class FibSpec(CpuBound, FibParams, WorkloadSpec):
     """Compute fib(n) ``tasks`` times."""
 
     params_model: ClassVar[type[StrictModel]] = FibParams
@@ -39,7 +39,3 @@ class FibSpec(FibParams, WorkloadSpec):
 
     def make_task(self, params: Params, resources: Resources) -> Task:
         return FibTask(count=params["tasks"], n=params["n"])
-
-    def ideal_s(self, params: Params, pool_size: int, cores: int, sequential_s: float | None
-                ) -> float | None:
-        return cpu_bound_ideal(pool_size, cores, sequential_s)

@@ -12,19 +12,19 @@ from runner.spec import (
     Params,
     StrictInt,
     StrictModel,
+    TaskCount,
     WorkloadSpec,
     zip_model,
 )
 from runner.tasks.base import Resources, Task
 from runner.tasks.file import FileTask
 
-Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 SizeBytes = Annotated[StrictInt, Field(ge=0, le=1024 * 2**20)]
 Fsync = Annotated[bool, Field(strict=True)]
 
 
 class FileParams(StrictModel):
-    tasks: Axis[Tasks] = Field(default=(100,), description="Files written and read per run.")
+    tasks: Axis[TaskCount] = Field(default=(100,), description="Files written and read per run.")
     size_bytes: Axis[SizeBytes] = Field(default=(64 * 1024,), description="Size of each file.")
     fsync: Axis[Fsync] = Field(default=(False,),
                                description="fsync each file before reading it back.")

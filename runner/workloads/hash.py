@@ -10,27 +10,27 @@ from pydantic import Field
 from runner.spec import (
     ZIP_FIELD,
     Axis,
+    CpuBound,
     Params,
     StrictInt,
     StrictModel,
+    TaskCount,
     WorkloadSpec,
-    cpu_bound_ideal,
     zip_model,
 )
 from runner.tasks.base import Resources, Task
 from runner.tasks.hash import HashTask
 
-Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 SizeBytes = Annotated[StrictInt, Field(ge=1, le=1024 * 2**20)]
 
 
 class HashParams(StrictModel):
-    tasks: Axis[Tasks] = Field(default=(20,), description="Buffers hashed per run.")
+    tasks: Axis[TaskCount] = Field(default=(20,), description="Buffers hashed per run.")
     size_bytes: Axis[SizeBytes] = Field(default=(4 * 2**20,),
                                         description="Size of each buffer (default 4 MiB).")
 
 
-class HashSpec(HashParams, WorkloadSpec):
+class HashSpec(CpuBound, HashParams, WorkloadSpec):
     """Hash a ``size_bytes`` buffer ``tasks`` times with SHA-256."""
 
     params_model: ClassVar[type[StrictModel]] = HashParams
@@ -40,7 +40,3 @@ class HashSpec(HashParams, WorkloadSpec):
 
     def make_task(self, params: Params, resources: Resources) -> Task:
         return HashTask(count=params["tasks"], size_bytes=params["size_bytes"])
-
-    def ideal_s(self, params: Params, pool_size: int, cores: int, sequential_s: float | None
-                ) -> float | None:
-        return cpu_bound_ideal(pool_size, cores, sequential_s)

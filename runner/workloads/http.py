@@ -18,6 +18,7 @@ from runner.spec import (
     StrictFloat,
     StrictInt,
     StrictModel,
+    TaskCount,
     WorkloadSpec,
     invalid,
     latency_bound_ideal,
@@ -26,7 +27,6 @@ from runner.spec import (
 from runner.tasks.base import Resources, Task
 from runner.tasks.http import HttpTask
 
-Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 LatencyMs = Annotated[StrictFloat, Field(ge=0, le=600_000)]
 SizeBytes = Annotated[StrictInt, Field(ge=0, le=256 * 2**20)]
 Url = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2048)]
@@ -35,7 +35,7 @@ SERVER_ONLY = ("latency_ms", "size_bytes")
 
 
 class HttpParams(StrictModel):
-    tasks: Axis[Tasks] = Field(default=(160,), description="GET requests per run.")
+    tasks: Axis[TaskCount] = Field(default=(160,), description="GET requests per run.")
     latency_ms: Axis[LatencyMs] = Field(
         default=(100.0,), description="Embedded server: delay before each answer."
     )

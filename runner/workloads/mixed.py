@@ -13,20 +13,19 @@ from runner.spec import (
     Axis,
     Params,
     StrictFloat,
-    StrictInt,
     StrictModel,
+    TaskCount,
     WorkloadSpec,
     zip_model,
 )
 from runner.tasks.base import Resources, Task
 from runner.tasks.mixed import MixedTask
 
-Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 Millis = Annotated[StrictFloat, Field(ge=0, le=600_000)]
 
 
 class MixedParams(StrictModel):
-    tasks: Axis[Tasks] = Field(default=(40,), description="Tasks per run.")
+    tasks: Axis[TaskCount] = Field(default=(40,), description="Tasks per run.")
     cpu_ms: Axis[Millis] = Field(default=(10.0,),
                                  description="Pure-Python CPU time of each task.")
     io_ms: Axis[Millis] = Field(default=(40.0,), description="Waiting time of each task.")

@@ -11,8 +11,8 @@ from runner.spec import (
     Axis,
     Params,
     StrictFloat,
-    StrictInt,
     StrictModel,
+    TaskCount,
     WorkloadSpec,
     latency_bound_ideal,
     zip_model,
@@ -20,12 +20,11 @@ from runner.spec import (
 from runner.tasks.base import Resources, Task
 from runner.tasks.sleep import SleepTask
 
-Tasks = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 DurationMs = Annotated[StrictFloat, Field(ge=0, le=3_600_000)]
 
 
 class SleepParams(StrictModel):
-    tasks: Axis[Tasks] = Field(default=(20,), description="Sleeps per run.")
+    tasks: Axis[TaskCount] = Field(default=(20,), description="Sleeps per run.")
     duration_ms: Axis[DurationMs] = Field(default=(100.0,), description="Length of one sleep.")
 
 
