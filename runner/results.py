@@ -161,9 +161,8 @@ def read_json(path: Path) -> dict[str, Any]:
         raise ResultsError(f"{path}: unreadable ({error})") from None
 
 
-def _complete_lines(run_dir: Path) -> list[str]:
-    """runs.csv's lines, without a torn last one."""
-    path = run_dir / RUNS
+def _complete_lines(path: Path) -> list[str]:
+    """A CSV file's lines, without a torn last one."""
     if not path.is_file():
         raise ResultsError(f"{path}: missing; is this a runexp run directory?")
     with path.open(encoding="utf-8", newline="") as file:
@@ -175,7 +174,7 @@ def _complete_lines(run_dir: Path) -> list[str]:
 
 def read_done(run_dir: Path) -> set[tuple[str, int]]:
     """The (cell, repetition) pairs runs.csv already holds, whatever their status."""
-    rows = csv.DictReader(_complete_lines(run_dir))
+    rows = csv.DictReader(_complete_lines(run_dir / RUNS))
     return {(row["cell"], int(row["repetition"])) for row in rows}
 
 
@@ -183,7 +182,7 @@ def read_runs(run_dir: Path) -> pd.DataFrame:
     """runs.csv as a DataFrame; only a torn last line (a crash mid-write) is dropped."""
     import pandas as pd
 
-    lines = _complete_lines(run_dir)
+    lines = _complete_lines(run_dir / RUNS)
     if not lines:
         raise ResultsError(f"{run_dir / RUNS}: empty (no header)")
     return pd.read_csv(io.StringIO("".join(lines)))
@@ -196,8 +195,5 @@ def read_tasks(run_dir: Path) -> pd.DataFrame | None:
     path = run_dir / TASKS
     if not path.is_file():
         return None
-    with path.open(encoding="utf-8", newline="") as file:
-        lines = file.readlines()
-    if lines and not lines[-1].endswith("\n"):
-        lines.pop()
+    lines = _complete_lines(path)
     return pd.read_csv(io.StringIO("".join(lines))) if len(lines) > 1 else None
