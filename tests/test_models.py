@@ -80,3 +80,33 @@ def test_the_interpreters_model_says_why_it_cannot_run_before_3_14() -> None:
         assert MODELS["interpreters"].run(FibTask(count=3, n=10), 2, {}) == [fib(10)] * 3
     else:
         assert reason is not None and "needs Python 3.14 or newer" in reason
+
+
+@pytest.mark.parametrize("model", RUNNABLE)
+def test_hash_file_and_mixed(model: str) -> None:
+    import hashlib
+
+    from runner.tasks.file import FileTask
+    from runner.tasks.hash import HashTask
+    from runner.tasks.mixed import MixedTask
+
+    options = options_for(model)
+    digests = MODELS[model].run(HashTask(count=3, size_bytes=1000), 2, options)
+    assert len(set(digests)) == 1
+    assert len(digests[0]) == hashlib.sha256().digest_size
+    assert MODELS[model].run(FileTask(count=3, size_bytes=1000, fsync=True), 2,
+                             options) == [1000] * 3
+    steps = MODELS[model].run(MixedTask(count=2, cpu_s=0.002, io_s=0.001), 2, options)
+    assert all(s > 0 for s in steps)
+
+
+def test_the_mixed_ideal_takes_the_larger_bound() -> None:
+    from runner.workloads.mixed import MixedSpec
+
+    spec = MixedSpec.model_validate({"kind": "mixed"})
+    # 40 tasks of 10 ms CPU + 40 ms waiting: 40 at a time on 2 cores is CPU-bound
+    assert spec.ideal_s({"tasks": 40, "cpu_ms": 10.0, "io_ms": 40.0}, 40, 2, None) == (
+        pytest.approx(0.2))
+    # one at a time: 40 x 50 ms
+    assert spec.ideal_s({"tasks": 40, "cpu_ms": 10.0, "io_ms": 40.0}, 1, 2, None) == (
+        pytest.approx(2.0))
