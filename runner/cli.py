@@ -61,6 +61,9 @@ def run(
                          "(faster; timeouts cannot stop a run).")] = False,
     fail_fast: Annotated[bool, typer.Option(
         "--fail-fast", help="Stop at the first failed run (what finished is kept).")] = False,
+    cluster: Annotated[str | None, typer.Option(
+        help="Run on the Dask cluster whose scheduler is here, e.g. tcp://10.0.0.5:8786 "
+             "(workers need --resources runexp=1).", metavar="ADDRESS")] = None,
 ) -> None:
     """Run the experiment grid and write runs.csv, summary.csv, report.md, metadata.json."""
     from runner import pipeline
@@ -70,7 +73,7 @@ def run(
     try:
         options = pipeline.RunOptions(out=out, repetitions=repetitions,
                                       only=parse_selection(only or []), resume=resume,
-                                      inline=inline, fail_fast=fail_fast)
+                                      inline=inline, fail_fast=fail_fast, cluster=cluster)
         outcome = pipeline.run(file, options, progress_for_terminal())
     except RunexpError as error:
         raise _fail(error) from None

@@ -41,13 +41,17 @@ class ExperimentFile:
 def load(path: Path) -> ExperimentFile:
     """Read and validate one experiment file, or raise ConfigError listing every problem."""
     text = _read_text(path)
+    return ExperimentFile(path=path, text=text, experiment=parse(text, path))
+
+
+def parse(text: str, path: Path) -> Experiment:
+    """Validate an experiment file's text; ``path`` names it in errors, and its
+    directory is where callable targets are imported from."""
     data, marks = parse_yaml(text, str(path))
     try:
-        # base_dir: callable targets import from the experiment file's directory.
-        experiment = Experiment.model_validate(data, context={"base_dir": path.parent})
+        return Experiment.model_validate(data, context={"base_dir": path.parent})
     except ValidationError as error:
         raise ConfigError(_problems(error, data, marks, str(path))) from None
-    return ExperimentFile(path=path, text=text, experiment=experiment)
 
 
 def _read_text(path: Path) -> str:

@@ -82,6 +82,11 @@ class Job:
     repetition: int
 
 
+def utc_now() -> str:
+    """ISO 8601 UTC with milliseconds, as the started_at column holds it."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def schedule(cells: list[Cell], repetitions: int, order: str = "interleaved",
              seed: int | None = None) -> list[Job]:
     """The timed runs in the order they execute.
@@ -125,7 +130,7 @@ def execute(jobs: list[Job], settings: Settings, sink: Sink,
 def run_once(job: Job, task: Task | Exception, settings: Settings
              ) -> tuple[RunRecord, Sequence[tuple[float, float]]]:
     """One timed run (after its warmups), isolated or inline: its row and task timings."""
-    started_at = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    started_at = utc_now()
     cell = job.cell
     interpreter = settings.interpreters.get(cell.python) if cell.python else None
     if isinstance(task, Exception):
@@ -144,7 +149,7 @@ def run_once(job: Job, task: Task | Exception, settings: Settings
         else:
             result = run_isolated(job_visit, settings.timeout_s)
     python = interpreter.python_column if interpreter is not None else settings.python
-    return _record(job, settings, started_at, result, python), result.task_timings or ()
+    return make_record(job, settings, started_at, result, python), result.task_timings or ()
 
 
 def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
@@ -157,8 +162,9 @@ def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
                      startup_s=result.startup_s)
 
 
-def _record(job: Job, settings: Settings, started_at: str, result: RunResult, python: str
-            ) -> RunRecord:
+def make_record(job: Job, settings: Settings, started_at: str, result: RunResult, python: str
+                ) -> RunRecord:
+    """The row of one run from what it measured."""
     cell = job.cell
     tasks = cell.params["tasks"]
     ok = result.status == Status.OK

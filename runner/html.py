@@ -51,6 +51,9 @@ def render(content: Content, plots: list[Plot]) -> str:
     if plots:
         parts.append("<h2>Plots</h2>")
         parts += [_figure(plot) for plot in plots]
+    if content.per_host:
+        parts.append("<h2>Per host</h2>")
+        parts.append(_table(("cell", "host", "ok runs", "median (s)"), content.per_host, {2, 3}))
     if content.failures:
         parts.append("<h2>Failed and skipped runs</h2>")
         parts.append(_table(("cell", "repetition", "status", "error or reason"),

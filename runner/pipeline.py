@@ -40,6 +40,7 @@ class RunOptions:
     inline: bool = False
     fail_fast: bool = False
     resume: Path | None = None
+    cluster: str | None = None  # a Dask scheduler's address; wins over the file's executor
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
     todo = list(missing(jobs, results.read_done(run_dir)))
     metadata.setdefault("resumes", []).append({"at": _now(), "command": _command(),
                                                "file": str(source.path), "runs": len(todo)})
-    metadata["options"] = {**stored, "repetitions": repetitions}
+    metadata["options"] = {**stored, "repetitions": repetitions,
+                           "cluster": options.cluster or stored.get("cluster")}
     interpreters = [probe(name) for name in source.experiment.python or []]
     metadata["interpreters"] = [asdict(i) for i in interpreters]
     settings = _settings(source, options, metadata["run_id"], interpreters)
@@ -169,7 +171,16 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
                 counts["runs"] += 1
                 counts["failed"] += record.status in (Status.ERROR, Status.TIMEOUT)
 
-            stopped_early = not execute(jobs, settings, sink, on_run=progress.advance)
+            address = _cluster_address(source, metadata)
+            if address is None:
+                stopped_early = not execute(jobs, settings, sink, on_run=progress.advance)
+            else:
+                from runner.cluster import execute_on_cluster
+
+                hosts = metadata.setdefault("hosts", {})
+                stopped_early = not execute_on_cluster(
+                    address, jobs, settings, source, sink=sink, on_run=progress.advance,
+                    hosts=hosts)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -179,6 +190,15 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
     if (run_dir / results.RUNS).exists() and results.read_done(run_dir):
         write_reports(run_dir)
     return RunOutcome(run_dir, counts["runs"], counts["failed"], interrupted, stopped_early)
+
+
+def _cluster_address(source: ExperimentFile, metadata: dict[str, Any]) -> str | None:
+    """--cluster, else the file's ``executor: {kind: dask}``, else None (run here)."""
+    address = metadata.get("options", {}).get("cluster")
+    executor = source.experiment.executor
+    if address is None and executor.kind == "dask":
+        address = executor.address
+    return address
 
 
 @contextlib.contextmanager
@@ -234,7 +254,8 @@ def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, *,
         "experiment_file": str(source.path),
         "experiment": source.experiment.model_dump(mode="json", by_alias=True),
         "options": {"repetitions": options.repetitions, "only": dict(options.only),
-                    "inline": options.inline, "fail_fast": options.fail_fast},
+                    "inline": options.inline, "fail_fast": options.fail_fast,
+                    "cluster": options.cluster},
         "seed": seed,
         "cells": cells,
         "planned_runs": jobs,

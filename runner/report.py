@@ -46,6 +46,7 @@ class Content:
     failures: list[list[str]]  # cell, repetition, status, message
     more_failures: int
     environment: list[tuple[str, str]]
+    per_host: list[list[str]]  # cell, host, ok runs, median: cells run on several hosts
 
 
 def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: dict[str, Any]) -> Content:
@@ -65,7 +66,19 @@ def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: dict[str, Any]) -
         failures=failures,
         more_failures=max(0, len(failed) - MAX_LISTED_FAILURES),
         environment=_environment(metadata),
+        per_host=_per_host(runs),
     )
+
+
+def _per_host(runs: pd.DataFrame) -> list[list[str]]:
+    """Per cell and host, where more than one host ran the cell (cluster runs)."""
+    ok = runs[runs["status"] == "ok"]
+    shared = ok.groupby("cell")["host"].nunique()
+    rows = []
+    for (cell, host), group in ok[ok["cell"].isin(shared[shared > 1].index)].groupby(
+            ["cell", "host"], sort=False):
+        rows.append([str(cell), str(host), str(len(group)), _num(group["wall_s"].median())])
+    return rows
 
 
 def _warnings(metadata: dict[str, Any]) -> list[str]:
@@ -79,6 +92,13 @@ def _warnings(metadata: dict[str, Any]) -> list[str]:
         warnings.append("The run was interrupted: the tables show only the runs that finished.")
     if metadata.get("stopped_early"):
         warnings.append("The run stopped at the first failed run (--fail-fast).")
+    hosts = metadata.get("hosts") or {}
+    kinds = {(facts.get("cpu_model"), facts.get("logical_cores")) for facts in hosts.values()}
+    if len(kinds) > 1:
+        described = "; ".join(f"{host}: {facts.get('cpu_model')}, {facts.get('logical_cores')} "
+                              "cores" for host, facts in sorted(hosts.items()))
+        warnings.append(f"The cluster's hosts differ in CPU model or core count ({described}): "
+                        "compare cells measured on the same host.")
     return warnings
 
 
@@ -179,6 +199,10 @@ def markdown(content: Content, plots: list[Plot]) -> str:
     if plots:
         parts += ["## Plots", ""]
         parts += [f"![{plot.title}](plots/{plot.png.name})\n" for plot in plots]
+    if content.per_host:
+        parts += ["## Per host", "", "| cell | host | ok runs | median (s) |",
+                  "|---|---|---:|---:|"]
+        parts += ["| " + " | ".join(row) + " |" for row in content.per_host] + [""]
     if content.failures:
         parts += ["## Failed and skipped runs", "",
                   "| cell | repetition | status | error or reason |", "|---|---:|---|---|"]

@@ -87,6 +87,21 @@ Models = create_model(
 )
 
 
+class Executor(StrictModel):
+    """Where the runs execute: here, or on a Dask cluster (``--cluster`` wins)."""
+
+    kind: Literal["local", "dask"] = "local"
+    address: Annotated[str, Field(pattern=r"^(tcp|tls|inproc)://\S+$")] | None = Field(
+        default=None, description="The Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+
+    @model_validator(mode="after")
+    def _dask_needs_an_address(self) -> Executor:
+        if self.kind == "dask" and self.address is None:
+            raise invalid([(("address",), "kind: dask needs the scheduler's address "
+                                          "(e.g. tcp://127.0.0.1:8786)", None)])
+        return self
+
+
 class Experiment(StrictModel):
     """One experiment file."""
 
@@ -126,6 +141,8 @@ class Experiment(StrictModel):
     exclude: list[ExcludeEntry] = Field(
         default_factory=list, description="Drop the cells that match all keys of an entry."
     )
+    executor: Executor = Field(default_factory=Executor,
+                               description="local (default), or kind: dask with an address.")
     python: Annotated[list[InterpreterName], Field(min_length=1)] | None = Field(
         default=None,
         description="Interpreters to run every cell under (commands or paths): a grid axis.",
