@@ -135,3 +135,20 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "cannot reach the Dask scheduler" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_resume_works_for_cluster_runs(cluster: Cluster, tmp_path: Path) -> None:
+    path = tmp_path / "small.yaml"
+    path.write_text("name: small\nrepetitions: 2\n"
+                    "workloads: [{kind: fib, tasks: 2, n: 15}]\nmodels: [sync, threads]\n"
+                    "pool_sizes: [2]\n")
+    out = tmp_path / "out"
+    first = run_cli("run", path, "--cluster", cluster.address, "--out", out,
+                    "--repetitions", "1")
+    assert first.returncode == 0, first.stderr
+    again = run_cli("run", path, "--resume", out, "--repetitions", "3")  # the cluster is kept
+    assert again.returncode == 0, again.stderr
+    runs = pd.read_csv(out / "runs.csv")
+    assert len(runs) == 2 * 3
+    assert not runs.duplicated(["cell", "repetition"]).any()
+    assert "hosts" in __import__("json").loads((out / "metadata.json").read_text())
