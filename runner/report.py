@@ -72,6 +72,8 @@ def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: dict[str, Any]) -
 
 def _per_host(runs: pd.DataFrame) -> list[list[str]]:
     """Per cell and host, where more than one host ran the cell (cluster runs)."""
+    if "host" not in runs:
+        return []
     ok = runs[runs["status"] == "ok"]
     shared = ok.groupby("cell")["host"].nunique()
     rows = []
