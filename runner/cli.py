@@ -15,6 +15,9 @@ import typer
 from runner.errors import ConfigError, RunexpError
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Above this many cells `plan` prints plain lines: a rich table of 100,000 rows
+#: takes a minute to lay out.
+PLAN_TABLE_ROWS = 500
 
 app = typer.Typer(
     name="runexp",
@@ -128,11 +131,15 @@ def plan(
 
     try:
         experiment = load(file).experiment
-        cells, jobs = pipeline.plan_jobs(experiment, parse_selection(only or []), repetitions)
+        cells = pipeline.plan_cells(experiment, parse_selection(only or []))
     except RunexpError as error:
         raise _fail(error) from None
-    table, totals = plan_table(experiment, cells, jobs)
-    Console(width=max(100, max((len(c.id) for c in cells), default=0) + 60)).print(table)
+    table, totals = plan_table(experiment, cells, repetitions or experiment.repetitions,
+                               plain=len(cells) > PLAN_TABLE_ROWS)
+    if isinstance(table, str):  # too many cells for a table to be worth drawing
+        sys.stdout.write(table)
+    else:
+        Console(width=max(100, max((len(c.id) for c in cells), default=0) + 60)).print(table)
     for line in totals:
         typer.echo(line)
 

@@ -83,9 +83,11 @@ class BarProgress(Progress):
         self.bar.stop()
 
 
-def plan_table(experiment: Experiment, cells: list[Cell], jobs: list[Job]
-               ) -> tuple[Table, list[str]]:
+def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int,
+               plain: bool = False) -> tuple[Table | str, list[str]]:
     """The grid as a rich table (one cell a row), and lines of totals and a time estimate.
+
+    ``plain`` gives the rows as plain text lines instead, for very large grids.
 
     The estimate sums the workloads' ideal times where they are known (waiting
     work), warmups included; CPU work has no estimate until its sync time is
@@ -97,26 +99,32 @@ def plan_table(experiment: Experiment, cells: list[Cell], jobs: list[Job]
     from rich.text import Text
 
     cores = os.cpu_count() or 1
-    runs_per_cell: dict[str, int] = {}
-    for job in jobs:
-        runs_per_cell[job.cell.id] = runs_per_cell.get(job.cell.id, 0) + 1
     total, unknown = 0.0, 0
-    warmups = len(jobs) * experiment.warmups
-    table = Table()
-    table.add_column("cell", no_wrap=True, min_width=max((len(c.id) for c in cells), default=4))
-    for name, justify in (("workload", "left"), ("model", "left"), ("pool", "right"),
-                          ("runs", "right"), ("ideal/run", "right")):
-        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    timed = len(cells) * repetitions
+    warmups = timed * experiment.warmups
+    runs = str(repetitions)
+    headers = ("cell", "workload", "model", "pool", "runs", "ideal/run")
+    rows = []
     for cell in cells:
         ideal = cell.workload.ideal_s(cell.params, cell.pool_size, cores, None)
-        runs = runs_per_cell[cell.id]
         if ideal is None:
             unknown += 1
         else:
-            total += ideal * runs * (1 + experiment.warmups)
-        table.add_row(Text(cell.id), cell.workload.name, cell.model, str(cell.pool_size),
-                      str(runs), "?" if ideal is None else f"{ideal:.3f} s")
-    totals = (f"{experiment.name}: {len(cells)} cells, {len(jobs)} timed runs"
+            total += ideal * repetitions * (1 + experiment.warmups)
+        rows.append((cell.id, cell.workload.name, cell.model, str(cell.pool_size), runs,
+                     "?" if ideal is None else f"{ideal:.3f} s"))
+    table: Table | str
+    if plain:
+        table = "".join("  ".join(row) + "\n" for row in [headers, *rows])
+    else:
+        table = Table()
+        table.add_column("cell", no_wrap=True, min_width=max(len(c.id) for c in cells))
+        for name in headers[1:]:
+            table.add_column(name, no_wrap=True,
+                             justify="right" if name in ("pool", "runs", "ideal/run") else "left")
+        for row in rows:
+            table.add_row(Text(row[0]), *row[1:])
+    totals = (f"{experiment.name}: {len(cells)} cells, {timed} timed runs"
               + (f" (+ {warmups} warmups)" if warmups else "")
               + f", order {experiment.order}, isolation {experiment.isolation}")
     estimate = f"estimated time: at least {total:.1f} s from ideal times"

@@ -65,12 +65,18 @@ class Progress:
         """The grid ended, was interrupted or failed."""
 
 
-def plan_jobs(experiment: Experiment, only: Mapping[str, list[str]],
-              repetitions: int | None, seed: int | None = None) -> tuple[list[Cell], list[Job]]:
-    """The cells and the timed runs, in order, that a run would execute."""
+def plan_cells(experiment: Experiment, only: Mapping[str, list[str]]) -> list[Cell]:
+    """The cells a run would measure: the grid, narrowed by --only."""
     cells = expand(experiment)
     if only:
         cells = select(cells, only, experiment.param_columns())
+    return cells
+
+
+def plan_jobs(experiment: Experiment, only: Mapping[str, list[str]],
+              repetitions: int | None, seed: int | None = None) -> tuple[list[Cell], list[Job]]:
+    """The cells and the timed runs, in order, that a run would execute."""
+    cells = plan_cells(experiment, only)
     jobs = schedule(cells, repetitions or experiment.repetitions, experiment.order,
                     seed if seed is not None else experiment.seed)
     return cells, jobs

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 COLOURS = {"sync": "#666666", "threads": "#1f77b4", "asyncio": "#2ca02c",
            "processes": "#ff7f0e"}
 PERCENTILES = (50, 90, 99)
+#: Panels per figure at most: a grid of thousands of parameter sets would draw
+#: for minutes and show nothing; the tables and CSVs still hold every cell.
+MAX_PANELS = 24
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
     folder = run_dir / "plots"
     folder.mkdir(exist_ok=True)
     groups = list(dict.fromkeys(summary["cell"].map(group_of)))
+    if len(groups) > MAX_PANELS:
+        groups = groups[:MAX_PANELS]
     plots = [
         _save(folder, "wall", "Median wall time per run against pool size (bars: 95% CI "
               "of the median; the range below 6 runs)",

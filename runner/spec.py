@@ -8,6 +8,7 @@ group pairs several parameters into one axis whose values move together.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -187,6 +188,12 @@ class WorkloadSpec(StrictModel):
 
     def axes(self) -> list[GridAxis]:
         """The axes in parameter order; a zip group stands where its first member would."""
+        return list(self.grid_axes)
+
+    @functools.cached_property
+    def grid_axes(self) -> tuple[GridAxis, ...]:
+        # Cached: a grid of 100,000 cells asks for every cell's id, and the axes
+        # of a large workload are costly to rebuild each time.
         zipped = self.zipped()
         group = tuple(n for n in self.active_params() if n in zipped)
         axes: list[GridAxis] = []
@@ -196,17 +203,21 @@ class WorkloadSpec(StrictModel):
             elif name == group[0]:
                 rows = tuple(zip(*(zipped[n] for n in group), strict=True))
                 axes.append(GridAxis(group, rows))
-        return axes
+        return tuple(axes)
 
     def varying(self) -> frozenset[str]:
         """Parameters that take more than one value here: the ones a cell id names."""
+        return self.varying_params
+
+    @functools.cached_property
+    def varying_params(self) -> frozenset[str]:
         return frozenset(
-            name for axis in self.axes() if len(axis.rows) > 1 for name in axis.names
+            name for axis in self.grid_axes if len(axis.rows) > 1 for name in axis.names
         )
 
     def param_sets(self) -> Iterator[dict[str, Any]]:
         """Every combination of parameter values, in the order of the axes."""
-        axes = self.axes()
+        axes = self.grid_axes
         for combo in itertools.product(*(axis.rows for axis in axes)):
             values: dict[str, Any] = {}
             for axis, row in zip(axes, combo, strict=True):
