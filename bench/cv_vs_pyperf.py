@@ -101,6 +101,9 @@ def main() -> None:
     print(f"ratio runexp/pyperf: {ours / theirs:.2f} (target: <= 1, no worse than pyperf)")
     print(f"pooled robust CV (1.4826 MAD / median): runexp {robust_cv(pooled['runexp']):.2%}, "
           f"pyperf {robust_cv(pooled['pyperf']):.2%}")
+    print("RESULT " + json.dumps({"target": "issue 3: CV of runexp's repetitions <= pyperf's",
+                                  "measured": f"{ours:.2%} vs {theirs:.2%}",
+                                  "pass": ours <= theirs}), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,115 @@
+"""Targets 1 and 2 of issue 7: runexp's timings against the lesson's hand-written scripts.
+
+1. Harness overhead: fib x20 (small n) and http x160 at 20 ms, every model;
+   runexp's recorded wall time (a worker subprocess, as in every run) against
+   bench/handwritten.py (also a fresh interpreter), interleaved; the ratio of
+   medians must stay within 1.05.
+2. Fidelity at 100 ms: asyncio pool 160 and threads pool 20 within 1.10 of the
+   hand-written scripts, with their efficiency against the ideal; and the
+   embedded server must answer at least 3,000 small requests/s with the client
+   beside it on this machine.
+
+    python bench/fidelity.py [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import time
+
+from common import handwritten, interleaved, median, result
+
+from runner.isolation import run_isolated
+from runner.models import MODELS
+from runner.server import EmbeddedServer
+from runner.tasks.fib import FibTask
+from runner.tasks.http import HttpTask
+from runner.worker import Visit
+
+POOL = 4
+
+
+def runexp_run(task: FibTask | HttpTask, model: str, pool: int) -> float:
+    outcome = run_isolated(Visit(task, MODELS[model], pool, {}, 0), timeout_s=None)
+    assert outcome.wall_s is not None, outcome.message
+    return outcome.wall_s
+
+
+def http_task(url: str, tasks: int, latency_ms: float, size: int = 1024) -> HttpTask:
+    query = f"latency_ms={latency_ms:g}&size_bytes={size}"
+    return HttpTask(count=tasks, urls=tuple(f"{url}/pages/{i}?{query}" for i in range(tasks)),
+                    expected_bytes=size)
+
+
+def compare(label: str, ours: object, theirs: object, rounds: int, limit: float) -> float:
+    mine, hand = interleaved(ours, theirs, rounds)  # type: ignore[arg-type]
+    ratio = median(mine) / median(hand)
+    print(f"{label:<28} runexp {median(mine):8.4f} s  hand-written {median(hand):8.4f} s  "
+          f"ratio {ratio:5.3f}  (limit {limit})", flush=True)
+    return ratio
+
+
+async def _load(url: str, requests: int, concurrency: int) -> float:
+    import aiohttp
+
+    semaphore = asyncio.Semaphore(concurrency)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        async def one(i: int) -> None:
+            async with semaphore, session.get(f"{url}/r/{i}?size_bytes=64") as response:
+                await response.read()
+        start = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(requests)))
+        return requests / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    with EmbeddedServer() as server:
+        url = server.url
+        worst = 0.0
+        for model in ("sync", "threads", "asyncio", "processes"):
+            pool = 1 if model == "sync" else POOL
+            worst = max(worst, compare(
+                f"fib x20 n=20 {model} p{pool}",
+                lambda m=model, p=pool: runexp_run(FibTask(20, 20), m, p),
+                lambda m=model, p=pool: handwritten(m, "fib", "--tasks", "20", "--n", "20",
+                                                    "--pool", str(p)),
+                args.rounds, 1.05))
+            pool = 1 if model == "sync" else 20
+            worst = max(worst, compare(
+                f"http x160 20ms {model} p{pool}",
+                lambda m=model, p=pool: runexp_run(http_task(url, 160, 20), m, p),
+                lambda m=model, p=pool: handwritten(m, "http", "--tasks", "160", "--pool",
+                                                    str(p), "--url", url, "--latency-ms", "20"),
+                args.rounds, 1.05))
+        result("1. harness overhead: runexp / hand-written, every model", f"worst {worst:.3f}",
+               worst <= 1.05)
+
+        for model, pool in (("asyncio", 160), ("threads", 20)):
+            mine, hand = interleaved(
+                lambda m=model, p=pool: runexp_run(http_task(url, 160, 100), m, p),
+                lambda m=model, p=pool: handwritten(m, "http", "--tasks", "160", "--pool",
+                                                    str(p), "--url", url, "--latency-ms", "100"),
+                args.rounds)
+            ideal = math.ceil(160 / pool) * 0.1
+            ratio = median(mine) / median(hand)
+            print(f"http x160 100ms {model} p{pool}: runexp {median(mine):.4f} s, hand-written "
+                  f"{median(hand):.4f} s, ratio {ratio:.3f}; efficiency runexp "
+                  f"{ideal / median(mine):.0%}, hand-written {ideal / median(hand):.0%} "
+                  f"(ideal {ideal:.1f} s)", flush=True)
+            result(f"2. fidelity http x160 100 ms {model} p{pool}: runexp / hand-written",
+                   f"{ratio:.3f} (efficiency {ideal / median(mine):.0%})", ratio <= 1.10)
+
+        rates = [asyncio.run(_load(url, 5000, 100)) for _ in range(3)]
+        print(f"embedded server: {', '.join(f'{r:.0f}' for r in rates)} requests/s "
+              "(64-byte bodies, 100 in flight, client beside it)", flush=True)
+        result("2. embedded server >= 3000 requests/s beside its client",
+               f"{median(rates):.0f}/s", median(rates) >= 3000)
+
+
+if __name__ == "__main__":
+    main()
