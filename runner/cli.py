@@ -67,6 +67,8 @@ def run(
     cluster: Annotated[str | None, typer.Option(
         help="Run on the Dask cluster whose scheduler is here, e.g. tcp://10.0.0.5:8786 "
              "(workers need --resources runexp=1).", metavar="ADDRESS")] = None,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Run a grid of more than 10,000 cells.")] = False,
 ) -> None:
     """Run the experiment grid and write runs.csv, summary.csv, report.md, metadata.json."""
     from runner import pipeline
@@ -76,7 +78,8 @@ def run(
     try:
         options = pipeline.RunOptions(out=out, repetitions=repetitions,
                                       only=parse_selection(only or []), resume=resume,
-                                      inline=inline, fail_fast=fail_fast, cluster=cluster)
+                                      inline=inline, fail_fast=fail_fast, cluster=cluster,
+                                      yes=yes)
         outcome = pipeline.run(file, options, progress_for_terminal())
     except RunexpError as error:
         raise _fail(error) from None

@@ -76,7 +76,10 @@ def _read_text(path: Path) -> str:
 
 def parse_yaml(text: str, name: str) -> tuple[Any, Marks]:
     """Safe-load one YAML document, remembering where each value was written."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # its reader already refuses control characters
+    except yaml.YAMLError as error:
+        raise ConfigError([_yaml_problem(error, text, name)]) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -85,10 +88,7 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Marks]:
         builder = _Builder(loader, name)
         data = builder.build(root, ())
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        reason = getattr(error, "problem", None) or str(error)
-        raise ConfigError([Problem(name, line, column, "", f"invalid YAML: {reason}")]) from None
+        raise ConfigError([_yaml_problem(error, text, name)]) from None
     finally:
         loader.dispose()
     if builder.problems:
@@ -99,6 +99,21 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Marks]:
         raise ConfigError([Problem(name, line, column, "", f"the top level is a {got}; expected "
                                    "a mapping of keys such as `name:` and `workloads:`")])
     return data, builder.marks
+
+
+def _yaml_problem(error: yaml.YAMLError, text: str, name: str) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    if mark is not None:
+        line, column = mark.line + 1, mark.column + 1
+    elif isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        return Problem(name, line, column, "", f"invalid YAML: character "
+                       f"{chr(error.character)!r} (U+{error.character:04X}) is not allowed")
+    else:
+        line = column = None
+    reason = getattr(error, "problem", None) or str(error)
+    return Problem(name, line, column, "", f"invalid YAML: {reason}")
 
 
 class _Builder:

@@ -20,13 +20,13 @@ from typing import Any
 
 from runner import results
 from runner.config import ExperimentFile, load
-from runner.errors import ResultsError, UsageError
+from runner.errors import GridError, ResultsError, UsageError
 from runner.execute import Job, Settings, execute, missing, schedule
 from runner.grid import Cell, expand, select
 from runner.interpreters import Interpreter, probe
 from runner.metadata import environment, load_average
 from runner.records import RunRecord, Status
-from runner.schema import Experiment
+from runner.schema import MAX_CELLS_WITHOUT_YES, Experiment
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class RunOptions:
     fail_fast: bool = False
     resume: Path | None = None
     cluster: str | None = None  # a Dask scheduler's address; wins over the file's executor
+    yes: bool = False  # run grids above MAX_CELLS_WITHOUT_YES cells
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,10 @@ def run(path: Path, options: RunOptions, progress: Progress | None = None) -> Ru
     if experiment.order == "random" and seed is None:
         seed = random.SystemRandom().randrange(2**32)
     cells, jobs = plan_jobs(experiment, options.only, options.repetitions, seed)
+    if len(cells) > MAX_CELLS_WITHOUT_YES and not options.yes:
+        raise GridError(f"{path}: the grid has {len(cells):,} cells, more than "
+                        f"{MAX_CELLS_WITHOUT_YES:,}; check it with `runexp plan` and pass --yes "
+                        "to run it anyway")
     run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
                                              results.new_run_id(), options.out)
     (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")

@@ -14,11 +14,15 @@ from pydantic import Field, create_model, field_validator, model_validator
 from runner.interpreters import label_of
 from runner.models import DEFAULT_MODELS, MODELS
 from runner.models.options import ModelOptions, PoolSize
+from runner.records import CORE_COLUMNS
 from runner.spec import StrictFloat, StrictInt, StrictModel, invalid
 from runner.workloads import WORKLOADS
 
 DEFAULT_REPETITIONS = 3
 DEFAULT_POOL_SIZES = (1, 2, 4, 8)
+#: ``runexp run`` asks for --yes above this many cells: a typo in an axis can
+#: otherwise start a run of days.
+MAX_CELLS_WITHOUT_YES = 10_000
 
 #: Keys an ``exclude`` entry may use besides the workloads' parameter names.
 CELL_KEYS = ("workload", "model", "pool_size", "python")
@@ -66,7 +70,8 @@ class _ModelsBase(StrictModel):
             if problems:
                 raise invalid(problems)
             return {name: {} if options is None else options for name, options in data.items()}
-        return data
+        raise invalid([((), "expected a list of model names or a mapping of name: options "
+                            f"(got {data!r})", data)])
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
@@ -172,6 +177,11 @@ class Experiment(StrictModel):
                          if label in labels[:i]]
         seen: dict[str, int] = {}
         for i, workload in enumerate(self.workloads):
+            clashes = [name for name in workload.param_names()
+                       if name in CORE_COLUMNS and name != "tasks"]
+            problems += [(("workloads", i, "kind"), f"parameter {name!r} of kind "
+                          f"{workload.kind!r} clashes with runs.csv's {name!r} column",
+                          workload.kind) for name in clashes]
             if workload.name in seen:
                 message = (f"workload label {workload.name!r} is used twice "
                            f"(also workloads.{seen[workload.name]}); give each a unique label")
