@@ -125,8 +125,6 @@ def plan(
     only: Annotated[list[str] | None, typer.Option(help="As for `run`.")] = None,
 ) -> None:
     """Print the expanded grid: cells, run count and an estimated time."""
-    from rich.console import Console
-
     from runner import pipeline
     from runner.config import load
     from runner.display import plan_table
@@ -142,6 +140,8 @@ def plan(
     if isinstance(table, str):  # too many cells for a table to be worth drawing
         sys.stdout.write(table)
     else:
+        from rich.console import Console
+
         Console(width=max(100, max((len(c.id) for c in cells), default=0) + 60)).print(table)
     for line in totals:
         typer.echo(line)

@@ -79,11 +79,18 @@ def cell_id(workload: WorkloadSpec, params: Mapping[str, Any], model: str, pool_
             python: str | None = None) -> str:
     """``http[latency_ms=20]/threads/p20``: label, the parameters that vary, model, pool,
     and ``@python3.12`` where the file has an interpreters axis."""
+    return _head(workload, params) + _tail(model, pool_size, python)
+
+
+def _head(workload: WorkloadSpec, params: Mapping[str, Any]) -> str:
     varying = workload.varying()
     shown = ",".join(f"{k}={format_value(v)}" for k, v in params.items() if k in varying)
-    head = f"{workload.name}[{shown}]" if shown else workload.name
+    return f"{workload.name}[{shown}]" if shown else workload.name
+
+
+def _tail(model: str, pool_size: int, python: str | None) -> str:
     tail = f"/{model}/p{pool_size}" if MODELS[model].pooled else f"/{model}"
-    return head + tail + (f"@{python}" if python else "")
+    return tail + (f"@{python}" if python else "")
 
 
 def group_of(cell: str) -> str:
@@ -103,13 +110,16 @@ def expand(experiment: Experiment) -> list[Cell]:
 def _all_cells(experiment: Experiment) -> Iterator[Cell]:
     models = experiment.models.selected()
     pythons: list[str | None] = [label_of(name) for name in experiment.python or []] or [None]
+    # The model/pool/interpreter part of every id, computed once: a grid may have
+    # 100,000 cells and `plan` must still answer in a second or two.
+    tails = [(python, model, options, pool_size, _tail(model, pool_size, python))
+             for python in pythons for model, options in models.items()
+             for pool_size in experiment.pool_sizes_for(model)]
     for workload in experiment.workloads:
         for params in workload.param_sets():
-            for python in pythons:
-                for model, options in models.items():
-                    for pool_size in experiment.pool_sizes_for(model):
-                        yield Cell(cell_id(workload, params, model, pool_size, python),
-                                   workload, params, model, pool_size, options, python)
+            head = _head(workload, params)
+            for python, model, options, pool_size, tail in tails:
+                yield Cell(head + tail, workload, params, model, pool_size, options, python)
 
 
 def parse_selection(pairs: Iterable[str]) -> dict[str, list[str]]:

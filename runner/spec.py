@@ -218,11 +218,13 @@ class WorkloadSpec(StrictModel):
     def param_sets(self) -> Iterator[dict[str, Any]]:
         """Every combination of parameter values, in the order of the axes."""
         axes = self.grid_axes
+        names = [name for axis in axes for name in axis.names]
+        active = list(self.active_params())
+        chain = itertools.chain.from_iterable
         for combo in itertools.product(*(axis.rows for axis in axes)):
-            values: dict[str, Any] = {}
-            for axis, row in zip(axes, combo, strict=True):
-                values.update(zip(axis.names, row, strict=True))
-            yield {name: values[name] for name in self.active_params()}
+            values = dict(zip(names, chain(combo), strict=True))
+            # A zip group gathers its members at the first one's place: restore the order.
+            yield values if names == active else {name: values[name] for name in active}
 
     def make_task(self, params: Params, resources: Resources) -> Task:
         """The picklable work of one run of the cell with these parameter values."""
