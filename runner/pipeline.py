@@ -86,6 +86,8 @@ def plan_jobs(experiment: Experiment, only: Mapping[str, list[str]],
 def run(path: Path, options: RunOptions, progress: Progress | None = None) -> RunOutcome:
     """Run an experiment file (or resume a run of it) and write the run directory."""
     source = load(path)
+    if options.inline and source.experiment.python:
+        raise UsageError("--inline cannot run other interpreters (the file has python:)")
     if options.resume is not None:
         return _resume(source, options, progress or Progress())
     experiment = source.experiment
@@ -160,8 +162,6 @@ def _settings(source: ExperimentFile, options: RunOptions, run_id: str,
               interpreters: list[Interpreter]) -> Settings:
     experiment = source.experiment
     isolation = "inline" if options.inline else experiment.isolation
-    if interpreters and isolation == "inline":
-        raise UsageError("--inline cannot run other interpreters (the file has python:)")
     return Settings(run_id=run_id, experiment=experiment.name, isolation=isolation,
                     warmups=experiment.warmups, timeout_s=experiment.timeout_s,
                     fail_fast=options.fail_fast,
