@@ -20,8 +20,9 @@ from pydantic import BaseModel, ValidationError
 from runner.errors import ConfigError, Problem
 from runner.schema import Experiment, suggest
 
-#: More values than this after expanding aliases is refused ("billion laughs").
-MAX_NODES = 100_000
+#: More values than this after expanding aliases is refused ("billion laughs"):
+#: an honest experiment file has a few hundred; grids grow by products of axes.
+MAX_NODES = 20_000
 
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 

@@ -57,6 +57,10 @@ class _ModelsBase(StrictModel):
     def _names_to_mapping(cls, data: Any) -> Any:
         valid = list(MODELS)
         if isinstance(data, list):
+            problems = [((i,), f"expected a model name, got a {type(name).__name__}", name)
+                        for i, name in enumerate(data) if not isinstance(name, str)]
+            if problems:
+                raise invalid(problems)
             problems = [((i,), _unknown("model", name, valid), name)
                         for i, name in enumerate(data) if name not in MODELS]
             problems += [((i,), f"model {name!r} is listed twice", name)
