@@ -30,8 +30,6 @@ from runner.worker import ERROR, SKIPPED, TIMEOUT, RunResult, Visit, describe, v
 Sink = Callable[[RunRecord, Sequence[tuple[float, float]]], None]
 OnRun = Callable[["Job", RunRecord], None]
 
-ORDERS = ("interleaved", "sequential", "random")
-
 
 def python_label() -> str:
     """The `python` column: implementation and version, e.g. ``cpython-3.11.7``."""
