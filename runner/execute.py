@@ -18,7 +18,11 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from runner.grid import Cell
-from runner.interpreters import Interpreter, import_path_for_foreign_interpreters
+from runner.interpreters import (
+    Interpreter,
+    import_path_for_foreign_interpreters,
+    python_label,
+)
 from runner.isolation import run_isolated
 from runner.models import MODELS
 from runner.records import RunRecord, Status
@@ -31,9 +35,9 @@ Sink = Callable[[RunRecord, Sequence[tuple[float, float]]], None]
 OnRun = Callable[["Job", RunRecord], None]
 
 
-def python_label() -> str:
-    """The `python` column: implementation and version, e.g. ``cpython-3.11.7``."""
-    return f"{platform.python_implementation().lower()}-{platform.python_version()}"
+def own_python_label() -> str:
+    """The `python` column of rows this interpreter runs, e.g. ``cpython-3.11.7``."""
+    return python_label(platform.python_implementation(), platform.python_version())
 
 
 class Resources:
@@ -67,7 +71,7 @@ class Settings:
     timeout_s: float | None = None
     fail_fast: bool = False
     host: str = field(default_factory=socket.gethostname)
-    python: str = field(default_factory=python_label)
+    python: str = field(default_factory=own_python_label)
     #: The probed interpreters of a python axis, by label.
     interpreters: Mapping[str, Interpreter] = field(default_factory=dict)
 

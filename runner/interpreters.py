@@ -34,6 +34,11 @@ PROBE = (
 )
 
 
+def python_label(implementation: str, version: str) -> str:
+    """The runs.csv ``python`` value: implementation and version, e.g. ``cpython-3.12.1``."""
+    return f"{implementation.lower()}-{version}"
+
+
 @dataclass(frozen=True)
 class Interpreter:
     name: str  # as the experiment file gives it
@@ -46,8 +51,8 @@ class Interpreter:
 
     @property
     def python_column(self) -> str:
-        """The runs.csv ``python`` value, as for the runner's own: ``cpython-3.12.1``."""
-        return f"{self.implementation.lower()}-{self.version}" if self.version else self.name
+        """The runs.csv ``python`` value of the rows this interpreter ran."""
+        return python_label(self.implementation, self.version) if self.version else self.name
 
 
 def label_of(name: str) -> str:

@@ -23,7 +23,7 @@ from runner.config import ExperimentFile, load
 from runner.errors import GridError, ResultsError, UsageError
 from runner.execute import Job, Settings, execute, missing, schedule
 from runner.grid import Cell, expand, select
-from runner.interpreters import Interpreter, probe
+from runner.interpreters import probe
 from runner.metadata import environment, load_average
 from runner.records import RunRecord, Status
 from runner.schema import MAX_CELLS_WITHOUT_YES, Experiment
@@ -102,11 +102,9 @@ def run(path: Path, options: RunOptions, progress: Progress | None = None) -> Ru
     run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
                                              results.new_run_id(), options.out)
     (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")
-    interpreters = [probe(name) for name in experiment.python or []]
-    settings = _settings(source, options, run_id, interpreters)
     metadata = _start_metadata(source, options, run_id, seed=seed, cells=len(cells),
                                jobs=len(jobs))
-    metadata["interpreters"] = [asdict(i) for i in interpreters]
+    settings = _settings(source, options, run_id, metadata)
     results.write_json(run_dir / results.METADATA, metadata)
     if options.out is None:
         results.link_latest(run_dir)
@@ -133,9 +131,7 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
                                                "file": str(source.path), "runs": len(todo)})
     metadata["options"] = {**stored, "repetitions": repetitions,
                            "cluster": options.cluster or stored.get("cluster")}
-    interpreters = [probe(name) for name in source.experiment.python or []]
-    metadata["interpreters"] = [asdict(i) for i in interpreters]
-    settings = _settings(source, options, metadata["run_id"], interpreters)
+    settings = _settings(source, options, metadata["run_id"], metadata)
     return _execute_into(run_dir, source, todo, settings=settings, metadata=metadata,
                          progress=progress)
 
@@ -159,8 +155,11 @@ def _refuse_changed_grid(current: Experiment, original: Experiment, run_dir: Pat
 
 
 def _settings(source: ExperimentFile, options: RunOptions, run_id: str,
-              interpreters: list[Interpreter]) -> Settings:
+              metadata: dict[str, Any]) -> Settings:
+    """How the runs execute; probes the file's interpreters and records them in metadata."""
     experiment = source.experiment
+    interpreters = [probe(name) for name in experiment.python or []]
+    metadata["interpreters"] = [asdict(i) for i in interpreters]
     isolation = "inline" if options.inline else experiment.isolation
     return Settings(run_id=run_id, experiment=experiment.name, isolation=isolation,
                     warmups=experiment.warmups, timeout_s=experiment.timeout_s,

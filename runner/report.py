@@ -7,13 +7,12 @@ renders report.html from the same content, so the two never disagree.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from runner.grid import group_of
 from runner.plots import Plot
-from runner.stats import BUSY_LOAD_PER_CORE, NOISY_CV
+from runner.stats import BUSY_LOAD_PER_CORE, NOISY_CV, is_missing
 from runner.verdict import verdict
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: dict[str, Any]) -
               summary.groupby(summary["cell"].map(group_of), sort=False)]
     failed = runs[runs["status"] != "ok"]
     failures = [[str(r["cell"]), str(r["repetition"]), str(r["status"]),
-                 "" if _missing(r["error"]) else str(r["error"])]
+                 "" if is_missing(r["error"]) else str(r["error"])]
                 for _, r in failed.head(MAX_LISTED_FAILURES).iterrows()]
     return Content(
         title=f"runexp report: {experiment.get('name', '?')}",
@@ -125,12 +124,12 @@ def _group(name: str, table: pd.DataFrame) -> Group:
     ranked = table.sort_values("wall_median_s", na_position="last", kind="stable")
     winner = ranked.iloc[0]
     fastest = ""
-    if not _missing(winner["wall_median_s"]):
+    if not is_missing(winner["wall_median_s"]):
         pool = "" if winner["model"] == "sync" else f", pool {winner['pool_size']}"
         fastest = f"{winner['model']}{pool}, median {_num(winner['wall_median_s'])} s"
     rows = []
     for rank, (_, row) in enumerate(ranked.iterrows(), start=1):
-        has_time = not _missing(row["wall_median_s"])
+        has_time = not is_missing(row["wall_median_s"])
         rows.append([str(rank) if has_time else "–", str(row["model"]), str(row["pool_size"]),
                      _num(row["wall_median_s"]), _mean_ci(row), _pct(row["wall_cv"]),
                      _times(row["speedup_vs_sync"]), _num(row["ideal_s"]),
@@ -142,7 +141,7 @@ def _noise(table: pd.DataFrame) -> list[str]:
     notes = []
     for _, row in table.iterrows():
         reasons = []
-        if not _missing(row["wall_cv"]) and row["wall_cv"] > NOISY_CV:
+        if not is_missing(row["wall_cv"]) and row["wall_cv"] > NOISY_CV:
             reasons.append(f"CV {_pct(row['wall_cv'])} is over {NOISY_CV:.0%}")
         if row["outliers"]:
             reasons.append(f"{row['outliers']} outlier{'s' * (row['outliers'] > 1)} "
@@ -218,27 +217,24 @@ def markdown(content: Content, plots: list[Plot]) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
 
 def _num(value: Any) -> str:
-    if _missing(value):
+    if is_missing(value):
         return "–"
     return f"{value:.3g}" if abs(value) < 1 else f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def _mean_ci(row: pd.Series) -> str:
-    if _missing(row["wall_mean_s"]):
+    if is_missing(row["wall_mean_s"]):
         return "–"
-    if _missing(row["wall_ci95_high_s"]):
+    if is_missing(row["wall_ci95_high_s"]):
         return _num(row["wall_mean_s"])
     return f"{_num(row['wall_mean_s'])} ± {_num(row['wall_ci95_high_s'] - row['wall_mean_s'])}"
 
 
 def _pct(value: Any) -> str:
-    return "–" if _missing(value) else f"{100 * value:.1f}%"
+    return "–" if is_missing(value) else f"{100 * value:.1f}%"
 
 
 def _times(value: Any) -> str:
-    return "–" if _missing(value) else f"{value:.2f}×"
+    return "–" if is_missing(value) else f"{value:.2f}×"

@@ -95,6 +95,11 @@ def count_outliers(values: Sequence[float]) -> int:
     return sum(1 for v in values if v < q1 - reach or v > q3 + reach)
 
 
+def is_missing(value: object) -> bool:
+    """None or NaN: an empty cell of summary.csv as pandas reads it."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     """numerator / denominator, or None where either is missing or the denominator is 0."""
     if numerator is None or denominator is None or denominator <= 0:

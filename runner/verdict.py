@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from runner.stats import is_missing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,9 +21,6 @@ NEAR_IDEAL = 0.15
 #: Start-up (pool, loop, sessions) worth a mention: this share of the run or more.
 NOTABLE_STARTUP = 0.2
 
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _verb(model: str, plural: str, singular: str) -> str:
@@ -40,7 +38,7 @@ def _ideal(row: pd.Series, with_verb: bool = False) -> str:
     """``within 5% of the ideal`` / ``41% of the ideal``, or with a verb agreeing with
     the model (``threads come within ...``, ``asyncio reaches ...``)."""
     efficiency = row["efficiency"]
-    if _missing(efficiency):
+    if is_missing(efficiency):
         return ""
     near = efficiency >= 1 - NEAR_IDEAL
     plural = str(row["model"]).endswith("s")
@@ -56,7 +54,7 @@ def _ideal(row: pd.Series, with_verb: bool = False) -> str:
 def _startup(row: pd.Series) -> str:
     """``, paying 0.21 s of start-up`` where start-up is a large part of the run."""
     startup = row.get("startup_median_s")
-    if _missing(startup) or startup < NOTABLE_STARTUP * row["wall_median_s"]:
+    if is_missing(startup) or startup < NOTABLE_STARTUP * row["wall_median_s"]:
         return ""
     return f", paying {startup:.2g} s of start-up"
 
@@ -69,7 +67,7 @@ def verdict(table: pd.DataFrame) -> str:
     best = measured.sort_values("wall_median_s", kind="stable").groupby(
         "model", sort=False).head(1)
     winner, others = best.iloc[0], best.iloc[1:]
-    has_sync = not _missing(winner["speedup_vs_sync"])
+    has_sync = not is_missing(winner["speedup_vs_sync"])
     if winner["model"] == "sync":
         first = f"sync is fastest at {winner['wall_median_s']:.3g} s: no model beat the plain loop"
     elif has_sync:
