@@ -4,8 +4,9 @@ Run in-process for ``isolation: inline``, or as ``python -m runner.worker`` in a
 fresh interpreter (the default), where it speaks this protocol:
 
 - stdin: one JSON header line, then ``task_bytes`` bytes of the pickled task.
-  stdin then stays open; its end means the parent has gone, and the worker
-  kills its own process group (itself and any pool processes).
+  stdin then stays open; its end means the parent has gone, and the worker's
+  whole process group (itself and any pool processes) ends (see
+  ``_end_with_parent``).
 - stdout: JSON lines, ``{"event": "start", "warmup": ...}`` before each run, then
   one ``{"event": "result", ...}`` (a ``RunResult``). Whatever the task prints
   goes to stderr, so it cannot garble the protocol.
@@ -17,6 +18,7 @@ sleep starts in tens of milliseconds.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib
 import json
 import os
@@ -126,6 +128,26 @@ def object_path(obj: object) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+def _end_with_parent() -> None:
+    """Have this process group end when stdin ends: the parent died or is done with us.
+
+    On Linux without a thread: with O_ASYNC set on stdin (a pipe whose write end
+    only the parent holds), the kernel sends SIGIO to its owner once the pipe
+    can be read, here at end of input; the owner is this whole process group
+    and SIGIO's default action ends a process, so the worker and its pool
+    processes go even while stuck in C code. A watching thread did the same,
+    but one idle thread made a burst of 160 asyncio connections a quarter
+    slower on a 16-core machine (bench/RESULTS.md), so a timed run must not
+    share its process with one. Elsewhere (SIGIO is ignored by default on the
+    BSDs and macOS) the thread remains.
+    """
+    if sys.platform == "linux":
+        fcntl.fcntl(0, fcntl.F_SETOWN, -os.getpgrp())
+        fcntl.fcntl(0, fcntl.F_SETFL, fcntl.fcntl(0, fcntl.F_GETFL) | os.O_ASYNC)
+    else:
+        threading.Thread(target=_watch_parent, daemon=True).start()
+
+
 def _watch_parent() -> None:
     # Raw reads on fd 0, not sys.stdin: a thread blocked inside sys.stdin would
     # hold its lock across fork, and multiprocessing's forked children close
@@ -133,7 +155,6 @@ def _watch_parent() -> None:
     with contextlib.suppress(OSError):
         while os.read(0, 4096):
             pass
-        # End of input: the parent is gone or done with us.
         os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
@@ -144,7 +165,7 @@ def main() -> None:
     header = json.loads(sys.stdin.buffer.readline())
     sys.path[:0] = [p for p in header["sys_path"] if p not in sys.path]
     payload = sys.stdin.buffer.read(header["task_bytes"])
-    threading.Thread(target=_watch_parent, daemon=True).start()
+    _end_with_parent()
 
     def on_start(warmup: bool) -> None:
         protocol.write(json.dumps({"event": "start", "warmup": warmup}) + "\n")

@@ -1,0 +1,102 @@
+"""A runner killed outright (SIGKILL, no handler runs) leaves nothing running.
+
+Its cell worker, the worker's pool processes and the embedded server each
+notice that their standard input, a pipe from the runner, has ended, and go.
+Nothing else would end them here: the pool processes sleep for a minute and
+the server serves until told to stop.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+
+EXPERIMENT = """
+    name: lifeline
+    repetitions: 1
+    workloads:
+      - {kind: http, tasks: 2, latency_ms: 1}
+      - {kind: sleep, tasks: 2, duration_ms: 60000}
+    models: [processes]
+    pool_sizes: [2]
+"""
+
+
+@dataclass(frozen=True)
+class Proc:
+    pid: int
+    ppid: int
+    group: int
+    state: str
+    command: str
+
+
+def processes() -> list[Proc]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue  # gone meanwhile
+        state, ppid, group = stat.rsplit(")", 1)[1].split()[:3]
+        found.append(Proc(int(entry), int(ppid), int(group), state, command.decode()))
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of ``pids`` still running (a zombie has ended; only its parent has not looked)."""
+    return {p.pid for p in processes() if p.pid in pids and p.state != "Z"}
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_killed_runner_takes_its_worker_pool_and_server_with_it(
+        write_yaml: Callable[..., Path]) -> None:
+    path = write_yaml(EXPERIMENT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runner = subprocess.Popen([sys.executable, "-m", "runner", "run", str(path), "--out",
+                               str(path.parent / "run")], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    left: set[int] = set()
+    try:
+        def sleeping_cell_running() -> bool:
+            children = [p for p in processes() if p.ppid == runner.pid]
+            servers = [p for p in children if "runner.server" in p.command]
+            workers = [p for p in children if "runner.worker" in p.command]
+            pools = [p for p in processes()
+                     if workers and p.group == workers[0].pid and p.pid != workers[0].pid]
+            if servers and workers and len(pools) >= 2:
+                left.update(p.pid for p in servers + workers + pools)
+                return True
+            return False
+
+        assert wait_for(sleeping_cell_running, 60), "the sleep cell's worker never started"
+        runner.kill()
+        runner.wait()
+        assert wait_for(lambda: not alive(left), 10), \
+            f"still running after the runner was killed: {alive(left)}"
+    finally:
+        runner.kill()
+        for pid in alive(left):
+            os.kill(pid, 9)
