@@ -83,9 +83,29 @@ def cell_id(workload: WorkloadSpec, params: Mapping[str, Any], model: str, pool_
 
 
 def _head(workload: WorkloadSpec, params: Mapping[str, Any]) -> str:
-    varying = workload.varying()
-    shown = ",".join(f"{k}={format_value(v)}" for k, v in params.items() if k in varying)
-    return f"{workload.name}[{shown}]" if shown else workload.name
+    return _Heads(workload)(params)
+
+
+class _Heads:
+    """``_head`` for one workload's many parameter sets, each value formatted once."""
+
+    def __init__(self, workload: WorkloadSpec) -> None:
+        self.name = workload.name
+        self.varying = workload.varying()
+        self.pieces: dict[tuple[str, type, Any], str] = {}
+
+    def __call__(self, params: Mapping[str, Any]) -> str:
+        shown = []
+        for key, value in params.items():
+            if key in self.varying:
+                try:  # the type is part of the key: 1, 1.0 and True are equal but shown apart
+                    piece = self.pieces[key, type(value), value]
+                except KeyError:
+                    piece = self.pieces[key, type(value), value] = f"{key}={format_value(value)}"
+                except TypeError:  # an unhashable value (a list): formatted every time
+                    piece = f"{key}={format_value(value)}"
+                shown.append(piece)
+        return f"{self.name}[{','.join(shown)}]" if shown else self.name
 
 
 def _tail(model: str, pool_size: int, python: str | None) -> str:
@@ -103,6 +123,8 @@ def group_of(cell: str) -> str:
 
 def expand(experiment: Experiment) -> list[Cell]:
     """Every cell of the experiment, minus those its ``exclude`` entries remove."""
+    if not experiment.exclude:
+        return list(_all_cells(experiment))
     return [cell for cell in _all_cells(experiment)
             if not any(cell.matches(entry) for entry in experiment.exclude)]
 
@@ -116,8 +138,9 @@ def _all_cells(experiment: Experiment) -> Iterator[Cell]:
              for python in pythons for model, options in models.items()
              for pool_size in experiment.pool_sizes_for(model)]
     for workload in experiment.workloads:
+        head_of = _Heads(workload)
         for params in workload.param_sets():
-            head = _head(workload, params)
+            head = head_of(params)
             for python, model, options, pool_size, tail in tails:
                 yield Cell(head + tail, workload, params, model, pool_size, options, python)
 
