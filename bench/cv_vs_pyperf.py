@@ -1,14 +1,34 @@
 """Noise of runexp's repetitions versus pyperf's values, for the same function.
 
 Both time one run of the sync model over fib tasks (``SyncModel.run`` of a
-``FibTask``): runexp as a one-cell experiment with process isolation, pyperf
-with ``bench_func`` and its default worker processes. Rounds alternate which
-tool goes first so slow drift of a shared machine hits both alike; the
-coefficients of variation are printed per round and pooled over all rounds,
-with a bootstrap 95% interval of the pooled ratio (runexp's CV / pyperf's):
-where it holds 1, this run cannot tell the two tools' noise apart.
+``FibTask``), each value in the pattern its tool uses:
 
-    python bench/cv_vs_pyperf.py [--rounds 4] [--tasks 20] [--n 25] [--repetitions 60]
+- runexp: one process-isolated timed run per value, with one warmup before it
+  in the same fresh interpreter (``runner.isolation.run_isolated``, the call
+  ``runexp run`` makes for every timed run);
+- pyperf: one of its worker processes per slot: 1 warmup and 3 values
+  (``pyperf_fib.py -p 1 --loops 1 --warmups 1 --values 3``: for this function
+  pyperf's own calibration picks loops=1 and warmups=1, and by default it runs
+  20 such processes).
+
+The tools take turns slot by slot (3 runexp values, then one pyperf process of
+3 values; the next slot the other way round), so both sample the same drift of
+a shared machine: on this project's 2-core VM the speed of one fib run swings
+by half within minutes, which blocks of 60 values per tool turned into
+differences between the tools. Printed: per tool the values, median, CV and
+robust CV, then the ratio of CVs with a 95% bootstrap interval that resamples
+whole slots (each slot's values of both tools together).
+
+Every process of both tools runs on one CPU (the last this script may use;
+``--cpu N`` picks another, ``--cpu -1`` none): on that VM each virtual CPU's
+speed drifts on its own (the same fib loop took 0.22 s on one and 0.31 s on
+the other, then the other way round), and the scheduler places a tool's
+direct child (runexp's worker) and grandchild (pyperf's worker, below its
+master process) differently, so unpinned, the two tools' medians differed by
+a third, either way round, and their CVs measured where each landed rather
+than the tool. Pinning is what pyperf's own ``--affinity`` does.
+
+    python bench/cv_vs_pyperf.py [--slots 40] [--cpu N] [--tasks 20] [--n 25]
 
 Needs pyperf: pip install -e '.[bench]'.
 """
@@ -17,47 +37,44 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, result
+
+from runner.isolation import run_isolated
+from runner.models.sync import SyncModel
+from runner.tasks.fib import FibTask
+from runner.worker import Visit
+
+PER_SLOT = 3  # values per slot and tool: one pyperf worker process's worth
 
 
-def runexp_values(tasks: int, n: int, repetitions: int, warmups: int, workdir: Path
-                  ) -> list[float]:
-    experiment = workdir / "cv.yaml"
-    experiment.write_text(textwrap.dedent(f"""
-        name: cv
-        repetitions: {repetitions}
-        warmups: {warmups}
-        isolation: process
-        workloads: [{{kind: fib, tasks: {tasks}, n: {n}}}]
-        models: [sync]
-    """))
-    out = Path(tempfile.mkdtemp(dir=workdir))
-    subprocess.run([sys.executable, "-m", "runner", "run", str(experiment), "--out",
-                    str(out / "run")], check=True, cwd=ROOT, capture_output=True)
-    import csv
-
-    with (out / "run" / "runs.csv").open() as file:
-        return [float(row["wall_s"]) for row in csv.DictReader(file) if row["status"] == "ok"]
+def runexp_values(tasks: int, n: int) -> list[float]:
+    values = []
+    for _ in range(PER_SLOT):
+        outcome = run_isolated(Visit(FibTask(tasks, n), SyncModel(), 1, {}, 1), timeout_s=None)
+        assert outcome.wall_s is not None, outcome.message
+        values.append(outcome.wall_s)
+    return values
 
 
 def pyperf_values(tasks: int, n: int, workdir: Path) -> list[float]:
     output = Path(tempfile.mkdtemp(dir=workdir)) / "pyperf.json"
     subprocess.run([sys.executable, str(ROOT / "bench" / "pyperf_fib.py"), "--quiet",
+                    "-p", "1", "--loops", "1", "--warmups", "1", "--values", str(PER_SLOT),
                     "--tasks", str(tasks), "--n", str(n), "-o", str(output)],
                    check=True, cwd=ROOT, capture_output=True)
     data = json.loads(output.read_text())
     values: list[float] = []
     for benchmark in data["benchmarks"]:
         for run in benchmark["runs"]:
-            values += run.get("values", [])  # warmup runs carry no values
+            values += run.get("values", [])  # warmup-only runs carry no values
     return values
 
 
@@ -71,53 +88,59 @@ def robust_cv(values: list[float]) -> float:
     return 1.4826 * statistics.median(abs(v - median) for v in values) / median
 
 
-def ratio_interval(ours: list[float], theirs: list[float], resamples: int = 2000,
+def ratio_interval(slots: list[tuple[list[float], list[float]]], resamples: int = 2000,
                    seed: int = 1) -> tuple[float, float]:
-    """Percentile bootstrap 95% interval of cv(ours) / cv(theirs), each side resampled alone."""
+    """Percentile bootstrap 95% interval of cv(runexp) / cv(pyperf), resampling slots."""
     rng = random.Random(seed)
-    ratios = sorted(cv(rng.choices(ours, k=len(ours))) / cv(rng.choices(theirs, k=len(theirs)))
-                    for _ in range(resamples))
+    ratios = []
+    for _ in range(resamples):
+        picked = rng.choices(slots, k=len(slots))
+        ours = [v for mine, _ in picked for v in mine]
+        theirs = [v for _, their in picked for v in their]
+        ratios.append(cv(ours) / cv(theirs))
+    ratios.sort()
     return ratios[int(0.025 * resamples)], ratios[int(0.975 * resamples) - 1]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--slots", type=int, default=40)
     parser.add_argument("--tasks", type=int, default=20)
     parser.add_argument("--n", type=int, default=25)
-    parser.add_argument("--repetitions", type=int, default=60)
-    parser.add_argument("--warmups", type=int, default=1)
+    parser.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)),
+                        help="run every process on this CPU; -1: leave placement to the OS")
     args = parser.parse_args()
+    if args.cpu >= 0:
+        os.sched_setaffinity(0, {args.cpu})  # inherited by every process started below
 
-    pooled: dict[str, list[float]] = {"runexp": [], "pyperf": []}
-    print(f"function: SyncModel.run(FibTask(count={args.tasks}, n={args.n}))")
-    print(f"{'round':>5}  {'tool':<7} {'values':>6} {'median (s)':>10} {'CV':>7} "
-          f"{'robust CV':>9}")
+    slots: list[tuple[list[float], list[float]]] = []
+    print(f"function: SyncModel.run(FibTask(count={args.tasks}, n={args.n})); "
+          f"{args.slots} slots of {PER_SLOT} values per tool, interleaved, "
+          f"{f'on CPU {args.cpu}' if args.cpu >= 0 else 'on any CPU'}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        for round_no in range(1, args.rounds + 1):
-            order = ["runexp", "pyperf"] if round_no % 2 else ["pyperf", "runexp"]
-            for tool in order:
-                values = (runexp_values(args.tasks, args.n, args.repetitions, args.warmups,
-                                        workdir)
-                          if tool == "runexp" else pyperf_values(args.tasks, args.n, workdir))
-                pooled[tool] += values
-                print(f"{round_no:>5}  {tool:<7} {len(values):>6} "
-                      f"{statistics.median(values):>10.4f} {cv(values):>7.2%} "
-                      f"{robust_cv(values):>9.2%}", flush=True)
+        for slot in range(args.slots):
+            if slot % 2:
+                theirs = pyperf_values(args.tasks, args.n, Path(tmp))
+                mine = runexp_values(args.tasks, args.n)
+            else:
+                mine = runexp_values(args.tasks, args.n)
+                theirs = pyperf_values(args.tasks, args.n, Path(tmp))
+            slots.append((mine, theirs))
+            if (slot + 1) % 10 == 0:
+                print(f"  {slot + 1} slots done", flush=True)
+    pooled = {"runexp": [v for mine, _ in slots for v in mine],
+              "pyperf": [v for _, theirs in slots for v in theirs]}
+    print(f"{'tool':<7} {'values':>6} {'median (s)':>10} {'CV':>7} {'robust CV':>9}")
+    for tool, values in pooled.items():
+        print(f"{tool:<7} {len(values):>6} {statistics.median(values):>10.4f} "
+              f"{cv(values):>7.2%} {robust_cv(values):>9.2%}")
     ours, theirs = cv(pooled["runexp"]), cv(pooled["pyperf"])
-    print()
-    print(f"pooled CV: runexp {ours:.2%} ({len(pooled['runexp'])} values), "
-          f"pyperf {theirs:.2%} ({len(pooled['pyperf'])} values)")
-    low, high = ratio_interval(pooled["runexp"], pooled["pyperf"])
-    print(f"ratio runexp/pyperf: {ours / theirs:.2f}, bootstrap 95% interval [{low:.2f}, "
-          f"{high:.2f}] (target: <= 1, no worse than pyperf)")
-    print(f"pooled robust CV (1.4826 MAD / median): runexp {robust_cv(pooled['runexp']):.2%}, "
-          f"pyperf {robust_cv(pooled['pyperf']):.2%}")
-    print("RESULT " + json.dumps({"target": "issue 3: CV of runexp's repetitions <= pyperf's",
-                                  "measured": f"{ours:.2%} vs {theirs:.2%}",
-                                  "pass": ours <= theirs}), flush=True)
+    low, high = ratio_interval(slots)
+    print(f"ratio of CVs runexp/pyperf: {ours / theirs:.2f}, bootstrap 95% interval "
+          f"[{low:.2f}, {high:.2f}] (target: <= 1, no worse than pyperf)", flush=True)
+    result("issue 3: CV of runexp's repetitions <= pyperf's",
+           f"{ours:.2%} vs {theirs:.2%}", ours <= theirs)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,12 @@
    medians must stay within 1.05. fib's n is 25 by default: 20 x fib(25) lasts
    about 0.2 s here, long enough for this machine's scheduling noise (a few ms
    a run) not to swamp the comparison, as it did at n=20 (20-40 ms runs).
+   The fib cells of the models that compute on one core at a time (sync,
+   threads under the GIL, asyncio) run with both sides' processes on one CPU:
+   each virtual CPU of the development VM drifts in speed on its own (a
+   third apart at times), so unpinned these cells measured which CPU each
+   fresh process landed on (see bench/RESULTS.md). processes p4 needs both
+   cores and the http cells need the server beside the client: unpinned.
 2. Fidelity at 100 ms: asyncio pool 160 and threads pool 20 within 1.10 of the
    hand-written scripts, with their efficiency against the ideal; and the
    embedded server must answer at least 3,000 small requests/s with the client
@@ -23,8 +29,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
+import os
 import time
+from collections.abc import Iterator
 
 from common import handwritten, interleaved, median, result
 
@@ -45,6 +54,20 @@ def runexp_run(task: FibTask | HttpTask, model: str, pool: int) -> float:
     return outcome.wall_s
 
 
+@contextlib.contextmanager
+def one_cpu(enabled: bool) -> Iterator[str]:
+    """Processes started inside run on this process's last allowed CPU (inherited)."""
+    if not enabled or not hasattr(os, "sched_setaffinity"):
+        yield ""
+        return
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {max(allowed)})
+    try:
+        yield f" cpu{max(allowed)}"
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
 def http_task(url: str, tasks: int, latency_ms: float, size: int = 1024) -> HttpTask:
     query = f"latency_ms={latency_ms:g}&size_bytes={size}"
     return HttpTask(count=tasks, urls=tuple(f"{url}/pages/{i}?{query}" for i in range(tasks)),
@@ -62,7 +85,7 @@ def paired(mine: list[float], hand: list[float]) -> str:
 def compare(label: str, ours: object, theirs: object, rounds: int, limit: float) -> float:
     mine, hand = interleaved(ours, theirs, rounds)  # type: ignore[arg-type]
     ratio = median(mine) / median(hand)
-    print(f"{label:<30} runexp {median(mine):7.4f} s  hand-written {median(hand):7.4f} s  "
+    print(f"{label:<34} runexp {median(mine):7.4f} s  hand-written {median(hand):7.4f} s  "
           f"ratio {ratio:5.3f} (limit {limit})  {paired(mine, hand)}", flush=True)
     return ratio
 
@@ -91,12 +114,13 @@ def main() -> None:
         worst = 0.0
         for model in ("sync", "threads", "asyncio", "processes"):
             pool = 1 if model == "sync" else POOL
-            worst = max(worst, compare(
-                f"fib x20 n={n} {model} p{pool}",
-                lambda m=model, p=pool: runexp_run(FibTask(20, args.fib_n), m, p),
-                lambda m=model, p=pool: handwritten(m, "fib", "--tasks", "20", "--n", n,
-                                                    "--pool", str(p)),
-                args.rounds, 1.05))
+            with one_cpu(model != "processes") as pinned:
+                worst = max(worst, compare(
+                    f"fib x20 n={n} {model} p{pool}{pinned}",
+                    lambda m=model, p=pool: runexp_run(FibTask(20, args.fib_n), m, p),
+                    lambda m=model, p=pool: handwritten(m, "fib", "--tasks", "20", "--n", n,
+                                                        "--pool", str(p)),
+                    args.rounds, 1.05))
             pool = 1 if model == "sync" else 20
             worst = max(worst, compare(
                 f"http x160 20ms {model} p{pool}",

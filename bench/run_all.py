@@ -19,7 +19,7 @@ SCRIPTS = [
     ["fidelity.py"],
     ["fixed_cost.py"],
     ["scale.py"],
-    ["cv_vs_pyperf.py", "--rounds", "2"],
+    ["cv_vs_pyperf.py", "--slots", "30"],
 ]
 
 
