@@ -9,6 +9,7 @@ the server serves until told to stop.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -99,4 +100,4 @@ def test_a_killed_runner_takes_its_worker_pool_and_server_with_it(
     finally:
         runner.kill()
         for pid in alive(left):
-            os.kill(pid, 9)
+            os.kill(pid, signal.SIGKILL)
