@@ -76,12 +76,16 @@ def test_a_killed_runner_takes_its_worker_pool_and_server_with_it(
         write_yaml: Callable[..., Path]) -> None:
     path = write_yaml(EXPERIMENT)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = path.parent / "run" / "runs.csv"
     runner = subprocess.Popen([sys.executable, "-m", "runner", "run", str(path), "--out",
-                               str(path.parent / "run")], env=env, stdout=subprocess.DEVNULL,
+                               str(runs.parent)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     left: set[int] = set()
     try:
         def sleeping_cell_running() -> bool:
+            # Only once the http cell's row is written: its worker would end by itself.
+            if not runs.exists() or runs.read_text().count("\n") < 2:
+                return False
             children = [p for p in processes() if p.ppid == runner.pid]
             servers = [p for p in children if "runner.server" in p.command]
             workers = [p for p in children if "runner.worker" in p.command]
