@@ -54,7 +54,8 @@ def processes() -> list[Proc]:
         except OSError:
             continue  # gone meanwhile
         state, ppid, group = stat.rsplit(")", 1)[1].split()[:3]
-        found.append(Proc(int(entry), int(ppid), int(group), state, command.decode()))
+        found.append(Proc(int(entry), int(ppid), int(group), state,
+                          command.decode(errors="replace")))
     return found
 
 
