@@ -50,6 +50,7 @@ from common import ROOT, result
 
 from runner.isolation import run_isolated
 from runner.models.sync import SyncModel
+from runner.stats import summarize
 from runner.tasks.fib import FibTask
 from runner.worker import Visit
 
@@ -80,7 +81,11 @@ def pyperf_values(tasks: int, n: int, workdir: Path) -> list[float]:
 
 
 def cv(values: list[float]) -> float:
-    return statistics.stdev(values) / statistics.fmean(values)
+    """The CV as runexp's summary.csv reports it."""
+    summary = summarize(values)
+    assert summary is not None
+    assert summary.cv is not None
+    return summary.cv
 
 
 def robust_cv(values: list[float]) -> float:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import statistics
 import subprocess
 import sys
@@ -31,11 +30,12 @@ from collections.abc import Callable
 from common import handwritten
 from fidelity import http_task, runexp_run
 
+from runner.isolation import encode
 from runner.models import MODELS
 from runner.server import EmbeddedServer
 from runner.stats import median_interval
 from runner.tasks.http import HttpTask
-from runner.worker import object_path
+from runner.worker import Visit
 
 IDLE_THREAD = ("import runner.worker as w, threading; w._end_with_parent = lambda: "
                "threading.Thread(target=w._watch_parent, daemon=True).start(); w.main()")
@@ -45,15 +45,12 @@ ENDED_THREAD = ("import runner.worker as w, threading; t = threading.Thread(targ
 
 def patched_worker(task: HttpTask, pool: int, code: str) -> float:
     """One timed run by ``python -c CODE``, speaking the worker's protocol."""
-    payload = pickle.dumps(task)
-    header = {"sys_path": sys.path, "model": object_path(MODELS["asyncio"]), "pool_size": pool,
-              "options": {}, "warmups": 0, "record_tasks": False, "task_bytes": len(payload)}
     process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     assert process.stdin is not None
     assert process.stdout is not None
-    process.stdin.write(json.dumps(header).encode() + b"\n" + payload)
+    process.stdin.write(encode(Visit(task, MODELS["asyncio"], pool, {}, 0), sys.path))
     process.stdin.flush()
     try:
         for line in process.stdout:

@@ -36,11 +36,7 @@ def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executab
     (see ``runner.interpreters``); it is also that worker's PYTHONPATH, so that
     ``python -m runner.worker`` finds the runner package at all.
     """
-    payload = pickle.dumps(job.task)
-    header = {"sys_path": sys.path if import_path is None else import_path,
-              "model": object_path(job.model), "pool_size": job.pool_size,
-              "options": dict(job.options), "warmups": job.warmups,
-              "record_tasks": job.record_tasks, "task_bytes": len(payload)}
+    request = encode(job, sys.path if import_path is None else import_path)
     env = None
     if import_path is not None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(import_path)}
@@ -52,7 +48,7 @@ def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executab
         try:
             assert process.stdin is not None
             assert process.stdout is not None
-            process.stdin.write(json.dumps(header).encode() + b"\n" + payload)
+            process.stdin.write(request)
             process.stdin.flush()
             result = _follow(process, process.stdout, timeout_s)
         except BaseException:  # Ctrl-C included: never leave a worker behind
@@ -63,6 +59,15 @@ def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executab
         if result is None:
             result = RunResult(ERROR, message=_death(process, stderr))
     return result
+
+
+def encode(job: Visit, sys_path: list[str]) -> bytes:
+    """What the worker reads on stdin: the JSON header line, then the pickled task."""
+    payload = pickle.dumps(job.task)
+    header = {"sys_path": sys_path, "model": object_path(job.model), "pool_size": job.pool_size,
+              "options": dict(job.options), "warmups": job.warmups,
+              "record_tasks": job.record_tasks, "task_bytes": len(payload)}
+    return json.dumps(header).encode() + b"\n" + payload
 
 
 def _follow(process: subprocess.Popen[bytes], stdout: IO[bytes],
