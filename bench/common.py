@@ -1,12 +1,14 @@
-"""Helpers the benchmark scripts share: interleaved pairs, medians, a RESULT line."""
+"""Helpers the benchmark scripts share: interleaved pairs, pinning, medians, a RESULT line."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import statistics
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +20,28 @@ def handwritten(*args: str) -> float:
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "handwritten.py"), *args],
                           capture_output=True, text=True, check=True)
     return float(done.stdout.strip())
+
+
+def last_cpu() -> int:
+    """The highest-numbered CPU this process may run on (0 where that cannot be asked)."""
+    return max(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 0
+
+
+@contextlib.contextmanager
+def on_cpu(cpu: int | None) -> Iterator[str]:
+    """Processes started inside run on ``cpu`` (affinity is inherited); None: anywhere.
+
+    Yields a label for the output: " cpuN", or "" where nothing was pinned.
+    """
+    if cpu is None or not hasattr(os, "sched_setaffinity"):
+        yield ""
+        return
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        yield f" cpu{cpu}"
+    finally:
+        os.sched_setaffinity(0, allowed)
 
 
 def interleaved(a: Callable[[], float], b: Callable[[], float], rounds: int

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import subprocess
@@ -46,7 +45,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT, result
+from common import ROOT, last_cpu, on_cpu, result
 
 from runner.isolation import run_isolated
 from runner.models.sync import SyncModel
@@ -114,17 +113,15 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=40)
     parser.add_argument("--tasks", type=int, default=20)
     parser.add_argument("--n", type=int, default=25)
-    parser.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)),
+    parser.add_argument("--cpu", type=int, default=last_cpu(),
                         help="run every process on this CPU; -1: leave placement to the OS")
     args = parser.parse_args()
-    if args.cpu >= 0:
-        os.sched_setaffinity(0, {args.cpu})  # inherited by every process started below
 
     slots: list[tuple[list[float], list[float]]] = []
     print(f"function: SyncModel.run(FibTask(count={args.tasks}, n={args.n})); "
           f"{args.slots} slots of {PER_SLOT} values per tool, interleaved, "
           f"{f'on CPU {args.cpu}' if args.cpu >= 0 else 'on any CPU'}", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
+    with on_cpu(args.cpu if args.cpu >= 0 else None), tempfile.TemporaryDirectory() as tmp:
         for slot in range(args.slots):
             if slot % 2:
                 theirs = pyperf_values(args.tasks, args.n, Path(tmp))

@@ -31,13 +31,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import math
-import os
 import time
-from collections.abc import Iterator
 
-from common import handwritten, interleaved, median, result
+from common import handwritten, interleaved, last_cpu, median, on_cpu, result
 
 from runner.isolation import run_isolated
 from runner.models import MODELS
@@ -54,20 +51,6 @@ def runexp_run(task: FibTask | HttpTask, model: str, pool: int) -> float:
     outcome = run_isolated(Visit(task, MODELS[model], pool, {}, 0), timeout_s=None)
     assert outcome.wall_s is not None, outcome.message
     return outcome.wall_s
-
-
-@contextlib.contextmanager
-def one_cpu(enabled: bool) -> Iterator[str]:
-    """Processes started inside run on this process's last allowed CPU (inherited)."""
-    if not enabled or not hasattr(os, "sched_setaffinity"):
-        yield ""
-        return
-    allowed = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {max(allowed)})
-    try:
-        yield f" cpu{max(allowed)}"
-    finally:
-        os.sched_setaffinity(0, allowed)
 
 
 def http_task(url: str, tasks: int, latency_ms: float, size: int = 1024) -> HttpTask:
@@ -117,7 +100,7 @@ def main() -> None:
         worst = 0.0
         for model in ("sync", "threads", "asyncio", "processes"):
             pool = 1 if model == "sync" else POOL
-            with one_cpu(model != "processes") as pinned:
+            with on_cpu(None if model == "processes" else last_cpu()) as pinned:
                 worst = max(worst, compare(
                     f"fib x20 n={n} {model} p{pool}{pinned}",
                     lambda m=model, p=pool: runexp_run(FibTask(20, args.fib_n), m, p),
