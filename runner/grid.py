@@ -79,15 +79,12 @@ def cell_id(workload: WorkloadSpec, params: Mapping[str, Any], model: str, pool_
             python: str | None = None) -> str:
     """``http[latency_ms=20]/threads/p20``: label, the parameters that vary, model, pool,
     and ``@python3.12`` where the file has an interpreters axis."""
-    return _head(workload, params) + _tail(model, pool_size, python)
-
-
-def _head(workload: WorkloadSpec, params: Mapping[str, Any]) -> str:
-    return _Heads(workload)(params)
+    return _Heads(workload)(params) + _tail(model, pool_size, python)
 
 
 class _Heads:
-    """``_head`` for one workload's many parameter sets, each value formatted once."""
+    """The ``http[latency_ms=20]`` part of cell ids for one workload's parameter sets,
+    each value formatted once however many sets share it."""
 
     def __init__(self, workload: WorkloadSpec) -> None:
         self.name = workload.name
