@@ -4,7 +4,7 @@ Both time one run of the sync model over fib tasks (``SyncModel.run`` of a
 ``FibTask``), each value in the pattern its tool uses:
 
 - runexp: one process-isolated timed run per value, with one warmup before it
-  in the same fresh interpreter (``runner.isolation.run_isolated``, the call
+  in the same fresh interpreter (``runner.execution.isolation.run_isolated``, the call
   ``runexp run`` makes for every timed run);
 - pyperf: one of its worker processes per slot: 1 warmup and 3 values
   (``pyperf_fib.py -p 1 --loops 1 --warmups 1 --values 3``: for this function
@@ -47,11 +47,11 @@ from pathlib import Path
 
 from common import ROOT, last_cpu, on_cpu, result
 
-from runner.isolation import run_isolated
+from runner.execution.isolation import run_isolated
+from runner.execution.worker import Visit
 from runner.models.sync import SyncModel
-from runner.stats import summarize
-from runner.tasks.fib import FibTask
-from runner.worker import Visit
+from runner.report.stats import summarize
+from runner.workloads.fib_task import FibTask
 
 PER_SLOT = 3  # values per slot and tool: one pyperf worker process's worth
 

@@ -36,13 +36,13 @@ import time
 
 from common import handwritten, interleaved, last_cpu, median, on_cpu, result
 
-from runner.isolation import run_isolated
+from runner.execution.isolation import run_isolated
+from runner.execution.server import EmbeddedServer
+from runner.execution.worker import Visit
 from runner.models import MODELS
-from runner.server import EmbeddedServer
-from runner.stats import median_interval
-from runner.tasks.fib import FibTask
-from runner.tasks.http import HttpTask
-from runner.worker import Visit
+from runner.report.stats import median_interval
+from runner.workloads.fib_task import FibTask
+from runner.workloads.http_task import HttpTask
 
 POOL = 4
 

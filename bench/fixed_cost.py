@@ -17,10 +17,10 @@ from pathlib import Path
 
 from common import result
 
-from runner.config import parse
-from runner.execute import Settings, execute
-from runner.pipeline import plan_jobs
-from runner.results import RunsWriter
+from runner.config.loader import parse
+from runner.execution.local import Settings, execute
+from runner.execution.pipeline import plan_jobs
+from runner.results.rundir import RunsWriter
 
 
 def overhead_per_run(cells: int, isolation: str) -> tuple[float, float]:

@@ -7,7 +7,7 @@ hand-written script. This compares, interleaved, in fresh processes against
 one embedded server:
 
 - hand: bench/handwritten.py;
-- runexp: the real worker (``runner.isolation.run_isolated``), no thread;
+- runexp: the real worker (``runner.execution.isolation.run_isolated``), no thread;
 - runexp + idle thread: the same worker with the old watching thread back;
 - runexp + ended thread: a thread started and joined before the run (is it
   having had a thread, or having one now?).
@@ -30,17 +30,17 @@ from collections.abc import Callable
 from common import handwritten
 from fidelity import http_task, runexp_run
 
-from runner.isolation import encode
+from runner.execution.isolation import encode
+from runner.execution.server import EmbeddedServer
+from runner.execution.worker import Visit
 from runner.models import MODELS
-from runner.server import EmbeddedServer
-from runner.stats import median_interval
-from runner.tasks.http import HttpTask
-from runner.worker import Visit
+from runner.report.stats import median_interval
+from runner.workloads.http_task import HttpTask
 
-IDLE_THREAD = ("import runner.worker as w, threading; w._end_with_parent = lambda: "
+IDLE_THREAD = ("import runner.execution.worker as w, threading; w._end_with_parent = lambda: "
                "threading.Thread(target=w._watch_parent, daemon=True).start(); w.main()")
-ENDED_THREAD = ("import runner.worker as w, threading; t = threading.Thread(target=lambda: None);"
-                " t.start(); t.join(); w.main()")
+ENDED_THREAD = ("import runner.execution.worker as w, threading; "
+                "t = threading.Thread(target=lambda: None); t.start(); t.join(); w.main()")
 
 
 def patched_worker(task: HttpTask, pool: int, code: str) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pyperf
 
 from runner.models.sync import SyncModel
-from runner.tasks.fib import FibTask
+from runner.workloads.fib_task import FibTask
 
 
 def add_arguments(cmd: list[str], args: object) -> None:

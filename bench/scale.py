@@ -20,8 +20,8 @@ from pathlib import Path
 
 from common import ROOT, result
 
-from runner.records import RunRecord, Status
-from runner.results import RunsWriter
+from runner.results.rows import RunRecord, Status
+from runner.results.rundir import RunsWriter
 
 GRID = ("name: big\nworkloads:\n  - kind: sleep\n    tasks: {tasks}\n    duration_ms: {durations}\n"
         "models: [sync]\n")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runner import results
+from runner.results import rundir as results
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,8 +32,8 @@ class Run:
 def run(path: str | Path, *, out: str | Path | None = None, repetitions: int | None = None,
         only: dict[str, list[str]] | None = None, inline: bool = False) -> Run:
     """Run an experiment file as ``runexp run`` does and return its data."""
-    from runner.pipeline import RunOptions
-    from runner.pipeline import run as run_pipeline
+    from runner.execution.pipeline import RunOptions
+    from runner.execution.pipeline import run as run_pipeline
 
     outcome = run_pipeline(Path(path), RunOptions(
         out=Path(out) if out is not None else None, repetitions=repetitions,

@@ -1,6 +1,6 @@
 """The one exception tree of runexp.
 
-Library code raises these and never prints or exits; ``runner.cli`` catches
+Library code raises these and never prints or exits; ``runner.cli.app`` catches
 ``RunexpError`` once and maps it to an exit code (see DESIGN §4).
 """
 
@@ -55,6 +55,10 @@ class GridError(UsageError):
 
 class ResultsError(UsageError):
     """A results directory that is missing, unreadable or would be overwritten."""
+
+
+class PluginError(UsageError):
+    """An entry point that cannot be loaded or is not what its group expects."""
 
 
 class WorkloadError(RunexpError):

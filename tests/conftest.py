@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.server import EmbeddedServer
+from runner.execution.server import EmbeddedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from runner.tasks.base import Task
+from runner.workloads.task import Task
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def test_a_billion_laughs_is_refused_fast_in_little_memory(tmp_path: Path) -> No
     # the size of the pytest process this child was forked from.
     code = ("import sys, time\nfrom pathlib import Path\n"
             "Path('/proc/self/clear_refs').write_text('5')\n"
-            "from runner.config import load\nfrom runner.errors import ConfigError\n"
+            "from runner.config.loader import load\nfrom runner.errors import ConfigError\n"
             "start = time.perf_counter()\ntry:\n    load(Path(sys.argv[1]))\n"
             "except ConfigError as e:\n    print(e)\n"
             "peak = next(line.split()[1] for line in open('/proc/self/status')\n"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from runner.config import load
-from runner.pipeline import plan_jobs
+from runner.config.loader import load
+from runner.execution.pipeline import plan_jobs
 from tests.conftest import ROOT, run_cli
 
 pytest.importorskip("distributed", reason="pip install 'runexp[dask]'")

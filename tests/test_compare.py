@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from runner.compare import FASTER, ONLY_A, ONLY_B, SAME, SLOWER, TOO_FEW, compare_runs
-from runner.records import RunRecord, Status
-from runner.results import RunsWriter
-from runner.stats import mann_whitney_u
+from runner.report.compare import FASTER, ONLY_A, ONLY_B, SAME, SLOWER, TOO_FEW, compare_runs
+from runner.report.stats import mann_whitney_u
+from runner.results.rows import RunRecord, Status
+from runner.results.rundir import RunsWriter
 from tests.conftest import run_cli
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.config import MAX_NODES, load
+from runner.config.loader import MAX_NODES, load
 from runner.errors import ConfigError
 
 WriteYaml = Callable[..., Path]

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from runner.execute import missing, schedule
-from runner.grid import expand
-from runner.schema import Experiment
+from runner.config.experiment import Experiment
+from runner.plan.grid import expand
+from runner.plan.schedule import missing, schedule
 
 
 def cells():

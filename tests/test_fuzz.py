@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from runner.cli import app
+from runner.cli.app import app
 from tests.conftest import ROOT
 
 EXAMPLES = [path.read_text() for path in sorted((ROOT / "experiments").glob("*.yaml"))]

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
+from runner.config.experiment import Experiment
 from runner.errors import GridError
-from runner.grid import expand, parse_selection, select
-from runner.schema import Experiment
+from runner.plan.grid import expand, parse_selection, select
 
 
 def cells(**fields: Any) -> list[str]:

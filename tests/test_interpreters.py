@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from runner.interpreters import probe
+from runner.config.pythons import probe
 from tests.conftest import run_cli
 
 WriteYaml = Callable[..., Path]

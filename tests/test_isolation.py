@@ -9,10 +9,10 @@ import time
 import pytest
 from faulty import ChattyTask, ExitingTask, HangingTask, RaisingTask
 
-from runner.isolation import run_isolated
+from runner.execution.isolation import run_isolated
+from runner.execution.worker import Visit, visit
 from runner.models import MODELS
-from runner.tasks.fib import FibTask
-from runner.worker import Visit, visit
+from runner.workloads.fib_task import FibTask
 
 
 def job(task, model: str = "sync", pool_size: int = 2, warmups: int = 0, **options) -> Visit:
@@ -94,13 +94,13 @@ def test_inline_visits_report_faults_the_same_way() -> None:
 
 
 def _worker_processes() -> set[int]:
-    """Pids of live processes running runner.worker (forked pool processes included)."""
+    """Pids of live processes running runner.execution.worker (forked pool processes included)."""
     found = set()
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/cmdline", "rb") as file:
-                    if b"runner.worker" in file.read():
+                    if b"runner.execution.worker" in file.read():
                         found.add(int(entry))
             except OSError:
                 continue

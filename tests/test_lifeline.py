@@ -88,8 +88,8 @@ def test_a_killed_runner_takes_its_worker_pool_and_server_with_it(
             if not runs.exists() or runs.read_text().count("\n") < 2:
                 return False
             children = [p for p in processes() if p.ppid == runner.pid]
-            servers = [p for p in children if "runner.server" in p.command]
-            workers = [p for p in children if "runner.worker" in p.command]
+            servers = [p for p in children if "runner.execution.server" in p.command]
+            workers = [p for p in children if "runner.execution.worker" in p.command]
             pools = [p for p in processes()
                      if workers and p.group == workers[0].pid and p.pid != workers[0].pid]
             if servers and workers and len(pools) >= 2:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import itertools
 
-from runner.measure import measure
+from runner.execution.measure import measure
 
 
 def test_wall_time_comes_from_the_injected_clock() -> None:

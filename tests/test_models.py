@@ -6,9 +6,9 @@ import pytest
 
 from runner.errors import WorkloadError
 from runner.models import MODELS, Options
-from runner.tasks.fib import FibTask, fib
-from runner.tasks.http import HttpTask
-from runner.tasks.sleep import SleepTask
+from runner.workloads.fib_task import FibTask, fib
+from runner.workloads.http_task import HttpTask
+from runner.workloads.sleep_task import SleepTask
 
 SIZE = 333
 #: The models this interpreter can run (interpreters needs Python 3.14).
@@ -86,9 +86,9 @@ def test_the_interpreters_model_says_why_it_cannot_run_before_3_14() -> None:
 def test_hash_file_and_mixed(model: str) -> None:
     import hashlib
 
-    from runner.tasks.file import FileTask
-    from runner.tasks.hash import HashTask
-    from runner.tasks.mixed import MixedTask
+    from runner.workloads.file_task import FileTask
+    from runner.workloads.hash_task import HashTask
+    from runner.workloads.mixed_task import MixedTask
 
     options = options_for(model)
     digests = MODELS[model].run(HashTask(count=3, size_bytes=1000), 2, options)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from runner.models.base import Model, Options
-from runner.spec import ZIP_FIELD, Axis, StrictInt, StrictModel, WorkloadSpec, zip_model
-from runner.tasks.base import Task
+from runner.workloads.spec import ZIP_FIELD, Axis, StrictInt, StrictModel, WorkloadSpec, zip_model
+from runner.workloads.task import Task
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from runner.report import build, markdown
-from runner.summary import summarize_runs
+from runner.report.content import build, markdown
+from runner.report.summary import summarize_runs
 
 
 def runs(walls_by_cell: dict[str, list[float]]) -> pd.DataFrame:

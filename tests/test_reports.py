@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import runner
-from runner.schema import json_schema
+from runner.config.experiment import json_schema
 from tests.conftest import ROOT, run_cli
 
 TINY = """

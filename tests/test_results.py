@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from runner.errors import ResultsError
-from runner.records import RunRecord, Status, columns
-from runner.results import RunsWriter, create_run_dir, link_latest, read_runs
+from runner.results.rows import RunRecord, Status, columns
+from runner.results.rundir import RunsWriter, create_run_dir, link_latest, read_runs
 
 PARAMS = ["tasks", "latency_ms", "n"]
 

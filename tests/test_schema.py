@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from runner.config.experiment import DEFAULT_POOL_SIZES, DEFAULT_REPETITIONS, Experiment
 from runner.models.options import ProcessOptions
-from runner.schema import DEFAULT_POOL_SIZES, DEFAULT_REPETITIONS, Experiment
 
 
 def experiment(**fields: Any) -> Experiment:

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from runner.server import EmbeddedServer
+from runner.execution.server import EmbeddedServer
 
 
 def get(url: str) -> bytes:

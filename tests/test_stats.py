@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from runner.stats import ratio, summarize, t_quantile_975
+from runner.report.stats import ratio, summarize, t_quantile_975
 
 
 def test_summary_of_known_values() -> None:
@@ -45,7 +45,7 @@ def test_ratio() -> None:
 
 
 def test_outliers_by_tukeys_fences() -> None:
-    from runner.stats import count_outliers
+    from runner.report.stats import count_outliers
 
     assert count_outliers([1.0, 1.1, 0.9, 1.05, 0.95, 5.0]) == 1
     assert count_outliers([1.0, 1.1, 0.9, 1.05, 0.95]) == 0

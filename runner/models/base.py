@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from runner.tasks.base import Task
+from runner.workloads.task import Task
 
 if TYPE_CHECKING:
     from runner.models.options import ModelOptions

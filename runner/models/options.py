@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from runner.spec import StrictInt, StrictModel
+from runner.workloads.spec import StrictInt, StrictModel
 
 PoolSize = Annotated[StrictInt, Field(ge=1, le=10_000)]
 

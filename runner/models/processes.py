@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from runner.models.base import Model, Options
-from runner.tasks.base import Task
+from runner.workloads.task import Task
 
 if TYPE_CHECKING:
     from runner.models.options import ModelOptions

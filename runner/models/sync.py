@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from runner.models.base import Model, Options
-from runner.tasks.base import Task
+from runner.workloads.task import Task
 
 
 class SyncModel(Model):

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from runner.models.base import Model, Options
-from runner.tasks.base import Task
+from runner.workloads.task import Task
 
 
 class ThreadsModel(Model):

@@ -1,43 +1,52 @@
 """Workload kinds, registered by their ``kind`` through ``runexp.workloads`` entry points.
 
-Adding a built-in workload is one new module with a ``WorkloadSpec`` subclass
-and one entry point in pyproject.toml (and in ``BUILTIN`` below, for source
-checkouts that were never installed). Modules import their heavy libraries
-(requests, aiohttp) only where a task runs, so validating a file stays fast.
+Each workload is two modules side by side: ``<kind>.py``, its experiment-file
+spec (a ``WorkloadSpec`` subclass, pydantic), and ``<kind>_task.py``, the
+picklable task the cell worker runs (no pydantic). Adding a built-in workload is
+those two files and one entry point in pyproject.toml (and one line in
+``BUILTIN`` below, for source checkouts that were never installed).
+
+``WORKLOADS`` is built on first use: the cell worker imports task modules (and
+so this package) but must not pay for pydantic or the entry-point scan.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from runner.plugins import WORKLOADS_GROUP, load_group
-from runner.spec import WorkloadSpec
-from runner.workloads.callable import CallableSpec
-from runner.workloads.fib import FibSpec
-from runner.workloads.file import FileSpec
-from runner.workloads.hash import HashSpec
-from runner.workloads.http import HttpSpec
-from runner.workloads.mixed import MixedSpec
-from runner.workloads.sleep import SleepSpec
+if TYPE_CHECKING:
+    from runner.workloads.spec import WorkloadSpec
 
-BUILTIN: dict[str, type[WorkloadSpec]] = {
-    "http": HttpSpec,
-    "fib": FibSpec,
-    "sleep": SleepSpec,
-    "hash": HashSpec,
-    "file": FileSpec,
-    "mixed": MixedSpec,
-    "callable": CallableSpec,
+    WORKLOADS: dict[str, type[WorkloadSpec]]
+
+#: kind -> ``module:class`` of runexp's own workloads, in the order reports list them.
+BUILTIN = {
+    "http": "runner.workloads.http:HttpSpec",
+    "fib": "runner.workloads.fib:FibSpec",
+    "sleep": "runner.workloads.sleep:SleepSpec",
+    "hash": "runner.workloads.hash:HashSpec",
+    "file": "runner.workloads.file:FileSpec",
+    "mixed": "runner.workloads.mixed:MixedSpec",
+    "callable": "runner.workloads.callable:CallableSpec",
 }
 
 
 def _adopt(obj: Any) -> type[WorkloadSpec]:
+    from runner.workloads.spec import WorkloadSpec
+
     if not (isinstance(obj, type) and issubclass(obj, WorkloadSpec)):
-        raise TypeError(f"{obj!r} is not a runner.spec.WorkloadSpec subclass")
+        raise TypeError(f"{obj!r} is not a runner.workloads.spec.WorkloadSpec subclass")
     return obj
 
 
-WORKLOADS: dict[str, type[WorkloadSpec]] = load_group(
-    WORKLOADS_GROUP, _adopt, BUILTIN, list(BUILTIN))
+def __getattr__(name: str) -> Any:
+    if name == "WORKLOADS":
+        from runner.plugins import WORKLOADS_GROUP, load_group
 
-__all__ = ["WORKLOADS"]
+        registry = load_group(WORKLOADS_GROUP, _adopt, BUILTIN)
+        globals()["WORKLOADS"] = registry
+        return registry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["BUILTIN", "WORKLOADS"]

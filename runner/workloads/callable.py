@@ -16,7 +16,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from runner.spec import (
+from runner.workloads.callable_task import CallableTask, resolve
+from runner.workloads.spec import (
     ZIP_FIELD,
     Axis,
     Params,
@@ -25,8 +26,7 @@ from runner.spec import (
     WorkloadSpec,
     zip_model,
 )
-from runner.tasks.base import Resources, Task
-from runner.tasks.callable import CallableTask, resolve
+from runner.workloads.task import Resources, Task
 
 Target = Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$",
                               description="package.module:function")]

@@ -6,7 +6,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from runner.spec import (
+from runner.workloads.fib_task import FibTask
+from runner.workloads.spec import (
     ZIP_FIELD,
     Axis,
     CpuBound,
@@ -17,8 +18,7 @@ from runner.spec import (
     WorkloadSpec,
     zip_model,
 )
-from runner.tasks.base import Resources, Task
-from runner.tasks.fib import FibTask
+from runner.workloads.task import Resources, Task
 
 # fib(35) takes seconds in CPython; past it one task alone outlasts any sane run.
 N = Annotated[StrictInt, Field(ge=0, le=35)]

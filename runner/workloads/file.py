@@ -6,7 +6,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from runner.spec import (
+from runner.workloads.file_task import FileTask
+from runner.workloads.spec import (
     ZIP_FIELD,
     Axis,
     Params,
@@ -16,8 +17,7 @@ from runner.spec import (
     WorkloadSpec,
     zip_model,
 )
-from runner.tasks.base import Resources, Task
-from runner.tasks.file import FileTask
+from runner.workloads.task import Resources, Task
 
 SizeBytes = Annotated[StrictInt, Field(ge=0, le=1024 * 2**20)]
 Fsync = Annotated[bool, Field(strict=True)]

@@ -7,7 +7,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from runner.spec import (
+from runner.workloads.hash_task import HashTask
+from runner.workloads.spec import (
     ZIP_FIELD,
     Axis,
     CpuBound,
@@ -18,8 +19,7 @@ from runner.spec import (
     WorkloadSpec,
     zip_model,
 )
-from runner.tasks.base import Resources, Task
-from runner.tasks.hash import HashTask
+from runner.workloads.task import Resources, Task
 
 SizeBytes = Annotated[StrictInt, Field(ge=1, le=1024 * 2**20)]
 

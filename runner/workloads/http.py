@@ -1,6 +1,6 @@
 """http: GET one URL and read the whole body, the lesson's I/O-bound task.
 
-Without ``urls`` the embedded test server (runner.server) answers every request
+Without ``urls`` the embedded test server (runner.execution.server) answers every request
 with ``size_bytes`` bytes after ``latency_ms`` of non-blocking delay, so the
 experiment needs no network.
 """
@@ -11,7 +11,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from runner.spec import (
+from runner.workloads.http_task import HttpTask
+from runner.workloads.spec import (
     ZIP_FIELD,
     Axis,
     Params,
@@ -24,8 +25,7 @@ from runner.spec import (
     latency_bound_ideal,
     zip_model,
 )
-from runner.tasks.base import Resources, Task
-from runner.tasks.http import HttpTask
+from runner.workloads.task import Resources, Task
 
 LatencyMs = Annotated[StrictFloat, Field(ge=0, le=600_000)]
 SizeBytes = Annotated[StrictInt, Field(ge=0, le=256 * 2**20)]

@@ -8,7 +8,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from runner.spec import (
+from runner.workloads.mixed_task import MixedTask
+from runner.workloads.spec import (
     ZIP_FIELD,
     Axis,
     Params,
@@ -18,8 +19,7 @@ from runner.spec import (
     WorkloadSpec,
     zip_model,
 )
-from runner.tasks.base import Resources, Task
-from runner.tasks.mixed import MixedTask
+from runner.workloads.task import Resources, Task
 
 Millis = Annotated[StrictFloat, Field(ge=0, le=600_000)]
 

@@ -6,7 +6,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from runner.spec import (
+from runner.workloads.sleep_task import SleepTask
+from runner.workloads.spec import (
     ZIP_FIELD,
     Axis,
     Params,
@@ -17,8 +18,7 @@ from runner.spec import (
     latency_bound_ideal,
     zip_model,
 )
-from runner.tasks.base import Resources, Task
-from runner.tasks.sleep import SleepTask
+from runner.workloads.task import Resources, Task
 
 DurationMs = Annotated[StrictFloat, Field(ge=0, le=3_600_000)]
 

@@ -1,0 +1,240 @@
+"""The command line (DESIGN §4); the one place errors become exit codes.
+
+Exit codes: 0 all runs ok; 1 some runs failed (results still written);
+2 invalid input or usage; 130 interrupted (what finished is kept).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from runner.errors import ConfigError, RunexpError
+
+EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Above this many cells `plan` prints plain lines: a rich table of 100,000 rows
+#: takes a minute to lay out.
+PLAN_TABLE_ROWS = 500
+
+app = typer.Typer(
+    name="runexp",
+    help="Measure sequential, threaded, asyncio and multiprocess Python side by side.\n\n"
+         "`runexp FILE` is short for `runexp run FILE`.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+FileArg = Annotated[Path, typer.Argument(help="Experiment YAML file.", show_default=False)]
+
+
+def _print_error(error: RunexpError) -> None:
+    if isinstance(error, ConfigError):  # FILE:LINE:COL: field: message, as compilers do
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+    else:
+        typer.echo(f"runexp: error: {error}", err=True)
+
+
+def _fail(error: RunexpError) -> typer.Exit:
+    _print_error(error)
+    return typer.Exit(error.exit_code)
+
+
+@app.command()
+def run(
+    file: FileArg,
+    out: Annotated[Path | None, typer.Option(
+        help="Write the run here (an empty or new directory) instead of "
+             "results/<name>/<run_id>/.")] = None,
+    repetitions: Annotated[int | None, typer.Option(
+        min=1, max=1000, help="Timed runs per cell, overriding the file.")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        help="Run only cells where KEY=VALUE (keys: cell, workload, model, pool_size or a "
+             "parameter); repeat for several; one key repeated means either value.")] = None,
+    resume: Annotated[Path | None, typer.Option(
+        help="Continue this earlier run of FILE: run only the (cell, repetition) pairs "
+             "missing from its runs.csv.")] = None,
+    inline: Annotated[bool, typer.Option(
+        "--inline", help="Run in the runner's own process instead of a fresh one per run "
+                         "(faster; timeouts cannot stop a run).")] = False,
+    fail_fast: Annotated[bool, typer.Option(
+        "--fail-fast", help="Stop at the first failed run (what finished is kept).")] = False,
+    cluster: Annotated[str | None, typer.Option(
+        help="Run on the Dask cluster whose scheduler is here, e.g. tcp://10.0.0.5:8786 "
+             "(workers need --resources runexp=1).", metavar="ADDRESS")] = None,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Run a grid of more than 10,000 cells.")] = False,
+) -> None:
+    """Run the experiment grid and write runs.csv, summary.csv, report.md, metadata.json."""
+    from runner.cli.display import progress_for_terminal
+    from runner.execution import pipeline
+    from runner.plan.grid import parse_selection
+
+    try:
+        options = pipeline.RunOptions(out=out, repetitions=repetitions,
+                                      only=parse_selection(only or []), resume=resume,
+                                      inline=inline, fail_fast=fail_fast, cluster=cluster,
+                                      yes=yes)
+        outcome = pipeline.run(file, options, progress_for_terminal())
+    except RunexpError as error:
+        raise _fail(error) from None
+    if outcome.interrupted:
+        typer.echo(f"interrupted: kept {outcome.runs} finished runs in {outcome.run_dir}",
+                   err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if outcome.stopped_early:
+        typer.echo("stopped at the first failed run (--fail-fast)", err=True)
+    typer.echo(f"{outcome.runs} runs, {outcome.failed} failed: {outcome.run_dir}")
+    if (outcome.run_dir / "report.md").exists():
+        typer.echo(f"report: {outcome.run_dir / 'report.md'}")
+    raise typer.Exit(EXIT_FAILED_RUNS if outcome.failed else EXIT_OK)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Experiment YAML files.",
+                                                show_default=False)],
+) -> None:
+    """Check experiment files; print every problem with its line; exit 0 or 2."""
+    from runner.config.loader import load
+    from runner.plan.grid import expand
+
+    bad = False
+    for file in files:
+        try:
+            source = load(file)
+            cells = len(expand(source.experiment))
+        except RunexpError as error:
+            bad = True
+            _print_error(error)
+            continue
+        typer.echo(f"{file}: ok ({cells} cells)")
+    raise typer.Exit(EXIT_USAGE if bad else EXIT_OK)
+
+
+@app.command()
+def plan(
+    file: FileArg,
+    repetitions: Annotated[int | None, typer.Option(min=1, max=1000,
+                                                    help="Timed runs per cell.")] = None,
+    only: Annotated[list[str] | None, typer.Option(help="As for `run`.")] = None,
+) -> None:
+    """Print the expanded grid: cells, run count and an estimated time."""
+    from runner.cli.display import plan_table
+    from runner.config.loader import load
+    from runner.execution import pipeline
+    from runner.plan.grid import parse_selection
+
+    try:
+        experiment = load(file).experiment
+        cells = pipeline.plan_cells(experiment, parse_selection(only or []))
+    except RunexpError as error:
+        raise _fail(error) from None
+    table, totals = plan_table(experiment, cells, repetitions or experiment.repetitions,
+                               plain=len(cells) > PLAN_TABLE_ROWS)
+    if isinstance(table, str):  # too many cells for a table to be worth drawing
+        sys.stdout.write(table)
+    else:
+        from rich.console import Console
+
+        Console(width=max(100, max((len(c.id) for c in cells), default=0) + 60)).print(table)
+    for line in totals:
+        typer.echo(line)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory (or results/<name>/latest).",
+                                            show_default=False)],
+) -> None:
+    """Rebuild summary.csv, plots, report.md and report.html from a run's runs.csv."""
+    from runner.execution.pipeline import write_reports
+
+    try:
+        write_reports(run_dir)
+    except RunexpError as error:
+        raise _fail(error) from None
+    typer.echo(f"wrote summary.csv, plots/, report.md and report.html in {run_dir}")
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="The baseline run directory.",
+                                          show_default=False)],
+    run_b: Annotated[Path, typer.Argument(help="The run to compare with it.",
+                                          show_default=False)],
+    alpha: Annotated[float, typer.Option(min=0.0001, max=0.5,
+                                         help="Significance level of the U test.")] = 0.05,
+    csv: Annotated[Path | None, typer.Option(help="Also write the table as CSV here.")] = None,
+    markdown: Annotated[Path | None, typer.Option(
+        help="Also write the table as Markdown here.")] = None,
+    fail_if_slower: Annotated[float | None, typer.Option(
+        min=0, help="Exit 1 if any cell is significantly slower in B by more than PCT "
+                    "per cent.", metavar="PCT")] = None,
+) -> None:
+    """Per cell: both medians, their ratio B/A and a Mann-Whitney U verdict."""
+    from runner.report import compare as comparison
+
+    try:
+        rows = comparison.compare_runs(run_a, run_b, alpha)
+    except RunexpError as error:
+        raise _fail(error) from None
+    typer.echo(comparison.as_text(rows, run_a, run_b, alpha))
+    if csv is not None:
+        comparison.write_csv(rows, csv)
+    if markdown is not None:
+        markdown.write_text(comparison.as_markdown(rows), encoding="utf-8")
+    if fail_if_slower is not None:
+        slower = comparison.regressions(rows, fail_if_slower)
+        if slower:
+            typer.echo(f"{len(slower)} cells significantly slower by more than "
+                       f"{fail_if_slower:g}%: {', '.join(r.cell for r in slower)}", err=True)
+            raise typer.Exit(EXIT_FAILED_RUNS)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of experiment files (for editors' YAML language servers)."""
+    import json
+
+    from runner.config.experiment import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=2))
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any).")
+                    ] = 8000,
+) -> None:
+    """Run the embedded HTTP test server on 127.0.0.1 until Ctrl-C.
+
+    GET /anything?latency_ms=100&size_bytes=2048 answers 2048 bytes after 100 ms.
+    """
+    from runner.execution.server import main as serve_main
+
+    serve_main(["--port", str(port)])
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """``runexp FILE ...`` -> ``runexp run FILE ...`` (typer has no default command)."""
+    commands = {command.name or (command.callback.__name__ if command.callback else "")
+                for command in app.registered_commands}
+    if argv and not argv[0].startswith("-") and argv[0] not in commands:
+        return ["run", *argv]
+    return argv
+
+
+def main() -> None:
+    try:
+        app(args=_with_default_command(sys.argv[1:]), prog_name="runexp")
+    except RunexpError as error:  # raised while importing, e.g. a broken plugin
+        _print_error(error)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)

@@ -1,0 +1,133 @@
+"""What the CLI shows while and before it runs: progress, and the plan of a grid."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from runner.config.experiment import Experiment
+from runner.execution.pipeline import Progress
+from runner.plan.grid import Cell
+from runner.plan.schedule import Job
+from runner.results.rows import RunRecord, Status
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+
+def progress_for_terminal(stream: TextIO | None = None) -> Progress:
+    """A progress bar on a terminal, plain lines otherwise (logs, CI, pipes)."""
+    stream = stream or sys.stderr
+    return BarProgress(stream) if stream.isatty() else LineProgress(stream)
+
+
+def _describe(job: Job, record: RunRecord) -> str:
+    what = f"{job.cell.id} rep {job.repetition}"
+    if record.status == Status.OK:
+        return f"{what}: {record.wall_s:.3f} s"
+    return f"{what}: {record.status} ({record.error})"
+
+
+class LineProgress(Progress):
+    """One line per run: ``[  3/60] fib/threads/p2 rep 1: 1.234 s``."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.total = self.done = 0
+
+    def start(self, total: int, run_dir: Path) -> None:
+        self.total = total
+        print(f"running {total} timed runs into {run_dir}", file=self.stream, flush=True)
+
+    def advance(self, job: Job, record: RunRecord) -> None:
+        self.done += 1
+        width = len(str(self.total))
+        print(f"[{self.done:>{width}}/{self.total}] {_describe(job, record)}", file=self.stream,
+              flush=True)
+
+
+class BarProgress(Progress):
+    """A rich progress bar with the last finished run beside it."""
+
+    def __init__(self, stream: TextIO) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as RichProgress
+
+        self.bar = RichProgress(
+            BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+            # markup=False: cell ids such as http[latency_ms=20] are not rich markup
+            TextColumn("{task.description}", markup=False), console=Console(file=stream),
+            transient=False,
+        )
+        self.task = self.bar.add_task("", total=0)
+
+    def start(self, total: int, run_dir: Path) -> None:
+        self.bar.console.print(f"running {total} timed runs into {run_dir}", markup=False)
+        self.bar.update(self.task, total=total)
+        self.bar.start()
+
+    def advance(self, job: Job, record: RunRecord) -> None:
+        if record.status != Status.OK:
+            self.bar.console.print(_describe(job, record), markup=False)
+        self.bar.update(self.task, advance=1, description=_describe(job, record))
+
+    def finish(self) -> None:
+        self.bar.stop()
+
+
+def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int,
+               plain: bool = False) -> tuple[Table | str, list[str]]:
+    """The grid as a rich table (one cell a row), and lines of totals and a time estimate.
+
+    ``plain`` gives the rows as plain text lines instead, for very large grids.
+
+    The estimate sums the workloads' ideal times where they are known (waiting
+    work), warmups included; CPU work has no estimate until its sync time is
+    measured.
+    """
+    import os
+
+    from rich.table import Table
+    from rich.text import Text
+
+    cores = os.cpu_count() or 1
+    total, unknown = 0.0, 0
+    timed = len(cells) * repetitions
+    warmups = timed * experiment.warmups
+    runs = str(repetitions)
+    headers = ("cell", "workload", "model", "pool", "runs", "ideal/run")
+    rows = []
+    for cell in cells:
+        ideal = cell.workload.ideal_s(cell.params, cell.pool_size, cores, None)
+        if ideal is None:
+            unknown += 1
+        else:
+            total += ideal * repetitions * (1 + experiment.warmups)
+        rows.append((cell.id, cell.workload.name, cell.model, str(cell.pool_size), runs,
+                     "?" if ideal is None else f"{ideal:.3f} s"))
+    table: Table | str
+    if plain:
+        table = "".join("  ".join(row) + "\n" for row in [headers, *rows])
+    else:
+        table = Table()
+        table.add_column("cell", no_wrap=True, min_width=max(len(c.id) for c in cells))
+        for name in headers[1:]:
+            table.add_column(name, no_wrap=True,
+                             justify="right" if name in ("pool", "runs", "ideal/run") else "left")
+        for row in rows:
+            table.add_row(Text(row[0]), *row[1:])
+    totals = (f"{experiment.name}: {len(cells)} cells, {timed} timed runs"
+              + (f" (+ {warmups} warmups)" if warmups else "")
+              + f", order {experiment.order}, isolation {experiment.isolation}")
+    estimate = f"estimated time: at least {total:.1f} s from ideal times"
+    if unknown:
+        estimate += f"; {unknown} cells have no estimate (CPU work needs a measured sync time)"
+    return table, [totals, estimate]

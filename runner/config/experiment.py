@@ -1,0 +1,246 @@
+"""The experiment file as pydantic models (DESIGN §1).
+
+Built once from YAML at the edge (runner.config.loader); after that only these frozen,
+typed objects travel through the runner.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import Field, create_model, field_validator, model_validator
+
+from runner.config.pythons import label_of
+from runner.models import DEFAULT_MODELS, MODELS
+from runner.models.options import ModelOptions, PoolSize
+from runner.results.rows import CORE_COLUMNS
+from runner.workloads import WORKLOADS
+from runner.workloads.spec import StrictFloat, StrictInt, StrictModel, invalid
+
+DEFAULT_REPETITIONS = 3
+DEFAULT_POOL_SIZES = (1, 2, 4, 8)
+#: ``runexp run`` asks for --yes above this many cells: a typo in an axis can
+#: otherwise start a run of days.
+MAX_CELLS_WITHOUT_YES = 10_000
+
+#: Keys an ``exclude`` entry may use besides the workloads' parameter names.
+CELL_KEYS = ("workload", "model", "pool_size", "python")
+
+Workload = Annotated[
+    Union[tuple(WORKLOADS.values())],  # noqa: UP007 (a Union built from the registry)
+    Field(discriminator="kind"),
+]
+
+Scalar = StrictInt | StrictFloat | str
+InterpreterName = Annotated[str, Field(pattern=r"^[\w./+~-]+$", max_length=1024)]
+ExcludeEntry = Annotated[dict[str, Scalar | list[Scalar]], Field(min_length=1)]
+
+
+def suggest(name: str, valid: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest valid name, or nothing."""
+    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unknown(kind: str, name: object, valid: list[str]) -> str:
+    return f"unknown {kind} {name!r}{suggest(str(name), valid)}; expected one of: " + ", ".join(
+        valid
+    )
+
+
+class _ModelsBase(StrictModel):
+    """``models:`` as a mapping name -> options; a list of names means no options."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_to_mapping(cls, data: Any) -> Any:
+        valid = list(MODELS)
+        if isinstance(data, list):
+            problems = [((i,), f"expected a model name, got a {type(name).__name__}", name)
+                        for i, name in enumerate(data) if not isinstance(name, str)]
+            if problems:
+                raise invalid(problems)
+            problems = [((i,), _unknown("model", name, valid), name)
+                        for i, name in enumerate(data) if name not in MODELS]
+            problems += [((i,), f"model {name!r} is listed twice", name)
+                         for i, name in enumerate(data) if name in data[:i]]
+            if problems:
+                raise invalid(problems)
+            return {name: {} for name in data}
+        if isinstance(data, dict):
+            problems = [((name,), _unknown("model", name, valid), name)
+                        for name in data if name not in MODELS]
+            if problems:
+                raise invalid(problems)
+            return {name: {} if options is None else options for name, options in data.items()}
+        raise invalid([((), "expected a list of model names or a mapping of name: options "
+                            f"(got {data!r})", data)])
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        """The mapping form, or the list form that the before-validator accepts."""
+        mapping = handler(core_schema)
+        names = {"type": "array", "items": {"enum": list(MODELS)}, "uniqueItems": True}
+        return {"anyOf": [names, mapping]}
+
+    def selected(self) -> dict[str, ModelOptions]:
+        """The chosen models with their options, in the registry's order."""
+        return {name: getattr(self, name) for name in MODELS if getattr(self, name) is not None}
+
+
+Models = create_model(
+    "Models",
+    __base__=_ModelsBase,
+    **{name: (model.options_model() | None, None) for name, model in MODELS.items()},  # type: ignore[call-overload]
+)
+
+
+class Executor(StrictModel):
+    """Where the runs execute: here, or on a Dask cluster (``--cluster`` wins)."""
+
+    kind: Literal["local", "dask"] = "local"
+    address: Annotated[str, Field(pattern=r"^(tcp|tls|inproc)://\S+$")] | None = Field(
+        default=None, description="The Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+
+    @model_validator(mode="after")
+    def _dask_needs_an_address(self) -> Executor:
+        if self.kind == "dask" and self.address is None:
+            raise invalid([(("address",), "kind: dask needs the scheduler's address "
+                                          "(e.g. tcp://127.0.0.1:8786)", None)])
+        return self
+
+
+class Experiment(StrictModel):
+    """One experiment file."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$", max_length=64)] = Field(
+        description="Names the results folder: results/<name>/."
+    )
+    description: str = ""
+    repetitions: Annotated[StrictInt, Field(ge=1, le=1000)] = Field(
+        default=DEFAULT_REPETITIONS, description="Timed runs per cell."
+    )
+    warmups: Annotated[StrictInt, Field(ge=0, le=100)] = Field(
+        default=0, description="Untimed runs before each timed run, in the same process."
+    )
+    timeout_s: Annotated[StrictFloat, Field(gt=0, le=86_400)] | None = Field(
+        default=None, description="Limit of one run, in seconds; a run past it is killed."
+    )
+    isolation: Literal["process", "inline"] = Field(
+        default="process",
+        description="process: each timed run in a fresh interpreter; inline: in the runner.",
+    )
+    order: Literal["interleaved", "sequential", "random"] = Field(
+        default="interleaved",
+        description="interleaved: repetition 1 of every cell, then 2, ...; sequential: "
+                    "each cell's repetitions together; random: shuffled (see seed).",
+    )
+    seed: StrictInt | None = Field(
+        default=None, description="Seed of order: random (default: a fresh one, recorded)."
+    )
+    workloads: Annotated[list[Workload], Field(min_length=1)]
+    models: Models = Field(  # type: ignore[valid-type]
+        default_factory=lambda: Models.model_validate(list(DEFAULT_MODELS)),
+        description="Models to compare: a list of names, or a mapping name -> options.",
+    )
+    pool_sizes: Annotated[list[PoolSize], Field(min_length=1)] = Field(
+        default=list(DEFAULT_POOL_SIZES), description="Pool sizes of every pooled model."
+    )
+    exclude: list[ExcludeEntry] = Field(
+        default_factory=list, description="Drop the cells that match all keys of an entry."
+    )
+    executor: Executor = Field(default_factory=Executor,
+                               description="local (default), or kind: dask with an address.")
+    python: Annotated[list[InterpreterName], Field(min_length=1)] | None = Field(
+        default=None,
+        description="Interpreters to run every cell under (commands or paths): a grid axis.",
+    )
+
+    @field_validator("pool_sizes")
+    @classmethod
+    def _distinct_pool_sizes(cls, sizes: list[int]) -> list[int]:
+        twice = sorted({size for i, size in enumerate(sizes) if size in sizes[:i]})
+        if twice:
+            raise ValueError(f"pool size {twice[0]} is listed twice")
+        return sizes
+
+    @model_validator(mode="after")
+    def _check_cross_references(self) -> Experiment:
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+        if self.seed is not None and self.order != "random":
+            problems.append((("seed",), "applies only with order: random", self.seed))
+        if self.python is not None:
+            if self.isolation == "inline":
+                problems.append((("python",), "other interpreters need isolation: process",
+                                 self.python))
+            labels = [label_of(name) for name in self.python]
+            problems += [(("python", i), f"{label!r} is listed twice (by file name)", name)
+                         for i, (label, name) in enumerate(zip(labels, self.python,
+                                                               strict=True))
+                         if label in labels[:i]]
+        seen: dict[str, int] = {}
+        for i, workload in enumerate(self.workloads):
+            clashes = [name for name in workload.param_names()
+                       if name in CORE_COLUMNS and name != "tasks"]
+            problems += [(("workloads", i, "kind"), f"parameter {name!r} of kind "
+                          f"{workload.kind!r} clashes with runs.csv's {name!r} column",
+                          workload.kind) for name in clashes]
+            if workload.name in seen:
+                message = (f"workload label {workload.name!r} is used twice "
+                           f"(also workloads.{seen[workload.name]}); give each a unique label")
+                problems.append((("workloads", i, "label"), message, workload.name))
+            seen.setdefault(workload.name, i)
+        choices = self.exclude_choices()
+        for i, entry in enumerate(self.exclude):
+            for key, value in entry.items():
+                if key not in choices:
+                    problems.append((("exclude", i, key), _unknown("key", key, list(choices)),
+                                     value))
+                    continue
+                for item in value if isinstance(value, list) else [value]:
+                    if item not in choices[key]:
+                        valid = ", ".join(str(v) for v in choices[key])
+                        message = f"{key}={item!r} matches no cell (values here: {valid})"
+                        problems.append((("exclude", i, key), message, item))
+        if problems:
+            raise invalid(problems)
+        return self
+
+    def pool_sizes_for(self, model: str) -> list[int]:
+        """The pool sizes of one model: its own, else the top-level ones; sync has none."""
+        if not MODELS[model].pooled:
+            return [1]
+        own = getattr(self.models.selected()[model], "pool_sizes", None)
+        return list(own or self.pool_sizes)
+
+    def exclude_choices(self) -> dict[str, list[Any]]:
+        """Every key an exclude entry may use, with the values it can match."""
+        choices: dict[str, list[Any]] = {
+            "workload": [w.name for w in self.workloads],
+            "python": [label_of(name) for name in self.python or []],
+            "model": list(self.models.selected()),
+            "pool_size": sorted({size for model in self.models.selected()
+                                 for size in self.pool_sizes_for(model)}),
+        }
+        for workload in self.workloads:
+            for axis in workload.axes():
+                for position, name in enumerate(axis.names):
+                    values = choices.setdefault(name, [])
+                    values += [row[position] for row in axis.rows if row[position] not in values]
+        return choices
+
+    def param_columns(self) -> list[str]:
+        """Every workload parameter in the file, in order of first appearance."""
+        columns: list[str] = []
+        for workload in self.workloads:
+            columns += [name for name in workload.param_names() if name not in columns]
+        return columns
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of experiment files, for editors (yaml-language-server)."""
+    schema = Experiment.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "runexp experiment"
+    return schema

@@ -1,0 +1,165 @@
+"""Run one visit of a cell in a fresh interpreter (``python -m runner.execution.worker``).
+
+A fresh process per timed run means no warm pools, imports, sessions or GC
+state leak from one cell to the next, as pyperf runs benchmarks in fresh
+worker processes. It also makes timeouts real: a thread cannot be killed, but
+the worker's whole process group (the worker and its pool processes) can.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from runner.execution.worker import ERROR, TIMEOUT, RunResult, Visit, object_path
+
+#: How often a silent worker is checked for having died.
+POLL_S = 0.5
+#: Allowance for starting the interpreter and importing before the first run.
+START_GRACE_S = 60.0
+
+
+def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executable,
+                 import_path: list[str] | None = None) -> RunResult:
+    """One visit in a worker subprocess; timeouts kill it, deaths become errors.
+
+    ``import_path`` replaces this interpreter's sys.path for another interpreter
+    (see ``runner.config.pythons``); it is also that worker's PYTHONPATH, so that
+    ``python -m runner.execution.worker`` finds the runner package at all.
+    """
+    request = encode(job, sys.path if import_path is None else import_path)
+    env = None
+    if import_path is not None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(import_path)}
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(
+            [python, "-m", "runner.execution.worker"], stdin=subprocess.PIPE,
+            # start_new_session: its own process group, killable as a whole
+            stdout=subprocess.PIPE, stderr=stderr, env=env, start_new_session=True,
+        )
+        try:
+            assert process.stdin is not None
+            assert process.stdout is not None
+            process.stdin.write(request)
+            process.stdin.flush()
+            result = _follow(process, process.stdout, timeout_s)
+        except BaseException:  # Ctrl-C included: never leave a worker behind
+            _kill(process)
+            raise
+        finally:
+            _close(process)
+        if result is None:
+            result = RunResult(ERROR, message=_death(process, stderr))
+    return result
+
+
+def encode(job: Visit, sys_path: list[str]) -> bytes:
+    """What the worker reads on stdin: the JSON header line, then the pickled task."""
+    payload = pickle.dumps(job.task)
+    header = {"sys_path": sys_path, "model": object_path(job.model), "pool_size": job.pool_size,
+              "options": dict(job.options), "warmups": job.warmups,
+              "record_tasks": job.record_tasks, "task_bytes": len(payload)}
+    return json.dumps(header).encode() + b"\n" + payload
+
+
+def _follow(process: subprocess.Popen[bytes], stdout: IO[bytes],
+            timeout_s: float | None) -> RunResult | None:
+    """Read the worker's events until its result; None if it died first."""
+    lines = _LineReader(stdout.fileno())
+    deadline = time.monotonic() + START_GRACE_S
+    while True:
+        line = lines.next(deadline, process)
+        if line is None:
+            return None
+        if line == b"timeout":
+            _kill(process)
+            return RunResult(TIMEOUT, message=f"killed after the {timeout_s:g} s timeout")
+        event = json.loads(line)
+        if event["event"] == "result":
+            return RunResult.from_json(event)
+        if event["event"] == "start":
+            limit = timeout_s if timeout_s is not None else float("inf")
+            deadline = time.monotonic() + limit
+
+
+class _LineReader:
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+
+    def next(self, deadline: float, process: subprocess.Popen[bytes]) -> bytes | None:
+        """The next line; b"timeout" past the deadline; None at EOF or worker death."""
+        while b"\n" not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return b"timeout"
+            ready, _, _ = select.select([self.fd], [], [], min(remaining, POLL_S))
+            if not ready:
+                if process.poll() is not None:
+                    return None  # dead, and whoever inherited its stdout stays silent
+                continue
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the worker's whole group: the worker and any pool processes it made.
+
+    Only while the worker is unreaped, so its pid (the group's id) cannot have
+    been reused by an unrelated process.
+    """
+    if process.returncode is None:
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _close(process: subprocess.Popen[bytes]) -> None:
+    for stream in (process.stdin, process.stdout):
+        with contextlib.suppress(OSError):
+            if stream is not None:
+                stream.close()
+    # Anything left in the group (e.g. pool processes after os._exit) goes too.
+    _kill(process)
+
+
+def _death(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> str:
+    code = process.wait()
+    how = (f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}")
+    stderr.seek(0)
+    tail = stderr.read().decode(errors="replace").strip().splitlines()
+    last = f": {tail[-1]}" if tail else ""
+    return f"worker process died ({how}) before reporting a result{last}"
+
+
+@contextlib.contextmanager
+def import_path_for_foreign_interpreters() -> Iterator[list[str]]:
+    """sys.path entries another interpreter may use: the runner package and the project.
+
+    This interpreter's own standard library and site-packages are left out (their
+    compiled modules are built for this version); the runner package is exposed
+    alone, through a symbolic link in a temporary directory, even where runexp
+    is installed in site-packages.
+    """
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    own = [entry for entry in sys.path if entry and not any(
+        os.path.realpath(entry).startswith(prefix) for prefix in prefixes)]
+    package = Path(__file__).resolve().parent.parent  # runner/
+    with tempfile.TemporaryDirectory(prefix="runexp-path-") as folder:
+        (Path(folder) / package.name).symlink_to(package, target_is_directory=True)
+        yield [folder, *own]

@@ -1,0 +1,155 @@
+"""Cells x repetitions -> records: schedules the runs, executes each, hands rows on.
+
+Faults stay inside the run that had them: an exception, a timeout, a dead worker
+or an unsupported model becomes a row with its status, and the rest of the grid
+goes on (unless ``fail_fast``). Ctrl-C propagates after the rows that finished
+were handed to the sink.
+"""
+
+from __future__ import annotations
+
+import platform
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+
+from runner.config.pythons import (
+    Interpreter,
+    python_label,
+)
+from runner.execution.isolation import import_path_for_foreign_interpreters, run_isolated
+from runner.execution.server import EmbeddedServer
+from runner.execution.worker import ERROR, SKIPPED, TIMEOUT, RunResult, Visit, describe, visit
+from runner.models import MODELS
+from runner.plan.schedule import Job
+from runner.results.rows import RunRecord, Status
+from runner.workloads.task import Task
+
+#: Receives each run's row and, where recorded, its tasks' (start, latency) pairs.
+Sink = Callable[[RunRecord, Sequence[tuple[float, float]]], None]
+OnRun = Callable[["Job", RunRecord], None]
+
+
+def own_python_label() -> str:
+    """The `python` column of rows this interpreter runs, e.g. ``cpython-3.11.7``."""
+    return python_label(platform.python_implementation(), platform.python_version())
+
+
+class Resources:
+    """Things runs share for the length of an experiment; started on first use."""
+
+    def __init__(self) -> None:
+        self._stack = ExitStack()
+        self._server: EmbeddedServer | None = None
+
+    def embedded_server(self) -> str:
+        if self._server is None:
+            self._server = self._stack.enter_context(EmbeddedServer())
+        return self._server.url
+
+    def __enter__(self) -> Resources:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._stack.close()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How runs execute: what the file and the command line say, minus the grid."""
+
+    run_id: str
+    experiment: str
+    isolation: str = "process"
+    warmups: int = 0
+    timeout_s: float | None = None
+    fail_fast: bool = False
+    host: str = field(default_factory=socket.gethostname)
+    python: str = field(default_factory=own_python_label)
+    #: The probed interpreters of a python axis, by label.
+    interpreters: Mapping[str, Interpreter] = field(default_factory=dict)
+
+
+def utc_now() -> str:
+    """ISO 8601 UTC with milliseconds, as the started_at column holds it."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def execute(jobs: list[Job], settings: Settings, sink: Sink,
+            on_run: OnRun | None = None) -> bool:
+    """Run the jobs in order, handing each record to ``sink`` (and ``on_run``) as it ends.
+
+    Returns False when ``fail_fast`` stopped the grid at a failed run.
+    """
+    tasks: dict[str, Task | Exception] = {}
+    with Resources() as resources:
+        for job in jobs:
+            cell = job.cell
+            if cell.id not in tasks:
+                try:
+                    tasks[cell.id] = cell.workload.make_task(cell.params, resources)
+                except Exception as error:  # e.g. the embedded server failed to start
+                    tasks[cell.id] = error
+            record, timings = run_once(job, tasks[cell.id], settings)
+            sink(record, timings)
+            if on_run is not None:
+                on_run(job, record)
+            if settings.fail_fast and record.status in (Status.ERROR, Status.TIMEOUT):
+                return False
+    return True
+
+
+def run_once(job: Job, task: Task | Exception, settings: Settings
+             ) -> tuple[RunRecord, Sequence[tuple[float, float]]]:
+    """One timed run (after its warmups), isolated or inline: its row and task timings."""
+    started_at = utc_now()
+    cell = job.cell
+    interpreter = settings.interpreters.get(cell.python) if cell.python else None
+    if isinstance(task, Exception):
+        result = RunResult(ERROR, message=describe(task))
+    elif interpreter is not None and interpreter.problem:
+        result = RunResult(SKIPPED, message=interpreter.problem)
+    else:
+        job_visit = Visit(task, MODELS[cell.model], cell.pool_size, cell.options.model_dump(),
+                          settings.warmups, cell.workload.records_tasks)
+        if settings.isolation == "inline":
+            result = _flag_overrun(visit(job_visit), settings.timeout_s)
+        elif interpreter is not None and interpreter.executable:
+            with import_path_for_foreign_interpreters() as path:
+                result = run_isolated(job_visit, settings.timeout_s, interpreter.executable,
+                                      path)
+        else:
+            result = run_isolated(job_visit, settings.timeout_s)
+    python = interpreter.python_column if interpreter is not None else settings.python
+    return make_record(job, settings, started_at, result, python), result.task_timings or ()
+
+
+def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
+    """Inline runs cannot be killed (threads cannot); one that overran is marked after."""
+    if timeout_s is None or result.wall_s is None or result.wall_s <= timeout_s:
+        return result
+    return RunResult(TIMEOUT, result.wall_s, result.cpu_s, result.max_rss_mb,
+                     f"took {result.wall_s:.3f} s, over the {timeout_s:g} s timeout (inline "
+                     "runs cannot be stopped early; use process isolation)",
+                     startup_s=result.startup_s)
+
+
+def make_record(job: Job, settings: Settings, started_at: str, result: RunResult, python: str
+                ) -> RunRecord:
+    """The row of one run from what it measured."""
+    cell = job.cell
+    tasks = cell.params["tasks"]
+    ok = result.status == Status.OK
+    return RunRecord(
+        run_id=settings.run_id, experiment=settings.experiment, cell=cell.id,
+        workload=cell.workload.name, params=cell.params, model=cell.model,
+        pool_size=cell.pool_size, repetition=job.repetition, status=Status(result.status),
+        wall_s=result.wall_s, cpu_s=result.cpu_s, max_rss_mb=result.max_rss_mb, tasks=tasks,
+        throughput_per_s=tasks / result.wall_s if ok and result.wall_s else None,
+        error=result.message, started_at=started_at, host=settings.host,
+        python=python, startup_s=result.startup_s,
+    )

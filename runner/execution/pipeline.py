@@ -1,0 +1,285 @@
+"""The run pipeline: load -> expand -> execute -> write -> report.
+
+Used by the CLI; it raises RunexpError subclasses and never prints or exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import shlex
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from runner.config.experiment import MAX_CELLS_WITHOUT_YES, Experiment
+from runner.config.loader import ExperimentFile, load
+from runner.config.pythons import probe
+from runner.errors import GridError, ResultsError, UsageError
+from runner.execution.environment import environment, load_average
+from runner.execution.local import Settings, execute
+from runner.plan.grid import Cell, expand, select
+from runner.plan.schedule import Job, missing, schedule
+from runner.results import rundir as results
+from runner.results.rows import RunRecord, Status
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the command line adds to the experiment file."""
+
+    out: Path | None = None
+    results_root: Path = Path("results")
+    repetitions: int | None = None
+    only: Mapping[str, list[str]] = field(default_factory=dict)
+    inline: bool = False
+    fail_fast: bool = False
+    resume: Path | None = None
+    cluster: str | None = None  # a Dask scheduler's address; wins over the file's executor
+    yes: bool = False  # run grids above MAX_CELLS_WITHOUT_YES cells
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_dir: Path
+    runs: int  # rows written by this invocation
+    failed: int  # of them, with status error or timeout
+    interrupted: bool
+    stopped_early: bool  # --fail-fast stopped at a failed run
+
+
+class Progress:
+    """Hooks the CLI implements to show progress; the defaults do nothing."""
+
+    def start(self, total: int, run_dir: Path) -> None:
+        """``total`` timed runs are about to start."""
+
+    def advance(self, job: Job, record: RunRecord) -> None:
+        """One timed run ended."""
+
+    def finish(self) -> None:
+        """The grid ended, was interrupted or failed."""
+
+
+def plan_cells(experiment: Experiment, only: Mapping[str, list[str]]) -> list[Cell]:
+    """The cells a run would measure: the grid, narrowed by --only."""
+    cells = expand(experiment)
+    if only:
+        cells = select(cells, only, experiment.param_columns())
+    return cells
+
+
+def plan_jobs(experiment: Experiment, only: Mapping[str, list[str]],
+              repetitions: int | None, seed: int | None = None) -> tuple[list[Cell], list[Job]]:
+    """The cells and the timed runs, in order, that a run would execute."""
+    cells = plan_cells(experiment, only)
+    jobs = schedule(cells, repetitions or experiment.repetitions, experiment.order,
+                    seed if seed is not None else experiment.seed)
+    return cells, jobs
+
+
+def run(path: Path, options: RunOptions, progress: Progress | None = None) -> RunOutcome:
+    """Run an experiment file (or resume a run of it) and write the run directory."""
+    source = load(path)
+    if options.inline and source.experiment.python:
+        raise UsageError("--inline cannot run other interpreters (the file has python:)")
+    if options.resume is not None:
+        return _resume(source, options, progress or Progress())
+    experiment = source.experiment
+    seed = experiment.seed
+    if experiment.order == "random" and seed is None:
+        seed = random.SystemRandom().randrange(2**32)
+    cells, jobs = plan_jobs(experiment, options.only, options.repetitions, seed)
+    if len(cells) > MAX_CELLS_WITHOUT_YES and not options.yes:
+        raise GridError(f"{path}: the grid has {len(cells):,} cells, more than "
+                        f"{MAX_CELLS_WITHOUT_YES:,}; check it with `runexp plan` and pass --yes "
+                        "to run it anyway")
+    run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
+                                             results.new_run_id(), options.out)
+    (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")
+    metadata = _start_metadata(source, options, run_id, seed=seed, cells=len(cells),
+                               jobs=len(jobs))
+    settings = _settings(source, options, run_id, metadata)
+    results.write_json(run_dir / results.METADATA, metadata)
+    if options.out is None:
+        results.link_latest(run_dir)
+    return _execute_into(run_dir, source, jobs, settings=settings, metadata=metadata,
+                         progress=progress or Progress())
+
+
+def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> RunOutcome:
+    """Run only the (cell, repetition) pairs missing from an earlier run's runs.csv."""
+    run_dir = options.resume
+    assert run_dir is not None
+    if options.out is not None or options.only:
+        raise UsageError("--resume continues a run as it was planned: it takes no --out or "
+                         "--only (the run's own --only is reused)")
+    metadata = results.read_json(run_dir / results.METADATA)
+    original = load(run_dir / results.INPUT).experiment
+    _refuse_changed_grid(source.experiment, original, run_dir)
+    stored = metadata.get("options", {})
+    repetitions = options.repetitions or stored.get("repetitions")
+    _, jobs = plan_jobs(source.experiment, stored.get("only") or {}, repetitions,
+                        metadata.get("seed"))
+    todo = list(missing(jobs, results.read_done(run_dir)))
+    metadata.setdefault("resumes", []).append({"at": _now(), "command": _command(),
+                                               "file": str(source.path), "runs": len(todo)})
+    metadata["options"] = {**stored, "repetitions": repetitions,
+                           "cluster": options.cluster or stored.get("cluster")}
+    settings = _settings(source, options, metadata["run_id"], metadata)
+    return _execute_into(run_dir, source, todo, settings=settings, metadata=metadata,
+                         progress=progress)
+
+
+def _refuse_changed_grid(current: Experiment, original: Experiment, run_dir: Path) -> None:
+    if current.name != original.name:
+        raise ResultsError(f"--resume {run_dir}: that run is of experiment {original.name!r}, "
+                           f"not {current.name!r}")
+    before = {cell.id: cell.fingerprint() for cell in expand(original)}
+    after = {cell.id: cell.fingerprint() for cell in expand(current)}
+    if before == after:
+        return
+    changes = [f"{len(after.keys() - before.keys())} cells added",
+               f"{len(before.keys() - after.keys())} removed",
+               f"{sum(before[c] != after[c] for c in before.keys() & after.keys())} changed"]
+    example = next(iter(sorted((after.keys() ^ before.keys()) or
+                               {c for c in before if before[c] != after.get(c)})))
+    raise ResultsError(f"--resume {run_dir}: the experiment file changed in a way that alters "
+                       f"the grid ({', '.join(changes)}; e.g. {example}); run it afresh "
+                       "instead, or restore the file")
+
+
+def _settings(source: ExperimentFile, options: RunOptions, run_id: str,
+              metadata: dict[str, Any]) -> Settings:
+    """How the runs execute; probes the file's interpreters and records them in metadata."""
+    experiment = source.experiment
+    interpreters = [probe(name) for name in experiment.python or []]
+    metadata["interpreters"] = [asdict(i) for i in interpreters]
+    isolation = "inline" if options.inline else experiment.isolation
+    return Settings(run_id=run_id, experiment=experiment.name, isolation=isolation,
+                    warmups=experiment.warmups, timeout_s=experiment.timeout_s,
+                    fail_fast=options.fail_fast,
+                    interpreters={i.label: i for i in interpreters})
+
+
+def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
+                  settings: Settings, metadata: dict[str, Any], progress: Progress
+                  ) -> RunOutcome:
+    counts = {"runs": 0, "failed": 0}
+    interrupted = stopped_early = False
+    progress.start(len(jobs), run_dir)
+    try:
+        with results.RunsWriter(run_dir, source.experiment.param_columns()
+                                ) as out, _sigterm_as_interrupt():
+            def sink(record: RunRecord, timings: Sequence[tuple[float, float]]) -> None:
+                out.write(record, timings)
+                counts["runs"] += 1
+                counts["failed"] += record.status in (Status.ERROR, Status.TIMEOUT)
+
+            address = _cluster_address(source, metadata)
+            if address is None:
+                stopped_early = not execute(jobs, settings, sink, on_run=progress.advance)
+            else:
+                from runner.execution.cluster import execute_on_cluster
+
+                hosts = metadata.setdefault("hosts", {})
+                stopped_early = not execute_on_cluster(
+                    address, jobs, settings, source, sink=sink, on_run=progress.advance,
+                    hosts=hosts)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        progress.finish()
+        metadata.update(ended_at=_now(), interrupted=interrupted, stopped_early=stopped_early)
+        results.write_json(run_dir / results.METADATA, metadata)
+    if (run_dir / results.RUNS).exists() and results.read_done(run_dir):
+        write_reports(run_dir)
+    return RunOutcome(run_dir, counts["runs"], counts["failed"], interrupted, stopped_early)
+
+
+def _cluster_address(source: ExperimentFile, metadata: dict[str, Any]) -> str | None:
+    """--cluster, else the file's ``executor: {kind: dask}``, else None (run here)."""
+    address = metadata.get("options", {}).get("cluster")
+    executor = source.experiment.executor
+    if address is None and executor.kind == "dask":
+        address = executor.address
+    return address
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a run as Ctrl-C does: finished rows kept, summary written."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def write_reports(run_dir: Path) -> None:
+    """(Re)build summary.csv, the plots, report.md, report.html and metadata's results.
+
+    Everything comes from runs.csv (and tasks.csv), experiment.yaml and metadata.
+    """
+    from runner.report import content as report
+    from runner.report import html, plots
+    from runner.report.summary import result_counts, summarize_runs
+
+    source = load(run_dir / results.INPUT)
+    metadata = results.read_json(run_dir / results.METADATA)
+    runs = results.read_runs(run_dir)
+    tasks = results.read_tasks(run_dir)
+    cores = metadata.get("environment", {}).get("cpu", {}).get("usable_cores") or os.cpu_count()
+    cells = {cell.id: cell for cell in expand(source.experiment)}
+    summary = summarize_runs(runs, cells, source.experiment.param_columns(), int(cores or 1))
+    summary.to_csv(run_dir / results.SUMMARY, index=False, float_format="%.6g")
+    metadata["results"] = result_counts(runs, summary)
+    results.write_json(run_dir / results.METADATA, metadata)
+    drawn = plots.draw_all(run_dir, summary, runs, tasks)
+    content = report.build(summary, runs, metadata)
+    (run_dir / results.REPORT_MD).write_text(report.markdown(content, drawn), encoding="utf-8")
+    (run_dir / results.REPORT_HTML).write_text(html.render(content, drawn), encoding="utf-8")
+
+
+def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, *,
+                    seed: int | None, cells: int, jobs: int) -> dict[str, Any]:
+    return {
+        "format": 1,
+        "run_id": run_id,
+        "started_at": _now(),
+        "ended_at": None,
+        "interrupted": False,
+        "command": _command(),
+        "experiment_file": str(source.path),
+        "experiment": source.experiment.model_dump(mode="json", by_alias=True),
+        "options": {"repetitions": options.repetitions, "only": dict(options.only),
+                    "inline": options.inline, "fail_fast": options.fail_fast,
+                    "cluster": options.cluster},
+        "seed": seed,
+        "cells": cells,
+        "planned_runs": jobs,
+        "load_average_at_start": load_average(),
+        "environment": environment(source.path.parent.resolve()),
+    }
+
+
+def _command() -> str:
+    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+

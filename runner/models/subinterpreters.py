@@ -1,0 +1,36 @@
+"""interpreters: concurrent.futures.InterpreterPoolExecutor (Python 3.14+).
+
+Each worker is a thread running its own subinterpreter with its own GIL, so
+pure-Python work can use several cores inside one process. The pool
+initializer is the processes model's: each subinterpreter imports this package
+and keeps its own task and resource. Elsewhere every run is skipped, with the
+reason.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import platform
+from typing import Any
+
+from runner.models.base import Model, Options
+from runner.models.processes import _call, _init_worker
+from runner.workloads.task import Task
+
+
+class InterpretersModel(Model):
+    name = "interpreters"
+
+    def unsupported(self, task: Task, options: Options) -> str | None:
+        if not hasattr(concurrent.futures, "InterpreterPoolExecutor"):
+            return (f"InterpreterPoolExecutor needs Python 3.14 or newer (this is "
+                    f"{platform.python_version()})")
+        return None
+
+    def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
+        executor = concurrent.futures.InterpreterPoolExecutor(  # type: ignore[attr-defined]
+            max_workers=pool_size, initializer=_init_worker, initargs=(task,))
+        try:
+            return list(executor.map(_call, range(task.count)))
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,1 @@
+"""Experiment -> cells and jobs: the grid, exclude and --only, cell ids, run order."""
