@@ -1,10 +1,9 @@
-"""Shared fixtures: a real embedded server, and experiment files written on the fly."""
+"""Shared fixtures: a real embedded server, and experiment files written on the fly.
+
+Helpers that tests import live in tests/helpers.py, not here."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,8 +11,6 @@ from pathlib import Path
 import pytest
 
 from runner.execution.server import EmbeddedServer
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -33,11 +30,3 @@ def write_yaml(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
-
-
-def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 120
-            ) -> subprocess.CompletedProcess[str]:
-    """``python -m runner ARGS`` in a real subprocess, as a user would run ``runexp``."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "runner", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout, env=env, check=False)

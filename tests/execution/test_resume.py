@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.conftest import ROOT, run_cli
+from tests.helpers import ROOT, run_cli
 
 WriteYaml = Callable[..., Path]
 

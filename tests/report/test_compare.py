@@ -11,7 +11,7 @@ from runner.report.compare import FASTER, ONLY_A, ONLY_B, SAME, SLOWER, TOO_FEW,
 from runner.report.stats import mann_whitney_u
 from runner.results.rows import RunRecord, Status
 from runner.results.rundir import RunsWriter
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def write_run(run_dir: Path, walls: dict[str, list[float]]) -> Path:

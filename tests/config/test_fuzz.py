@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from runner.cli.app import app
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 EXAMPLES = [path.read_text() for path in sorted((ROOT / "experiments").glob("*.yaml"))]
 KEYS = ["name", "workloads", "kind", "tasks", "n", "models", "pool_sizes", "exclude", "zip",

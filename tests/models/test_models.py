@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from runner.errors import WorkloadError
-from runner.models import MODELS, Options
+from runner.models import MODELS
+from runner.models.base import Options
 from runner.workloads.fib_task import FibTask, fib
 from runner.workloads.http_task import HttpTask
 from runner.workloads.sleep_task import SleepTask

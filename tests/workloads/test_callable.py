@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 WriteYaml = Callable[..., Path]
 

@@ -14,7 +14,7 @@ import yaml
 
 import runner
 from runner.config.experiment import json_schema
-from tests.conftest import ROOT, run_cli
+from tests.helpers import ROOT, run_cli
 
 TINY = """
 name: tiny-report

@@ -7,12 +7,12 @@ import os
 import time
 
 import pytest
-from faulty import ChattyTask, ExitingTask, HangingTask, RaisingTask
 
 from runner.execution.isolation import run_isolated
 from runner.execution.worker import Visit, visit
 from runner.models import MODELS
 from runner.workloads.fib_task import FibTask
+from tests.faulty import ChattyTask, ExitingTask, HangingTask, RaisingTask
 
 
 def job(task, model: str = "sync", pool_size: int = 2, warmups: int = 0, **options) -> Visit:

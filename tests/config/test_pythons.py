@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from runner.config.pythons import probe
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 WriteYaml = Callable[..., Path]
 

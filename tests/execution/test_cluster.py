@@ -16,7 +16,7 @@ import pytest
 
 from runner.config.loader import load
 from runner.execution.pipeline import plan_jobs
-from tests.conftest import ROOT, run_cli
+from tests.helpers import ROOT, run_cli
 
 pytest.importorskip("distributed", reason="pip install 'runexp[dask]'")
 

@@ -11,7 +11,7 @@ import pytest
 
 from runner.report.summary import STAT_COLUMNS
 from runner.results.rows import columns
-from tests.conftest import run_cli
+from tests.helpers import ROOT, run_cli
 
 WriteYaml = Callable[..., Path]
 
@@ -166,7 +166,7 @@ def test_validate_rejects_bad_files(write_yaml: WriteYaml, body: str, line: int,
 
 
 def test_validate_accepts_the_examples() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     done = run_cli("validate", *sorted((root / "experiments").glob("*.yaml")))
     assert done.returncode == 0, done.stderr
     assert done.stdout.count(": ok (") == len(list((root / "experiments").glob("*.yaml")))
@@ -200,7 +200,7 @@ def test_ctrl_c_keeps_finished_runs_and_exits_130(write_yaml: WriteYaml, tmp_pat
         models: [sync]
     """)
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-m", "runner", "run", str(path), "--out",
                                 str(out)], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)

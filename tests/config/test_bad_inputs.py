@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.helpers import ROOT, run_cli
 
 CORPUS = sorted((Path(__file__).parent / "bad_inputs").glob("*.yaml"))
 EXPECT = re.compile(r"^# expect: (\d+): (.+)$")
