@@ -1,7 +1,7 @@
 """The one exception tree of runexp.
 
 Library code raises these and never prints or exits; ``runner.cli.app`` catches
-``RunexpError`` once and maps it to an exit code (see DESIGN §4).
+``RunexpError`` once and maps it to an exit code.
 """
 
 from __future__ import annotations
@@ -57,6 +57,10 @@ class ResultsError(UsageError):
     """A results directory that is missing, unreadable or would be overwritten."""
 
 
+class ClusterError(UsageError):
+    """The cluster cannot be used: Dask missing, or no scheduler at the address."""
+
+
 class PluginError(UsageError):
     """An entry point that cannot be loaded or is not what its group expects."""
 
@@ -67,3 +71,7 @@ class WorkloadError(RunexpError):
 
 class ServerError(RunexpError):
     """The embedded HTTP test server could not be started."""
+
+
+class ReportError(RunexpError):
+    """The reports were written but are incomplete (e.g. the plots could not be drawn)."""

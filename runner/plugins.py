@@ -35,12 +35,12 @@ def load_object(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def load_group(group: str, adopt: Callable[[Any], T], builtin: Mapping[str, str]
+def load_group(group: str, adopt: Callable[[str, Any], T], builtin: Mapping[str, str]
                ) -> dict[str, T]:
     """name -> registered object for every entry point of ``group``.
 
-    ``adopt`` checks what an entry point loaded and returns what the registry
-    holds (raising TypeError with the reason when it does not fit). runexp's
+    ``adopt(name, obj)`` checks what an entry point loaded and returns what the
+    registry holds (raising TypeError with the reason when it does not fit). runexp's
     own names come first, in ``builtin``'s order; plugins follow by name.
     """
     found = {ep.name: ep.value for ep in entry_points(group=group)
@@ -52,7 +52,7 @@ def load_group(group: str, adopt: Callable[[Any], T], builtin: Mapping[str, str]
             raise PluginError(f"plugin {name!r} ({group}: {value}) cannot be used: the name "
                               "is taken by runexp's own; choose another")
         try:
-            registry[name] = adopt(load_object(value))
+            registry[name] = adopt(name, load_object(value))
         except Exception as error:
             raise PluginError(f"plugin {name!r} ({group}: {value}) cannot be used: "
                               f"{type(error).__name__}: {error}") from None

@@ -22,7 +22,7 @@ from typing import Any
 
 from runner.config.loader import ExperimentFile, parse
 from runner.config.pythons import Interpreter
-from runner.errors import UsageError
+from runner.errors import ClusterError
 from runner.execution.environment import cpu_model
 from runner.execution.local import (
     OnRun,
@@ -36,7 +36,9 @@ from runner.execution.local import (
 from runner.execution.worker import ERROR, RunResult, describe
 from runner.plan.grid import Cell, expand
 from runner.plan.schedule import Job
+from runner.results.metadata import HostFacts
 from runner.results.rows import RunRecord, Status
+from runner.workloads.task import Task
 
 #: The worker resource a run needs one of (``dask worker --resources runexp=1``).
 RESOURCE = "runexp"
@@ -45,13 +47,9 @@ CONNECT_TIMEOUT = "20s"
 Timings = Sequence[tuple[float, float]]
 
 
-class ClusterError(UsageError):
-    """The cluster cannot be used: Dask missing, or no scheduler at the address."""
-
-
 def execute_on_cluster(address: str, jobs: list[Job], settings: Settings,
                        source: ExperimentFile, *, sink: Sink, on_run: OnRun | None,
-                       hosts: dict[str, dict[str, Any]]) -> bool:
+                       hosts: dict[str, HostFacts]) -> bool:
     """Submit every job, write each record as it arrives; False if fail-fast stopped it.
 
     ``hosts`` collects, per worker host, the CPU model and core count it reported.
@@ -76,7 +74,8 @@ def execute_on_cluster(address: str, jobs: list[Job], settings: Settings,
         for future in as_completed(list(futures)):
             job = futures[future]
             record, timings, facts = _outcome(future, job, settings)
-            hosts.setdefault(record.host, facts)
+            if facts:
+                hosts.setdefault(record.host, HostFacts(**facts))
             sink(record, timings)
             if on_run is not None:
                 on_run(job, record)
@@ -120,6 +119,7 @@ def run_remote(payload: dict[str, Any], cell_id: str, repetition: int
     settings = Settings(**settings_data)
     cell = _cells(payload["text"], payload["path"])[cell_id]
     job = Job(cell, repetition)
+    task: Task | Exception
     try:
         task = cell.workload.make_task(cell.params, _worker_resources())
     except Exception as error:

@@ -9,30 +9,33 @@ import subprocess
 import sys
 from importlib import metadata as importlib_metadata
 from pathlib import Path
-from typing import Any
+
+from runner.results.metadata import CpuInfo, Environment, GitInfo, OsInfo, PythonInfo
 
 PACKAGES = ("runexp", "pydantic", "pyyaml", "pandas", "aiohttp", "requests", "typer")
 
 
-def environment(workdir: Path) -> dict[str, Any]:
-    """Python, CPU, memory, OS, package versions and git commit, as plain JSON data."""
-    return {
-        "python": {
-            "version": platform.python_version(),
-            "implementation": platform.python_implementation(),
-            "executable": sys.executable,
-            "gil_enabled": gil_enabled(),
-        },
-        "host": socket.gethostname(),
-        "cpu": {"model": cpu_model(), "logical_cores": os.cpu_count(),
-                "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                else os.cpu_count()},
-        "memory_gib": memory_gib(),
-        "os": {"system": platform.system(), "release": platform.release(),
-               "platform": platform.platform()},
-        "packages": package_versions(),
-        "git": git_state(workdir),
-    }
+def environment(workdir: Path) -> Environment:
+    """Python, CPU, memory, OS, package versions and git commit of this process's machine."""
+    return Environment(
+        python=PythonInfo(version=platform.python_version(),
+                          implementation=platform.python_implementation(),
+                          executable=sys.executable, gil_enabled=gil_enabled()),
+        host=socket.gethostname(),
+        cpu=CpuInfo(model=cpu_model(), logical_cores=os.cpu_count(), usable_cores=usable_cores()),
+        memory_gib=memory_gib(),
+        os=OsInfo(system=platform.system(), release=platform.release(),
+                  platform=platform.platform()),
+        packages=package_versions(),
+        git=git_state(workdir),
+    )
+
+
+def usable_cores() -> int | None:
+    """The CPUs this process may run on (``taskset`` counts; ``os.cpu_count`` ignores it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
 
 
 def gil_enabled() -> bool:
@@ -69,7 +72,7 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
-def git_state(workdir: Path) -> dict[str, Any] | None:
+def git_state(workdir: Path) -> GitInfo | None:
     """The commit of the git checkout holding ``workdir``, and whether it has changes."""
     def git(*args: str) -> str | None:
         try:
@@ -82,7 +85,8 @@ def git_state(workdir: Path) -> dict[str, Any] | None:
     commit = git("rev-parse", "HEAD")
     if commit is None:
         return None
-    return {"commit": commit, "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    return GitInfo(commit=commit,
+                   dirty=bool(git("status", "--porcelain", "--untracked-files=no")))
 
 
 def load_average() -> tuple[float, float, float] | None:

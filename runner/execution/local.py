@@ -125,7 +125,9 @@ def run_once(job: Job, task: Task | Exception, settings: Settings
         else:
             result = run_isolated(job_visit, settings.timeout_s)
     python = interpreter.python_column if interpreter is not None else settings.python
-    return make_record(job, settings, started_at, result, python), result.task_timings or ()
+    count = task.count if isinstance(task, Task) else None
+    return (make_record(job, settings, started_at, result, python, count=count),
+            result.task_timings or ())
 
 
 def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
@@ -138,18 +140,23 @@ def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
                      startup_s=result.startup_s)
 
 
-def make_record(job: Job, settings: Settings, started_at: str, result: RunResult, python: str
-                ) -> RunRecord:
-    """The row of one run from what it measured."""
+def make_record(job: Job, settings: Settings, started_at: str, result: RunResult, python: str,
+                *, count: int | None = None) -> RunRecord:
+    """The row of one run from what it measured.
+
+    ``count`` is the task's own number of units; a workload need not have a
+    ``tasks`` parameter (a plugin's may not), so that is only the fallback for a
+    run whose task could not even be made.
+    """
     cell = job.cell
-    tasks = cell.params["tasks"]
+    tasks = count if count is not None else cell.params.get("tasks")
     ok = result.status == Status.OK
     return RunRecord(
         run_id=settings.run_id, experiment=settings.experiment, cell=cell.id,
         workload=cell.workload.name, params=cell.params, model=cell.model,
         pool_size=cell.pool_size, repetition=job.repetition, status=Status(result.status),
         wall_s=result.wall_s, cpu_s=result.cpu_s, max_rss_mb=result.max_rss_mb, tasks=tasks,
-        throughput_per_s=tasks / result.wall_s if ok and result.wall_s else None,
+        throughput_per_s=tasks / result.wall_s if ok and tasks and result.wall_s else None,
         error=result.message, started_at=started_at, host=settings.host,
         python=python, startup_s=result.startup_s,
     )

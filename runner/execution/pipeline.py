@@ -13,10 +13,9 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from runner.config.experiment import MAX_CELLS_WITHOUT_YES, Experiment
 from runner.config.loader import ExperimentFile, load
@@ -27,6 +26,15 @@ from runner.execution.local import Settings, execute
 from runner.plan.grid import Cell, expand, select
 from runner.plan.schedule import Job, missing, schedule
 from runner.results import rundir as results
+from runner.results.metadata import (
+    HostFacts,
+    OptionsRecord,
+    ResultCounts,
+    Resume,
+    RunMetadata,
+    read_metadata,
+    write_metadata,
+)
 from runner.results.rows import RunRecord, Status
 
 
@@ -106,7 +114,7 @@ def run(path: Path, options: RunOptions, progress: Progress | None = None) -> Ru
     metadata = _start_metadata(source, options, run_id, seed=seed, cells=len(cells),
                                jobs=len(jobs))
     settings = _settings(source, options, run_id, metadata)
-    results.write_json(run_dir / results.METADATA, metadata)
+    write_metadata(run_dir / results.METADATA, metadata)
     if options.out is None:
         results.link_latest(run_dir)
     return _execute_into(run_dir, source, jobs, settings=settings, metadata=metadata,
@@ -120,19 +128,18 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
     if options.out is not None or options.only:
         raise UsageError("--resume continues a run as it was planned: it takes no --out or "
                          "--only (the run's own --only is reused)")
-    metadata = results.read_json(run_dir / results.METADATA)
+    metadata = read_metadata(run_dir / results.METADATA)
     original = load(run_dir / results.INPUT).experiment
     _refuse_changed_grid(source.experiment, original, run_dir)
-    stored = metadata.get("options", {})
-    repetitions = options.repetitions or stored.get("repetitions")
-    _, jobs = plan_jobs(source.experiment, stored.get("only") or {}, repetitions,
-                        metadata.get("seed"))
+    stored = metadata.options
+    repetitions = options.repetitions or stored.repetitions
+    _, jobs = plan_jobs(source.experiment, stored.only, repetitions, metadata.seed)
     todo = list(missing(jobs, results.read_done(run_dir)))
-    metadata.setdefault("resumes", []).append({"at": _now(), "command": _command(),
-                                               "file": str(source.path), "runs": len(todo)})
-    metadata["options"] = {**stored, "repetitions": repetitions,
-                           "cluster": options.cluster or stored.get("cluster")}
-    settings = _settings(source, options, metadata["run_id"], metadata)
+    resume = Resume(at=_now(), command=_command(), file=str(source.path), runs=len(todo),
+                    repetitions=options.repetitions)
+    metadata = replace(metadata, resumes=[*metadata.resumes, resume], options=replace(
+        stored, repetitions=repetitions, cluster=options.cluster or stored.cluster))
+    settings = _settings(source, options, metadata.run_id, metadata)
     return _execute_into(run_dir, source, todo, settings=settings, metadata=metadata,
                          progress=progress)
 
@@ -156,11 +163,10 @@ def _refuse_changed_grid(current: Experiment, original: Experiment, run_dir: Pat
 
 
 def _settings(source: ExperimentFile, options: RunOptions, run_id: str,
-              metadata: dict[str, Any]) -> Settings:
-    """How the runs execute; probes the file's interpreters and records them in metadata."""
+              metadata: RunMetadata) -> Settings:
+    """How the runs execute, with the interpreters metadata recorded when the run began."""
     experiment = source.experiment
-    interpreters = [probe(name) for name in experiment.python or []]
-    metadata["interpreters"] = [asdict(i) for i in interpreters]
+    interpreters = metadata.interpreters
     isolation = "inline" if options.inline else experiment.isolation
     return Settings(run_id=run_id, experiment=experiment.name, isolation=isolation,
                     warmups=experiment.warmups, timeout_s=experiment.timeout_s,
@@ -169,9 +175,10 @@ def _settings(source: ExperimentFile, options: RunOptions, run_id: str,
 
 
 def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
-                  settings: Settings, metadata: dict[str, Any], progress: Progress
+                  settings: Settings, metadata: RunMetadata, progress: Progress
                   ) -> RunOutcome:
     counts = {"runs": 0, "failed": 0}
+    hosts: dict[str, HostFacts] = dict(metadata.hosts)  # cluster runs add theirs
     interrupted = stopped_early = False
     progress.start(len(jobs), run_dir)
     try:
@@ -188,7 +195,6 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
             else:
                 from runner.execution.cluster import execute_on_cluster
 
-                hosts = metadata.setdefault("hosts", {})
                 stopped_early = not execute_on_cluster(
                     address, jobs, settings, source, sink=sink, on_run=progress.advance,
                     hosts=hosts)
@@ -196,16 +202,17 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
         interrupted = True
     finally:
         progress.finish()
-        metadata.update(ended_at=_now(), interrupted=interrupted, stopped_early=stopped_early)
-        results.write_json(run_dir / results.METADATA, metadata)
+        metadata = replace(metadata, ended_at=_now(), interrupted=interrupted,
+                           stopped_early=stopped_early, hosts=hosts)
+        write_metadata(run_dir / results.METADATA, metadata)
     if (run_dir / results.RUNS).exists() and results.read_done(run_dir):
         write_reports(run_dir)
     return RunOutcome(run_dir, counts["runs"], counts["failed"], interrupted, stopped_early)
 
 
-def _cluster_address(source: ExperimentFile, metadata: dict[str, Any]) -> str | None:
+def _cluster_address(source: ExperimentFile, metadata: RunMetadata) -> str | None:
     """--cluster, else the file's ``executor: {kind: dask}``, else None (run here)."""
-    address = metadata.get("options", {}).get("cluster")
+    address = metadata.options.cluster
     executor = source.experiment.executor
     if address is None and executor.kind == "dask":
         address = executor.address
@@ -239,41 +246,40 @@ def write_reports(run_dir: Path) -> None:
     from runner.report.summary import result_counts, summarize_runs
 
     source = load(run_dir / results.INPUT)
-    metadata = results.read_json(run_dir / results.METADATA)
+    metadata = read_metadata(run_dir / results.METADATA)
     runs = results.read_runs(run_dir)
     tasks = results.read_tasks(run_dir)
-    cores = metadata.get("environment", {}).get("cpu", {}).get("usable_cores") or os.cpu_count()
+    cores = metadata.usable_cores or os.cpu_count() or 1
     cells = {cell.id: cell for cell in expand(source.experiment)}
-    summary = summarize_runs(runs, cells, source.experiment.param_columns(), int(cores or 1))
+    summary = summarize_runs(runs, cells, source.experiment.param_columns(), cores)
     summary.to_csv(run_dir / results.SUMMARY, index=False, float_format="%.6g")
-    metadata["results"] = result_counts(runs, summary)
-    results.write_json(run_dir / results.METADATA, metadata)
+    metadata = replace(metadata, results=ResultCounts(**result_counts(runs, summary)))
+    write_metadata(run_dir / results.METADATA, metadata)
     drawn = plots.draw_all(run_dir, summary, runs, tasks)
-    content = report.build(summary, runs, metadata)
+    content = report.build(summary, runs, metadata.to_json())
     (run_dir / results.REPORT_MD).write_text(report.markdown(content, drawn), encoding="utf-8")
     (run_dir / results.REPORT_HTML).write_text(html.render(content, drawn), encoding="utf-8")
 
 
 def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, *,
-                    seed: int | None, cells: int, jobs: int) -> dict[str, Any]:
-    return {
-        "format": 1,
-        "run_id": run_id,
-        "started_at": _now(),
-        "ended_at": None,
-        "interrupted": False,
-        "command": _command(),
-        "experiment_file": str(source.path),
-        "experiment": source.experiment.model_dump(mode="json", by_alias=True),
-        "options": {"repetitions": options.repetitions, "only": dict(options.only),
-                    "inline": options.inline, "fail_fast": options.fail_fast,
-                    "cluster": options.cluster},
-        "seed": seed,
-        "cells": cells,
-        "planned_runs": jobs,
-        "load_average_at_start": load_average(),
-        "environment": environment(source.path.parent.resolve()),
-    }
+                    seed: int | None, cells: int, jobs: int) -> RunMetadata:
+    """metadata.json as a run begins; the file's interpreters are probed here, once."""
+    return RunMetadata(
+        run_id=run_id,
+        started_at=_now(),
+        command=_command(),
+        experiment_file=str(source.path),
+        experiment=source.experiment.model_dump(mode="json", by_alias=True),
+        options=OptionsRecord(repetitions=options.repetitions, only=dict(options.only),
+                              inline=options.inline, fail_fast=options.fail_fast,
+                              cluster=options.cluster),
+        seed=seed,
+        cells=cells,
+        planned_runs=jobs,
+        load_average_at_start=load_average(),
+        environment=environment(source.path.parent.resolve()),
+        interpreters=[probe(name) for name in source.experiment.python or []],
+    )
 
 
 def _command() -> str:

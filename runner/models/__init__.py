@@ -31,11 +31,13 @@ BUILTIN = {
 DEFAULT_MODELS = ("sync", "threads", "asyncio", "processes")
 
 
-def _adopt(obj: Any) -> Model:
+def _adopt(name: str, obj: Any) -> Model:
     from runner.models.base import Model
 
     if not (isinstance(obj, type) and issubclass(obj, Model)):
         raise TypeError(f"{obj!r} is not a runner.models.base.Model subclass")
+    if getattr(obj, "name", None) != name:
+        raise TypeError(f"{obj.__name__} must set `name = {name!r}` (its entry point's name)")
     return obj()
 
 

@@ -1,7 +1,7 @@
 """The one flat row every writer reads: its field order is runs.csv's column order.
 
-Workload parameters sit between ``workload`` and ``model``, one column each
-(DESIGN §5); ``RunRecord.params`` holds them and ``columns()`` spells them out.
+Workload parameters sit between ``workload`` and ``model``, one column each;
+``RunRecord.params`` holds them and ``columns()`` spells them out.
 A parameter named like a core column (``tasks``) is that column, not a second one.
 """
 
@@ -35,13 +35,13 @@ class RunRecord:
     wall_s: float | None
     cpu_s: float | None
     max_rss_mb: float | None
-    tasks: int
+    tasks: int | None  # units the run's task did: its own count
     throughput_per_s: float | None
     error: str
     started_at: str
     host: str
     python: str
-    startup_s: float | None = None  # after DESIGN's columns: pool/loop/session start-up
+    startup_s: float | None = None  # after the documented core columns: pool/loop/session start-up
 
     def values(self, param_columns: Sequence[str]) -> list[Any]:
         """The row's cells in ``columns(param_columns)`` order; absent parameters are empty."""

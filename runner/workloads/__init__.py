@@ -31,11 +31,12 @@ BUILTIN = {
 }
 
 
-def _adopt(obj: Any) -> type[WorkloadSpec]:
-    from runner.workloads.spec import WorkloadSpec
+def _adopt(kind: str, obj: Any) -> type[WorkloadSpec]:
+    from runner.workloads.spec import WorkloadSpec, check_spec_class
 
     if not (isinstance(obj, type) and issubclass(obj, WorkloadSpec)):
         raise TypeError(f"{obj!r} is not a runner.workloads.spec.WorkloadSpec subclass")
+    check_spec_class(obj, kind)
     return obj
 
 

@@ -12,19 +12,16 @@ from __future__ import annotations
 import inspect
 import sys
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from runner.workloads.callable_task import CallableTask, resolve
 from runner.workloads.spec import (
-    ZIP_FIELD,
     Axis,
     Params,
-    StrictModel,
     TaskCount,
     WorkloadSpec,
-    zip_model,
 )
 from runner.workloads.task import Resources, Task
 
@@ -39,17 +36,12 @@ def add_import_path(directory: Path) -> None:
         sys.path.insert(0, entry)
 
 
-class CallableParams(StrictModel):
-    tasks: Axis[TaskCount] = Field(default=(20,), description="Calls of the target per run.")
-
-
-class CallableSpec(CallableParams, WorkloadSpec):
+class CallableSpec(WorkloadSpec):
     """Call ``target(index, args)`` ``tasks`` times."""
 
-    params_model: ClassVar[type[StrictModel]] = CallableParams
 
     kind: Literal["callable"]
-    zip_: zip_model(CallableParams) | None = ZIP_FIELD  # type: ignore[valid-type]
+    tasks: Axis[TaskCount] = Field(default=(20,), description="Calls of the target per run.")
     target: Target = Field(description="Blocking function(index, args) doing one task.")
     async_target: Target | None = Field(
         default=None, description="Coroutine function(index, args) used by asyncio.")

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from runner.workloads.fib_task import FibTask
 from runner.workloads.spec import (
-    ZIP_FIELD,
     Axis,
     CpuBound,
     Params,
     StrictInt,
-    StrictModel,
     TaskCount,
     WorkloadSpec,
-    zip_model,
 )
 from runner.workloads.task import Resources, Task
 
@@ -24,18 +21,13 @@ from runner.workloads.task import Resources, Task
 N = Annotated[StrictInt, Field(ge=0, le=35)]
 
 
-class FibParams(StrictModel):
-    tasks: Axis[TaskCount] = Field(default=(20,), description="Calls of fib(n) per run.")
-    n: Axis[N] = Field(default=(27,), description="Argument of fib; fib(27) takes ~50 ms.")
-
-
-class FibSpec(CpuBound, FibParams, WorkloadSpec):
+class FibSpec(CpuBound, WorkloadSpec):
     """Compute fib(n) ``tasks`` times."""
 
-    params_model: ClassVar[type[StrictModel]] = FibParams
 
     kind: Literal["fib"]
-    zip_: zip_model(FibParams) | None = ZIP_FIELD  # type: ignore[valid-type]
+    tasks: Axis[TaskCount] = Field(default=(20,), description="Calls of fib(n) per run.")
+    n: Axis[N] = Field(default=(27,), description="Argument of fib; fib(27) takes ~50 ms.")
 
     def make_task(self, params: Params, resources: Resources) -> Task:
         return FibTask(count=params["tasks"], n=params["n"])

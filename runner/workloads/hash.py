@@ -3,40 +3,32 @@ hashes large inputs, so threads *can* scale on it: the instructive contrast to f
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from runner.workloads.hash_task import HashTask
 from runner.workloads.spec import (
-    ZIP_FIELD,
     Axis,
     CpuBound,
     Params,
     StrictInt,
-    StrictModel,
     TaskCount,
     WorkloadSpec,
-    zip_model,
 )
 from runner.workloads.task import Resources, Task
 
 SizeBytes = Annotated[StrictInt, Field(ge=1, le=1024 * 2**20)]
 
 
-class HashParams(StrictModel):
+class HashSpec(CpuBound, WorkloadSpec):
+    """Hash a ``size_bytes`` buffer ``tasks`` times with SHA-256."""
+
+
+    kind: Literal["hash"]
     tasks: Axis[TaskCount] = Field(default=(20,), description="Buffers hashed per run.")
     size_bytes: Axis[SizeBytes] = Field(default=(4 * 2**20,),
                                         description="Size of each buffer (default 4 MiB).")
-
-
-class HashSpec(CpuBound, HashParams, WorkloadSpec):
-    """Hash a ``size_bytes`` buffer ``tasks`` times with SHA-256."""
-
-    params_model: ClassVar[type[StrictModel]] = HashParams
-
-    kind: Literal["hash"]
-    zip_: zip_model(HashParams) | None = ZIP_FIELD  # type: ignore[valid-type]
 
     def make_task(self, params: Params, resources: Resources) -> Task:
         return HashTask(count=params["tasks"], size_bytes=params["size_bytes"])

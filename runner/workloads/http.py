@@ -7,23 +7,20 @@ experiment needs no network.
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from runner.workloads.http_task import HttpTask
 from runner.workloads.spec import (
-    ZIP_FIELD,
     Axis,
     Params,
     StrictFloat,
     StrictInt,
-    StrictModel,
     TaskCount,
     WorkloadSpec,
     invalid,
     latency_bound_ideal,
-    zip_model,
 )
 from runner.workloads.task import Resources, Task
 
@@ -34,7 +31,12 @@ Url = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2048)]
 SERVER_ONLY = ("latency_ms", "size_bytes")
 
 
-class HttpParams(StrictModel):
+class HttpSpec(WorkloadSpec):
+    """GET ``tasks`` URLs; the embedded server's unless ``urls`` are given."""
+
+    records_tasks_by_default: ClassVar[bool] = True
+
+    kind: Literal["http"]
     tasks: Axis[TaskCount] = Field(default=(160,), description="GET requests per run.")
     latency_ms: Axis[LatencyMs] = Field(
         default=(100.0,), description="Embedded server: delay before each answer."
@@ -42,16 +44,6 @@ class HttpParams(StrictModel):
     size_bytes: Axis[SizeBytes] = Field(
         default=(1024,), description="Embedded server: length of each body."
     )
-
-
-class HttpSpec(HttpParams, WorkloadSpec):
-    """GET ``tasks`` URLs; the embedded server's unless ``urls`` are given."""
-
-    params_model: ClassVar[type[StrictModel]] = HttpParams
-    records_tasks_by_default: ClassVar[bool] = True
-
-    kind: Literal["http"]
-    zip_: zip_model(HttpParams) | None = ZIP_FIELD  # type: ignore[valid-type]
     urls: Annotated[list[Url], Field(min_length=1)] | None = Field(
         default=None,
         description="Real servers to GET, in turn; without it the embedded server answers.",
@@ -62,8 +54,9 @@ class HttpSpec(HttpParams, WorkloadSpec):
         if self.urls is None:
             return self
         message = "configures the embedded server and does not apply with urls (remove one)"
-        problems = [((name,), message, getattr(self, name))
-                    for name in SERVER_ONLY if name in self.model_fields_set]
+        problems: list[tuple[tuple[str | int, ...], str, Any]] = [
+            ((name,), message, getattr(self, name))
+            for name in SERVER_ONLY if name in self.model_fields_set]
         problems += [(("zip", name), message, values)
                      for name, values in self.zipped().items() if name in SERVER_ONLY]
         if problems:

@@ -4,40 +4,32 @@
 from __future__ import annotations
 
 import math
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from runner.workloads.mixed_task import MixedTask
 from runner.workloads.spec import (
-    ZIP_FIELD,
     Axis,
     Params,
     StrictFloat,
-    StrictModel,
     TaskCount,
     WorkloadSpec,
-    zip_model,
 )
 from runner.workloads.task import Resources, Task
 
 Millis = Annotated[StrictFloat, Field(ge=0, le=600_000)]
 
 
-class MixedParams(StrictModel):
+class MixedSpec(WorkloadSpec):
+    """``tasks`` tasks of ``cpu_ms`` computing then ``io_ms`` waiting."""
+
+
+    kind: Literal["mixed"]
     tasks: Axis[TaskCount] = Field(default=(40,), description="Tasks per run.")
     cpu_ms: Axis[Millis] = Field(default=(10.0,),
                                  description="Pure-Python CPU time of each task.")
     io_ms: Axis[Millis] = Field(default=(40.0,), description="Waiting time of each task.")
-
-
-class MixedSpec(MixedParams, WorkloadSpec):
-    """``tasks`` tasks of ``cpu_ms`` computing then ``io_ms`` waiting."""
-
-    params_model: ClassVar[type[StrictModel]] = MixedParams
-
-    kind: Literal["mixed"]
-    zip_: zip_model(MixedParams) | None = ZIP_FIELD  # type: ignore[valid-type]
 
     def make_task(self, params: Params, resources: Resources) -> Task:
         return MixedTask(count=params["tasks"], cpu_s=params["cpu_ms"] / 1000,

@@ -2,39 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from runner.workloads.sleep_task import SleepTask
 from runner.workloads.spec import (
-    ZIP_FIELD,
     Axis,
     Params,
     StrictFloat,
-    StrictModel,
     TaskCount,
     WorkloadSpec,
     latency_bound_ideal,
-    zip_model,
 )
 from runner.workloads.task import Resources, Task
 
 DurationMs = Annotated[StrictFloat, Field(ge=0, le=3_600_000)]
 
 
-class SleepParams(StrictModel):
-    tasks: Axis[TaskCount] = Field(default=(20,), description="Sleeps per run.")
-    duration_ms: Axis[DurationMs] = Field(default=(100.0,), description="Length of one sleep.")
-
-
-class SleepSpec(SleepParams, WorkloadSpec):
+class SleepSpec(WorkloadSpec):
     """Sleep ``duration_ms`` ``tasks`` times: pure waiting, the ideal I/O."""
 
-    params_model: ClassVar[type[StrictModel]] = SleepParams
 
     kind: Literal["sleep"]
-    zip_: zip_model(SleepParams) | None = ZIP_FIELD  # type: ignore[valid-type]
+    tasks: Axis[TaskCount] = Field(default=(20,), description="Sleeps per run.")
+    duration_ms: Axis[DurationMs] = Field(default=(100.0,), description="Length of one sleep.")
 
     def make_task(self, params: Params, resources: Resources) -> Task:
         return SleepTask(count=params["tasks"], duration_s=params["duration_ms"] / 1000)

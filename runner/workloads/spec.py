@@ -1,18 +1,32 @@
-"""Building blocks of the experiment schema shared by the workload modules.
+"""Building blocks of every workload's experiment-file spec.
 
 A workload parameter that takes one value may also be given a list of values:
-the list becomes a grid axis (DESIGN §1). ``Axis[T]`` accepts either form and
-always yields a tuple, so code after validation never branches on it. A ``zip``
-group pairs several parameters into one axis whose values move together.
+the list becomes a grid axis. ``Axis[T]`` accepts either form and always yields
+a tuple, so code after validation never branches on it. A ``zip`` group pairs
+several parameters into one axis whose values move together.
+
+A workload spec declares only what is its own::
+
+    class SquareSpec(WorkloadSpec):
+        kind: Literal["square"]
+        tasks: Axis[int] = 10
+
+        def make_task(self, params, resources) -> Task: ...
+
+``WorkloadSpec`` finds the ``Axis`` fields (the grid parameters, in the order
+declared), builds the model of the ``zip:`` group from them, validates defaults
+and treats scalars strictly (``"20"`` or ``2.0`` for an int is an error).
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterator, Mapping
+import pickle
+import typing
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, TypeVar, Union
 
 from pydantic import (
     AfterValidator,
@@ -27,8 +41,10 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from runner.workloads.task import Task
+
 if TYPE_CHECKING:
-    from runner.workloads.task import Resources, Task
+    from runner.workloads.task import Resources
 
 #: Values of one workload parameter, in the order of the grid's columns.
 Params = Mapping[str, Any]
@@ -40,7 +56,7 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def invalid(problems: list[tuple[tuple[str | int, ...], str, Any]]) -> ValidationError:
+def invalid(problems: Sequence[tuple[tuple[str | int, ...], str, Any]]) -> ValidationError:
     """A validation error at precise locations, for checks that span fields.
 
     Raised from a model validator, pydantic nests these locations under the
@@ -58,7 +74,7 @@ def invalid(problems: list[tuple[tuple[str | int, ...], str, Any]]) -> Validatio
 
 
 def _as_tuple(value: Any) -> Any:
-    return value if isinstance(value, list | tuple) else (value,)
+    return tuple(value) if isinstance(value, list | tuple) else (value,)
 
 
 def _distinct(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -70,20 +86,36 @@ def _distinct(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return values
 
 
-class Axis:
-    """``Axis[T]``: one value or a non-empty list of distinct values (a grid axis).
+class _AxisMark:
+    """Metadata that marks a field as a grid parameter (see ``Axis``)."""
 
-    Validates to a tuple; its JSON Schema accepts ``T`` or a list of ``T``, as
-    the file does.
-    """
 
-    def __class_getitem__(cls, item: Any) -> Any:
-        return Annotated[
-            tuple[item, ...],
-            BeforeValidator(_as_tuple, json_schema_input_type=Union[item, list[item]]),  # noqa: UP007
-            Field(min_length=1),
-            AfterValidator(_distinct),
-        ]
+_AXIS = _AxisMark()
+
+
+_T = TypeVar("_T")
+
+if TYPE_CHECKING:
+    # What a validated axis is, for the type checker; defaults may be given as plain
+    # values, which validation turns into one-value tuples.
+    Axis: TypeAlias = tuple[_T, ...] | _T
+else:
+
+    class Axis:
+        """``Axis[T]``: one value or a non-empty list of distinct values (a grid axis).
+
+        Validates to a tuple; its JSON Schema accepts ``T`` or a list of ``T``, as
+        the file does.
+        """
+
+        def __class_getitem__(cls, item: Any) -> Any:
+            return Annotated[
+                tuple[item, ...],
+                BeforeValidator(_as_tuple, json_schema_input_type=Union[item, list[item]]),  # noqa: UP007
+                Field(min_length=1),
+                AfterValidator(_distinct),
+                _AXIS,
+            ]
 
 # Scalars are strict so that `tasks: "20"` or `n: true` are errors, not guesses.
 StrictInt = Annotated[int, Strict()]
@@ -93,23 +125,16 @@ Label = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=64)]
 #: Work items per run, the one parameter every built-in workload has.
 TaskCount = Annotated[StrictInt, Field(ge=1, le=1_000_000)]
 
-
-def zip_model(params: type[StrictModel]) -> type[StrictModel]:
-    """The model of a ``zip:`` group for a workload whose parameters are ``params``.
-
-    Every parameter may appear, each as a plain list; validation of the values is
-    the parameter's own, so errors point at ``zip.n.2`` exactly.
-    """
-    fields: dict[str, Any] = {}
-    for name, info in params.model_fields.items():
-        item = info.annotation.__args__[0]  # type: ignore[union-attr]  # tuple[X, ...] -> X
-        fields[name] = (Annotated[list[item], Field(min_length=1)] | None, None)
-    return create_model(f"{params.__name__}Zip", __base__=StrictModel, **fields)
+_ZIP_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-ZIP_FIELD: Any = Field(
-    default=None, alias="zip", description="Parameters whose values move together."
-)
+def _axis_item(hint: Any) -> Any | None:
+    """``T`` of a field annotated ``Axis[T]`` (possibly ``Optional``), else None."""
+    if typing.get_origin(hint) is not Annotated:
+        return None
+    if not any(isinstance(meta, _AxisMark) for meta in hint.__metadata__):
+        return None
+    return typing.get_args(typing.get_args(hint)[0])[0]  # tuple[T, ...] -> T
 
 
 @dataclass(frozen=True)
@@ -120,25 +145,61 @@ class GridAxis:
     rows: tuple[tuple[Any, ...], ...]
 
 
+class _StubResources:
+    """What ``make_task`` gets when a plugin's spec is checked at validation: no server runs."""
+
+    def embedded_server(self) -> str:
+        return "http://127.0.0.1:9"
+
+
 class WorkloadSpec(StrictModel):
     """Base of every workload's experiment-file model.
 
-    Subclasses mix in a model of their grid parameters (``params_model``) and
-    declare ``kind`` as a Literal for the discriminated union, ``zip_`` with
-    ``zip_model(params_model)``, and any non-grid options.
+    Subclasses declare ``kind`` as a one-value ``Literal`` (the discriminator),
+    their grid parameters as ``Axis[...]`` fields and any other options as plain
+    fields, and implement ``make_task`` (and ``ideal_s`` where the physical
+    limit of a run is known).
     """
 
-    params_model: ClassVar[type[StrictModel]]
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True)
+
+    #: The grid parameters, in the order declared: set for each subclass.
+    grid_params: ClassVar[tuple[str, ...]] = ()
+    #: The model of this kind's ``zip:`` group: set for each subclass.
+    zip_model: ClassVar[type[BaseModel]]
     #: Whether runs record every task's latency in tasks.csv unless the file says.
     records_tasks_by_default: ClassVar[bool] = False
 
     kind: str
     label: Label | None = None
-    zip_: StrictModel | None = ZIP_FIELD
+    zip_: Any = Field(default=None, alias="zip")
     record_tasks: bool | None = Field(
         default=None,
         description="Record every task's latency in tasks.csv (default: on for http only).",
     )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Find the grid parameters and give the class its ``zip:`` field.
+
+        Runs while pydantic builds the class, before it collects the fields, so
+        the ``zip_`` annotation set here is the one validated.
+        """
+        super().__init_subclass__(**kwargs)
+        hints = typing.get_type_hints(cls, include_extras=True)
+        items = {name: item for name, hint in hints.items()
+                 if (item := _axis_item(hint)) is not None}
+        # Each member of a zip group is a plain list of the parameter's own values.
+        fields: dict[str, Any] = {
+            name: (Annotated[list[item], Field(min_length=1)] | None, None)  # type: ignore[valid-type]  # a type built at run time
+            for name, item in items.items()}
+        zip_model = create_model(f"{cls.__name__}Zip", __config__=_ZIP_CONFIG, **fields)
+        cls.grid_params = tuple(items)
+        cls.zip_model = zip_model
+        if "__annotations__" not in cls.__dict__:  # else it would be a base class's dict
+            cls.__annotations__ = {}
+        cls.__annotations__["zip_"] = zip_model | None
+        cls.zip_ = Field(default=None, alias="zip",
+                         description="Parameters whose values move together.")
 
     @property
     def records_tasks(self) -> bool:
@@ -154,7 +215,7 @@ class WorkloadSpec(StrictModel):
     @classmethod
     def param_names(cls) -> tuple[str, ...]:
         """Every grid parameter of this kind: its columns in runs.csv."""
-        return tuple(cls.params_model.model_fields)
+        return cls.grid_params
 
     def active_params(self) -> tuple[str, ...]:
         """The parameters that apply to this workload as configured."""
@@ -226,6 +287,28 @@ class WorkloadSpec(StrictModel):
             # A zip group gathers its members at the first one's place: restore the order.
             yield values if names == active else {name: values[name] for name in active}
 
+    @model_validator(mode="after")
+    def _check_plugin_task(self) -> WorkloadSpec:
+        """A plugin's ``make_task`` must give a picklable Task with an integer ``count``.
+
+        Checked at validation, on the first parameter set, so that what a plugin
+        forgets is an error with its line before any run directory exists;
+        runexp's own workloads are tested instead.
+        """
+        if type(self).__module__.startswith("runner."):
+            return self
+        where = f"plugin workload {self.kind!r} ({type(self).__module__}:{type(self).__name__})"
+        params = next(self.param_sets(), {})
+        try:
+            task = self.make_task(params, _StubResources())
+        except Exception as error:
+            raise invalid([(("kind",), f"{where}: make_task(params, resources) raised "
+                                       f"{type(error).__name__}: {error}", self.kind)]) from None
+        problem = _task_problem(task)
+        if problem:
+            raise invalid([(("kind",), f"{where}: make_task returned {problem}", self.kind)])
+        return self
+
     def make_task(self, params: Params, resources: Resources) -> Task:
         """The picklable work of one run of the cell with these parameter values."""
         raise NotImplementedError
@@ -240,8 +323,35 @@ class WorkloadSpec(StrictModel):
         return None
 
 
+def _task_problem(task: object) -> str:
+    """What is wrong with what a plugin's ``make_task`` returned, or nothing."""
+    name = type(task).__name__
+    if not isinstance(task, Task):
+        return f"a {name}, not a runner.workloads.task.Task"
+    count = getattr(task, "count", None)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        return (f"a {name} without an integer `count` (the number of units a run does; "
+                "declare `count: int` in the task)")
+    try:
+        pickle.dumps(task)
+    except Exception as error:
+        return f"a {name} that cannot be pickled ({type(error).__name__}: {error})"
+    return ""
+
+
+def check_spec_class(cls: type[WorkloadSpec], kind: str) -> None:
+    """Raise TypeError with the reason where a registered spec class lacks a piece."""
+    field = cls.model_fields.get("kind")
+    values = typing.get_args(field.annotation) if field is not None else ()
+    if field is None or typing.get_origin(field.annotation) is not Literal or values != (kind,):
+        raise TypeError(f"{cls.__name__} must declare `kind: Literal[{kind!r}]`")
+    if cls.make_task is WorkloadSpec.make_task:
+        raise TypeError(f"{cls.__name__} must define make_task(self, params, resources) "
+                        "returning a runner.workloads.task.Task")
+
+
 def latency_bound_ideal(tasks: int, pool_size: int, latency_s: float) -> float:
-    """Waiting work: ceil(tasks / pool_size) rounds of one latency each (DESIGN §3)."""
+    """Waiting work: ceil(tasks / pool_size) rounds of one latency each."""
     return -(-tasks // pool_size) * latency_s
 
 
@@ -254,7 +364,7 @@ class CpuBound:
 
 
 def cpu_bound_ideal(pool_size: int, cores: int, sequential_s: float | None) -> float | None:
-    """CPU work: the sequential time divided by min(pool_size, cores) (DESIGN §3).
+    """CPU work: the sequential time divided by min(pool_size, cores).
 
     The same bound applies to every model, so that threads under the GIL and
     asyncio, which cannot use a second core, show the efficiency they lose.
