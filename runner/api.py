@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runner.results import readers
 from runner.results import rundir as results
 from runner.results.metadata import RunMetadata, read_metadata
 from runner.results.rows import TASK_COLUMNS
@@ -90,10 +91,10 @@ def load(run_dir: str | Path) -> Run:
 
     directory = Path(run_dir).resolve()
     summary_path = directory / results.SUMMARY
-    tasks = results.read_tasks(directory)
+    tasks = readers.read_tasks(directory)
     return Run(
         run_dir=directory,
-        runs=results.read_runs(directory),
+        runs=readers.read_runs(directory),
         summary=pd.read_csv(summary_path) if summary_path.exists() else pd.DataFrame(),
         metadata=read_metadata(directory / results.METADATA),
         tasks=tasks if tasks is not None else _no_tasks(),

@@ -1,4 +1,4 @@
-"""The command line (DESIGN §4); the one place errors become exit codes.
+"""The command line; the one place errors become exit codes.
 
 Exit codes: 0 all runs ok; 1 some runs failed (results still written);
 2 invalid input or usage; 130 interrupted (what finished is kept).
@@ -113,7 +113,7 @@ def validate(
             bad = True
             _print_error(error)
             continue
-        typer.echo(f"{file}: ok ({cells} cells)")
+        typer.echo(f"{file}: ok ({cells} {'cell' if cells == 1 else 'cells'})")
     raise typer.Exit(EXIT_USAGE if bad else EXIT_OK)
 
 
@@ -154,8 +154,10 @@ def report(
 ) -> None:
     """Rebuild summary.csv, plots, report.md and report.html from a run's runs.csv."""
     from runner.execution.pipeline import write_reports
+    from runner.results.readers import check_run_dir
 
     try:
+        check_run_dir(run_dir)  # before anything is written into a folder that is no run
         write_reports(run_dir)
     except RunexpError as error:
         raise _fail(error) from None
@@ -181,14 +183,17 @@ def compare(
     from runner.report import compare as comparison
 
     try:
+        for option, path in (("--csv", csv), ("--markdown", markdown)):
+            if path is not None:
+                comparison.check_output(path, option)
         rows = comparison.compare_runs(run_a, run_b, alpha)
+        typer.echo(comparison.as_text(rows, run_a, run_b, alpha))
+        if csv is not None:
+            comparison.write_csv(rows, csv)
+        if markdown is not None:
+            comparison.write_markdown(rows, markdown)
     except RunexpError as error:
         raise _fail(error) from None
-    typer.echo(comparison.as_text(rows, run_a, run_b, alpha))
-    if csv is not None:
-        comparison.write_csv(rows, csv)
-    if markdown is not None:
-        markdown.write_text(comparison.as_markdown(rows), encoding="utf-8")
     if fail_if_slower is not None:
         slower = comparison.regressions(rows, fail_if_slower)
         if slower:
@@ -214,11 +219,15 @@ def serve(
 ) -> None:
     """Run the embedded HTTP test server on 127.0.0.1 until Ctrl-C.
 
-    GET /anything?latency_ms=100&size_bytes=2048 answers 2048 bytes after 100 ms.
+    The query sets the answer: http://127.0.0.1:8000/anything?latency_ms=100&size_bytes=2048
+    answers 2048 bytes after 100 ms (a bare GET / answers 0 bytes at once).
     """
     from runner.execution.server import main as serve_main
 
-    serve_main(["--port", str(port)])
+    try:
+        serve_main(["--port", str(port)])
+    except RunexpError as error:
+        raise _fail(error) from None
 
 
 def _with_default_command(argv: list[str]) -> list[str]:

@@ -83,6 +83,11 @@ class BarProgress(Progress):
         self.bar.stop()
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 cell``, ``2 cells``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int,
                plain: bool = False) -> tuple[Table | str, list[str]]:
     """The grid as a rich table (one cell a row), and lines of totals and a time estimate.
@@ -124,10 +129,11 @@ def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int,
                              justify="right" if name in ("pool", "runs", "ideal/run") else "left")
         for row in rows:
             table.add_row(Text(row[0]), *row[1:])
-    totals = (f"{experiment.name}: {len(cells)} cells, {timed} timed runs"
+    totals = (f"{experiment.name}: {plural(len(cells), 'cell')}, {plural(timed, 'timed run')}"
               + (f" (+ {warmups} warmups)" if warmups else "")
               + f", order {experiment.order}, isolation {experiment.isolation}")
     estimate = f"estimated time: at least {total:.1f} s from ideal times"
     if unknown:
-        estimate += f"; {unknown} cells have no estimate (CPU work needs a measured sync time)"
+        estimate += (f"; {plural(unknown, 'cell')} {'has' if unknown == 1 else 'have'} no "
+                     "estimate (CPU work needs a measured sync time)")
     return table, [totals, estimate]

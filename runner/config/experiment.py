@@ -1,4 +1,4 @@
-"""The experiment file as pydantic models (DESIGN §1).
+"""The experiment file as pydantic models.
 
 Built once from YAML at the edge (runner.config.loader); after that only these frozen,
 typed objects travel through the runner.
@@ -7,11 +7,19 @@ typed objects travel through the runner.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, create_model, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PrivateAttr,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
-from runner.config.pythons import label_of
+from runner.config.pythons import executable_of, labels
 from runner.models import DEFAULT_MODELS, MODELS
 from runner.models.options import ModelOptions, PoolSize
 from runner.results.rows import CORE_COLUMNS
@@ -35,6 +43,40 @@ Workload = Annotated[
 Scalar = StrictInt | StrictFloat | str
 InterpreterName = Annotated[str, Field(pattern=r"^[\w./+~-]+$", max_length=1024)]
 ExcludeEntry = Annotated[dict[str, Scalar | list[Scalar]], Field(min_length=1)]
+Problems = list[tuple[tuple[str | int, ...], str, Any]]
+
+
+def _one_or_many(value: Any) -> Any:
+    """``pool_sizes: 4`` is ``[4]``, as one value of a workload parameter is."""
+    return value if value is None or isinstance(value, list) else [value]
+
+
+PoolSizes = Annotated[
+    list[PoolSize],
+    BeforeValidator(_one_or_many, json_schema_input_type=Union[  # noqa: UP007
+        PoolSize, Annotated[list[PoolSize], Field(min_length=1)]]),
+    Field(min_length=1),
+]
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as cell ids, --only and messages show it: 20.0 -> '20', 0.5 -> '0.5'."""
+    if isinstance(value, float):
+        return format(value, ".15g")
+    return str(value)
+
+
+def excluded(entry: Mapping[str, Any], value_of: Callable[[str], Any]) -> bool:
+    """True when a cell matches every key of an exclude entry (a list matches any of its
+    values); ``value_of`` gives the cell's value of a key, KeyError where it has none."""
+    for key, wanted in entry.items():
+        try:
+            value = value_of(key)
+        except KeyError:
+            return False
+        if value not in (wanted if isinstance(wanted, list) else [wanted]):
+            return False
+    return True
 
 
 def suggest(name: str, valid: list[str]) -> str:
@@ -73,7 +115,7 @@ class _ModelsBase(StrictModel):
                         for name in data if name not in MODELS]
             if problems:
                 raise invalid(problems)
-            return {name: {} if options is None else options for name, options in data.items()}
+            return {name: _model_options(options) for name, options in data.items()}
         raise invalid([((), "expected a list of model names or a mapping of name: options "
                             f"(got {data!r})", data)])
 
@@ -87,6 +129,14 @@ class _ModelsBase(StrictModel):
     def selected(self) -> dict[str, ModelOptions]:
         """The chosen models with their options, in the registry's order."""
         return {name: getattr(self, name) for name in MODELS if getattr(self, name) is not None}
+
+
+def _model_options(options: Any) -> Any:
+    if options is None:
+        return {}
+    if isinstance(options, dict) and "pool_sizes" in options:
+        return {**options, "pool_sizes": _one_or_many(options["pool_sizes"])}
+    return options
 
 
 Models = create_model(
@@ -144,7 +194,7 @@ class Experiment(StrictModel):
         default_factory=lambda: Models.model_validate(list(DEFAULT_MODELS)),
         description="Models to compare: a list of names, or a mapping name -> options.",
     )
-    pool_sizes: Annotated[list[PoolSize], Field(min_length=1)] = Field(
+    pool_sizes: PoolSizes = Field(
         default=list(DEFAULT_POOL_SIZES), description="Pool sizes of every pooled model."
     )
     exclude: list[ExcludeEntry] = Field(
@@ -156,6 +206,8 @@ class Experiment(StrictModel):
         default=None,
         description="Interpreters to run every cell under (commands or paths): a grid axis.",
     )
+    # name -> label of each interpreter; set by validation, which may probe them
+    _python_labels: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("pool_sizes")
     @classmethod
@@ -167,18 +219,27 @@ class Experiment(StrictModel):
 
     @model_validator(mode="after")
     def _check_cross_references(self) -> Experiment:
-        problems: list[tuple[tuple[str | int, ...], str, Any]] = []
+        problems: Problems = []
         if self.seed is not None and self.order != "random":
             problems.append((("seed",), "applies only with order: random", self.seed))
         if self.python is not None:
             if self.isolation == "inline":
                 problems.append((("python",), "other interpreters need isolation: process",
                                  self.python))
-            labels = [label_of(name) for name in self.python]
-            problems += [(("python", i), f"{label!r} is listed twice (by file name)", name)
-                         for i, (label, name) in enumerate(zip(labels, self.python,
-                                                               strict=True))
-                         if label in labels[:i]]
+            problems += _same_interpreter_twice(self.python)
+            self._python_labels = dict(zip(self.python, labels(self.python), strict=True))
+        problems += self._workload_problems() + self._exclude_problems()
+        if not problems and self.exclude and not self._keeps_a_cell():
+            count = self._cell_count()
+            problems.append((("exclude",), f"removes every cell of the grid ({count:,} "
+                             f"{_plural(count, 'cell')}): nothing would run; narrow or remove "
+                             "an entry", self.exclude))
+        if problems:
+            raise invalid(problems)
+        return self
+
+    def _workload_problems(self) -> Problems:
+        problems: Problems = []
         seen: dict[str, int] = {}
         for i, workload in enumerate(self.workloads):
             clashes = [name for name in workload.param_names()
@@ -191,6 +252,10 @@ class Experiment(StrictModel):
                            f"(also workloads.{seen[workload.name]}); give each a unique label")
                 problems.append((("workloads", i, "label"), message, workload.name))
             seen.setdefault(workload.name, i)
+        return problems
+
+    def _exclude_problems(self) -> Problems:
+        problems: Problems = []
         choices = self.exclude_choices()
         for i, entry in enumerate(self.exclude):
             for key, value in entry.items():
@@ -200,12 +265,33 @@ class Experiment(StrictModel):
                     continue
                 for item in value if isinstance(value, list) else [value]:
                     if item not in choices[key]:
-                        valid = ", ".join(str(v) for v in choices[key])
+                        valid = ", ".join(format_value(v) for v in choices[key])
                         message = f"{key}={item!r} matches no cell (values here: {valid})"
                         problems.append((("exclude", i, key), message, item))
-        if problems:
-            raise invalid(problems)
-        return self
+        return problems
+
+    def _keeps_a_cell(self) -> bool:
+        """Whether some cell escapes every exclude entry; stops at the first that does."""
+        pythons: list[dict[str, Any]] = [{"python": label}
+                                         for label in self.python_labels().values()] or [{}]
+        tails = [{"model": model, "pool_size": size, **python} for python in pythons
+                 for model in self.models.selected() for size in self.pool_sizes_for(model)]
+        for workload in self.workloads:
+            for params in workload.param_sets():
+                for tail in tails:
+                    values = {**params, "workload": workload.name, **tail}
+                    if not any(excluded(entry, values.__getitem__) for entry in self.exclude):
+                        return True
+        return False
+
+    def _cell_count(self) -> int:
+        per_params = sum(len(self.pool_sizes_for(model)) for model in self.models.selected())
+        sets = len([() for workload in self.workloads for _ in workload.param_sets()])
+        return sets * per_params * max(1, len(self.python or []))
+
+    def python_labels(self) -> dict[str, str]:
+        """Each interpreter of the ``python`` axis -> the label its cells show."""
+        return dict(self._python_labels)
 
     def pool_sizes_for(self, model: str) -> list[int]:
         """The pool sizes of one model: its own, else the top-level ones; sync has none."""
@@ -218,7 +304,7 @@ class Experiment(StrictModel):
         """Every key an exclude entry may use, with the values it can match."""
         choices: dict[str, list[Any]] = {
             "workload": [w.name for w in self.workloads],
-            "python": [label_of(name) for name in self.python or []],
+            "python": list(self.python_labels().values()),
             "model": list(self.models.selected()),
             "pool_size": sorted({size for model in self.models.selected()
                                  for size in self.pool_sizes_for(model)}),
@@ -238,9 +324,39 @@ class Experiment(StrictModel):
         return columns
 
 
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else f"{noun}s"
+
+
+def _same_interpreter_twice(names: list[str]) -> Problems:
+    """Two entries that run the same executable (``python3`` and its full path, say)."""
+    problems: Problems = []
+    first: dict[str, int] = {}
+    for i, name in enumerate(names):
+        executable = executable_of(name) or name
+        if executable in first:
+            j = first[executable]
+            message = (f"{name!r} is listed twice (also python.{j})" if names[j] == name else
+                       f"{name!r} is the same interpreter as python.{j} ({executable})")
+            problems.append((("python", i), message, name))
+        first.setdefault(executable, i)
+    return problems
+
+
+def _one_pool_size_per_model(schema: dict[str, Any]) -> None:
+    """A model's ``pool_sizes`` also takes one size, as the top-level key does: the
+    options models (runner.models.options) describe only the list that the models
+    validator makes of it."""
+    for definition in schema.get("$defs", {}).values():
+        own = definition.get("properties", {}).get("pool_sizes", {})
+        lists = [choice for choice in own.get("anyOf", []) if choice.get("type") == "array"]
+        own.get("anyOf", [])[:0] = [choice["items"] for choice in lists]
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of experiment files, for editors (yaml-language-server)."""
     schema = Experiment.model_json_schema(mode="validation")
+    _one_pool_size_per_model(schema)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "runexp experiment"
     return schema

@@ -8,9 +8,11 @@ runs code named in the file.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,9 @@ from runner.errors import ConfigError, Problem
 MAX_NODES = 20_000
 
 _PLAIN_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+#: 1e6 and 1.5e3 are text to YAML 1.1, which wants a dot and a signed exponent (1.0e+6).
+_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+_WHOLE_FLOAT = re.compile(r"(?<![\d.])(-?\d+)\.0(?![\d.])")
 
 Loc = tuple[str | int, ...]
 Marks = dict[Loc, tuple[int, int]]
@@ -234,11 +239,28 @@ def _message(detail: Any) -> str:
                 f"{suggest(str(detail['ctx']['tag']), _workload_kinds())}; "
                 f"expected one of: {', '.join(_workload_kinds())}")
     message = detail["msg"]
+    if kind == "value_error" and _integers(value):
+        # a float field validates 20 to 20.0; say it as the file does
+        message = _WHOLE_FLOAT.sub(r"\1", message)
     if kind != "runexp" and isinstance(value, str | int | float | bool | None):
-        message += f" (got {value!r})"
+        message += f" (got {value!r}{_number_as_text(kind, value)})"
     elif kind.endswith("_type"):
         message += f" (got a {_yaml_type(value)})"
     return message
+
+
+def _integers(value: Any) -> bool:
+    values = value if isinstance(value, list) else [value]
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def _number_as_text(kind: str, value: Any) -> str:
+    """Why a number in exponent notation was refused, and how to write it."""
+    if not (kind.startswith(("int_", "float_")) and isinstance(value, str)
+            and _EXPONENT.fullmatch(value.strip())):
+        return ""
+    plain = format(Decimal(value.strip()).normalize(), "f")
+    return f": YAML reads {value.strip()} as text, not a number; write {plain}"
 
 
 def _yaml_type(value: Any) -> str:

@@ -6,6 +6,10 @@ interpreter. A probe asks each one for its version, implementation and
 whether the GIL is enabled (free-threaded builds), for the rows, metadata and
 report; one that cannot run runexp's worker is recorded with the reason, and
 its cells are skipped.
+
+Cells name an interpreter by a label (``fib/sync@python3.12``): its file name,
+unless two entries share one (two installations' ``bin/python3``); those are
+probed and told apart by version, then by a number.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,11 +60,44 @@ def label_of(name: str) -> str:
     return Path(name).name
 
 
-def probe(name: str) -> Interpreter:
-    """Find and question one interpreter; problems are recorded, not raised."""
-    label = label_of(name)
+def labels(names: Sequence[str]) -> list[str]:
+    """The label of each interpreter, distinct: the file name (``python3.12``); where
+    file names clash, with the probed version (``python3-3.12.1``); where those clash
+    too, numbered (``python3-3.12.1-2``). Only clashing entries are probed: a probe
+    starts the interpreter."""
+    plain = [label_of(name) for name in names]
+    wanted = []
+    for name, label in zip(names, plain, strict=True):
+        version = probe(name).version if plain.count(label) > 1 else ""
+        wanted.append(f"{label}-{version}" if version else label)
+    given: list[str] = []
+    for label in wanted:
+        unique, number = label, 1
+        while unique in given:
+            number += 1
+            unique = f"{label}-{number}"
+        given.append(unique)
+    return given
+
+
+def executable_of(name: str) -> str | None:
+    """The file a command or path runs, absolute, or None where there is none.
+
+    Symbolic links are not followed: a virtual environment's ``python`` links to
+    its base interpreter, yet runs with other packages.
+    """
     found = shutil.which(name) if os.sep not in name else (name if os.access(name, os.X_OK)
                                                            else None)
+    return os.path.abspath(found) if found is not None else None
+
+
+def probe(name: str, label: str | None = None) -> Interpreter:
+    """Find and question one interpreter; problems are recorded, not raised.
+
+    ``label`` is what its cells show (see ``labels``); by default its file name.
+    """
+    label = label if label is not None else label_of(name)
+    found = executable_of(name)
     if found is None:
         return Interpreter(name, label, problem=f"interpreter {name!r} not found")
     try:

@@ -12,7 +12,7 @@ import shlex
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from runner.execution.environment import environment, load_average
 from runner.execution.local import Settings, execute
 from runner.plan.grid import Cell, expand, select
 from runner.plan.schedule import Job, missing, schedule
+from runner.results import readers
 from runner.results import rundir as results
 from runner.results.metadata import (
     HostFacts,
@@ -134,7 +135,7 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
     stored = metadata.options
     repetitions = options.repetitions or stored.repetitions
     _, jobs = plan_jobs(source.experiment, stored.only, repetitions, metadata.seed)
-    todo = list(missing(jobs, results.read_done(run_dir)))
+    todo = list(missing(jobs, readers.read_done(run_dir)))
     resume = Resume(at=_now(), command=_command(), file=str(source.path), runs=len(todo),
                     repetitions=options.repetitions)
     metadata = replace(metadata, resumes=[*metadata.resumes, resume], options=replace(
@@ -205,7 +206,7 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
         metadata = replace(metadata, ended_at=_now(), interrupted=interrupted,
                            stopped_early=stopped_early, hosts=hosts)
         write_metadata(run_dir / results.METADATA, metadata)
-    if (run_dir / results.RUNS).exists() and results.read_done(run_dir):
+    if (run_dir / results.RUNS).exists() and readers.read_done(run_dir):
         write_reports(run_dir)
     return RunOutcome(run_dir, counts["runs"], counts["failed"], interrupted, stopped_early)
 
@@ -247,8 +248,9 @@ def write_reports(run_dir: Path) -> None:
 
     source = load(run_dir / results.INPUT)
     metadata = read_metadata(run_dir / results.METADATA)
-    runs = results.read_runs(run_dir)
-    tasks = results.read_tasks(run_dir)
+    runs = readers.read_runs(run_dir)
+    _refuse_other_parameters(run_dir, source.experiment, runs.columns)
+    tasks = readers.read_tasks(run_dir)
     cores = metadata.usable_cores or os.cpu_count() or 1
     cells = {cell.id: cell for cell in expand(source.experiment)}
     summary = summarize_runs(runs, cells, source.experiment.param_columns(), cores)
@@ -256,9 +258,20 @@ def write_reports(run_dir: Path) -> None:
     metadata = replace(metadata, results=ResultCounts(**result_counts(runs, summary)))
     write_metadata(run_dir / results.METADATA, metadata)
     drawn = plots.draw_all(run_dir, summary, runs, tasks)
-    content = report.build(summary, runs, metadata.to_json())
+    content = report.build(summary, runs, metadata)
     (run_dir / results.REPORT_MD).write_text(report.markdown(content, drawn), encoding="utf-8")
     (run_dir / results.REPORT_HTML).write_text(html.render(content, drawn), encoding="utf-8")
+    drawn.check()  # a plot that could not be drawn: said in the report, and now an error
+
+
+def _refuse_other_parameters(run_dir: Path, experiment: Experiment,
+                             present: Iterable[str]) -> None:
+    """runs.csv must hold a column for each parameter of its experiment.yaml."""
+    absent = [name for name in experiment.param_columns() if name not in set(present)]
+    if absent:
+        raise ResultsError(f"{run_dir / results.RUNS}: no column for the parameter "
+                           f"{absent[0]!r} of {run_dir / results.INPUT}; the two files are "
+                           "not of one run")
 
 
 def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, *,
@@ -278,7 +291,8 @@ def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, *,
         planned_runs=jobs,
         load_average_at_start=load_average(),
         environment=environment(source.path.parent.resolve()),
-        interpreters=[probe(name) for name in source.experiment.python or []],
+        interpreters=[probe(name, label)
+                      for name, label in source.experiment.python_labels().items()],
     )
 
 

@@ -1,8 +1,8 @@
 """The embedded HTTP test server: answers after a delay, with a body of a given size.
 
 ``GET /<anything>?latency_ms=100&size_bytes=2048`` waits 100 ms without blocking
-(asyncio.sleep), then answers 2048 bytes. It binds 127.0.0.1 only, so
-experiments never send traffic off the machine.
+(asyncio.sleep), then answers 2048 bytes; without the query it answers 0 bytes at
+once. It binds 127.0.0.1 only, so experiments never send traffic off the machine.
 
 It runs in its own process so that its CPU time is not the client's:
 ``EmbeddedServer`` starts ``python -m runner.execution.server`` on an ephemeral port and
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import functools
 import os
 import signal
@@ -26,13 +27,15 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
-from runner.errors import ServerError
+from runner.errors import RunexpError, ServerError, UsageError
 
 if TYPE_CHECKING:
     from aiohttp import web
 
 HOST = "127.0.0.1"
 BANNER = "runexp test server listening on "
+#: What to append to the URL for an answer worth measuring; shown to people.
+EXAMPLE_QUERY = "/anything?latency_ms=100&size_bytes=2048"
 #: Large enough for every connection of an asyncio pool of hundreds to queue
 #: at once; aiohttp's default of 128 makes a burst of 160 connects wait ~1 s.
 BACKLOG = 2048
@@ -71,7 +74,14 @@ async def serve(port: int, ready: Callable[[str], None], stop: asyncio.Event) ->
     await runner.setup()
     try:
         site = web.TCPSite(runner, HOST, port, backlog=BACKLOG)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise UsageError(f"port {port} is in use on {HOST}; choose another with "
+                                 "--port (0 picks a free one)") from None
+            raise UsageError(f"cannot listen on {HOST}:{port} "
+                             f"({error.strerror or error})") from None
         bound = runner.addresses[0][1]
         ready(f"http://{HOST}:{bound}")
         await stop.wait()
@@ -113,6 +123,9 @@ async def _main(port: int, lifeline: bool) -> None:
 
     def ready(url: str) -> None:
         print(f"{BANNER}{url}", flush=True)
+        if not lifeline:  # a person started it; the runner reads the first line only
+            print(f"example: {url}{EXAMPLE_QUERY} answers 2048 bytes after 100 ms "
+                  "(a bare GET / answers 0 bytes at once)", flush=True)
 
     await serve(port, ready, stop)
 
@@ -191,4 +204,8 @@ class EmbeddedServer:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except RunexpError as error:  # this module is an entry point too: no traceback
+        print(f"runexp: error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)

@@ -1,4 +1,4 @@
-"""Experiment -> cells: the product of axes, times models, times pool sizes (DESIGN §1)."""
+"""Experiment -> cells: the product of axes, times models, times pool sizes."""
 
 from __future__ import annotations
 
@@ -7,22 +7,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.config.experiment import CELL_KEYS, Experiment
-from runner.config.pythons import label_of
+from runner.config.experiment import CELL_KEYS, Experiment, excluded, format_value
 from runner.errors import GridError
 from runner.models import MODELS
 from runner.models.options import ModelOptions
 from runner.workloads.spec import WorkloadSpec
 
+__all__ = ["SELECT_KEYS", "Cell", "cell_id", "expand", "format_value", "group_of",
+           "parse_selection", "select"]
+
 #: Keys --only accepts besides the parameter names.
 SELECT_KEYS = ("cell", *CELL_KEYS)
-
-
-def format_value(value: Any) -> str:
-    """A parameter value as cell ids and --only show it: 20.0 -> '20', 0.5 -> '0.5'."""
-    if isinstance(value, float):
-        return format(value, ".15g")
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -65,14 +60,7 @@ class Cell:
 
     def matches(self, entry: Mapping[str, Any]) -> bool:
         """True when every key of an exclude entry matches (a list matches any of its values)."""
-        for key, wanted in entry.items():
-            try:
-                value = self.value(key)
-            except KeyError:
-                return False
-            if value not in (wanted if isinstance(wanted, list) else [wanted]):
-                return False
-        return True
+        return excluded(entry, self.value)
 
 
 def cell_id(workload: WorkloadSpec, params: Mapping[str, Any], model: str, pool_size: int,
@@ -128,7 +116,7 @@ def expand(experiment: Experiment) -> list[Cell]:
 
 def _all_cells(experiment: Experiment) -> Iterator[Cell]:
     models = experiment.models.selected()
-    pythons: list[str | None] = [label_of(name) for name in experiment.python or []] or [None]
+    pythons: list[str | None] = [*experiment.python_labels().values()] or [None]
     # The model/pool/interpreter part of every id, computed once: a grid may have
     # 100,000 cells and `plan` must still answer in a second or two.
     tails = [(python, model, options, pool_size, _tail(model, pool_size, python))
@@ -136,10 +124,17 @@ def _all_cells(experiment: Experiment) -> Iterator[Cell]:
              for pool_size in experiment.pool_sizes_for(model)]
     for workload in experiment.workloads:
         head_of = _Heads(workload)
-        for params in workload.param_sets():
+        for params in map(_whole_numbers, workload.param_sets()):
             head = head_of(params)
             for python, model, options, pool_size, tail in tails:
                 yield Cell(head + tail, workload, params, model, pool_size, options, python)
+
+
+def _whole_numbers(params: dict[str, Any]) -> dict[str, Any]:
+    """``duration_ms: 10`` stays 10, not 10.0, in runs.csv: float parameters accept
+    integers and validation makes floats of them."""
+    return {key: int(value) if isinstance(value, float) and value.is_integer() else value
+            for key, value in params.items()}
 
 
 def parse_selection(pairs: Iterable[str]) -> dict[str, list[str]]:

@@ -12,8 +12,10 @@ import statistics
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from runner.errors import ResultsError, UsageError
 from runner.report.stats import MIN_VALUES_FOR_U_TEST, mann_whitney_u
-from runner.results.rundir import read_runs
+from runner.results.readers import read_runs
+from runner.results.rows import Status
 
 DEFAULT_ALPHA = 0.05
 
@@ -44,7 +46,7 @@ def compare_runs(run_a: Path, run_b: Path, alpha: float = DEFAULT_ALPHA
 def _ok_walls(run_dir: Path) -> dict[str, list[float]]:
     runs = read_runs(run_dir)
     walls: dict[str, list[float]] = {cell: [] for cell in runs["cell"].unique()}
-    ok = runs[(runs["status"] == "ok") & runs["wall_s"].notna()]
+    ok = runs[(runs["status"] == Status.OK) & runs["wall_s"].notna()]
     for cell, wall in zip(ok["cell"], ok["wall_s"], strict=True):
         walls[cell].append(float(wall))
     return walls
@@ -107,11 +109,31 @@ def as_markdown(rows: list[CellComparison]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def check_output(path: Path, option: str) -> None:
+    """Refuse an output path that cannot be written, before the runs are read."""
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a directory; expected a file name")
+    folder = path.parent
+    if not folder.is_dir():
+        problem = "is not a directory" if folder.exists() else "does not exist"
+        raise UsageError(f"{option} {path}: the folder {folder} {problem}")
+
+
+def write_markdown(rows: list[CellComparison], path: Path) -> None:
+    try:
+        path.write_text(as_markdown(rows), encoding="utf-8")
+    except OSError as error:
+        raise ResultsError(f"{path}: cannot write ({error.strerror or error})") from None
+
+
 def write_csv(rows: list[CellComparison], path: Path) -> None:
     import csv
 
-    with path.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.DictWriter(file, fieldnames=[f.name for f in fields(CellComparison)],
-                                lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(asdict(row) for row in rows)
+    try:
+        with path.open("w", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, fieldnames=[f.name for f in fields(CellComparison)],
+                                    lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(asdict(row) for row in rows)
+    except OSError as error:
+        raise ResultsError(f"{path}: cannot write ({error.strerror or error})") from None

@@ -10,18 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from runner.plan.grid import group_of
-from runner.report.plots import Plot
+from runner.report.plots import Drawing
 from runner.report.stats import BUSY_LOAD_PER_CORE, NOISY_CV, is_missing
+from runner.report.summary import comparison_groups
 from runner.report.verdict import verdict
+from runner.results.rows import Status
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from runner.config.pythons import Interpreter
+    from runner.results.metadata import RunMetadata
 
 MAX_LISTED_FAILURES = 20
 
 COLUMNS = ("rank", "model", "pool", "median (s)", "mean ± 95% CI (s)", "CV",
            "speedup vs sync", "ideal (s)", "efficiency", "runs (failed)")
+FAILURE_COLUMNS = ("cell", "repetition", "status", "error or reason")
+HOST_COLUMNS = ("cell", "host", "ok runs", "median (s)")
+#: Columns of the tables above that hold numbers (right-aligned).
+NUMERIC_COLUMNS = frozenset({"rank", "pool", "median (s)", "mean ± 95% CI (s)", "CV",
+                             "speedup vs sync", "ideal (s)", "efficiency", "runs (failed)",
+                             "repetition", "ok runs"})
+
+Row = dict[str, str]  # one table row: column name -> cell text
 
 
 @dataclass(frozen=True)
@@ -31,8 +43,10 @@ class Group:
     name: str
     fastest: str  # "asyncio, pool 40: median 0.222 s", or "" when nothing succeeded
     verdict: str
-    rows: list[list[str]]  # COLUMNS, ranked by median
+    rows: list[Row]  # COLUMNS, ranked by median
     noise: list[str]  # "cell: reason" per noisy cell
+    failures: list[Row]  # FAILURE_COLUMNS, where no run of the group succeeded
+    more_failures: int = 0  # failures of the group beyond those listed
 
 
 @dataclass(frozen=True)
@@ -42,85 +56,98 @@ class Content:
     warnings: list[str]
     facts: list[str]
     groups: list[Group]
-    failures: list[list[str]]  # cell, repetition, status, message
+    failures: list[Row]  # FAILURE_COLUMNS, of groups where some run succeeded
     more_failures: int
     environment: list[tuple[str, str]]
-    per_host: list[list[str]]  # cell, host, ok runs, median: cells run on several hosts
+    per_host: list[Row]  # HOST_COLUMNS: cells run on several hosts
 
 
-def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: dict[str, Any]) -> Content:
-    experiment = metadata.get("experiment", {})
-    groups = [_group(str(name), table) for name, table in
-              summary.groupby(summary["cell"].map(group_of), sort=False)]
-    failed = runs[runs["status"] != "ok"]
-    failures = [[str(r["cell"]), str(r["repetition"]), str(r["status"]),
-                 "" if is_missing(r["error"]) else str(r["error"])]
-                for _, r in failed.head(MAX_LISTED_FAILURES).iterrows()]
+def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata) -> Content:
+    experiment = metadata.experiment
+    failed = runs[runs["status"] != Status.OK]
+    groups: list[Group] = []
+    listed: list[str] = []
+    for group in comparison_groups(summary, runs):
+        groups.append(_group(group.name, summary[summary["cell"].isin(group.cells)], failed))
+        if not groups[-1].fastest:  # nothing succeeded: its section lists its failures
+            listed += group.cells
+    failed = failed[~failed["cell"].isin(listed)]
     return Content(
-        title=f"runexp report: {experiment.get('name', '?')}",
+        title=f"runexp report: {experiment['name']}",
         description=str(experiment.get("description") or "").strip(),
         warnings=_warnings(metadata),
         facts=_facts(runs, metadata),
         groups=groups,
-        failures=failures,
+        failures=_failures(failed),
         more_failures=max(0, len(failed) - MAX_LISTED_FAILURES),
         environment=_environment(metadata),
         per_host=_per_host(runs),
     )
 
 
-def _per_host(runs: pd.DataFrame) -> list[list[str]]:
+def _failures(failed: pd.DataFrame) -> list[Row]:
+    return [{"cell": str(r["cell"]), "repetition": str(r["repetition"]),
+             "status": str(r["status"]),
+             "error or reason": "" if is_missing(r["error"]) else str(r["error"])}
+            for _, r in failed.head(MAX_LISTED_FAILURES).iterrows()]
+
+
+def _per_host(runs: pd.DataFrame) -> list[Row]:
     """Per cell and host, where more than one host ran the cell (cluster runs)."""
     if "host" not in runs:
         return []
-    ok = runs[runs["status"] == "ok"]
+    ok = runs[runs["status"] == Status.OK]
     shared = ok.groupby("cell")["host"].nunique()
     rows = []
     for (cell, host), group in ok[ok["cell"].isin(shared[shared > 1].index)].groupby(
             ["cell", "host"], sort=False):
-        rows.append([str(cell), str(host), str(len(group)), _num(group["wall_s"].median())])
+        rows.append({"cell": str(cell), "host": str(host), "ok runs": str(len(group)),
+                     "median (s)": _num(group["wall_s"].median())})
     return rows
 
 
-def _warnings(metadata: dict[str, Any]) -> list[str]:
+def _warnings(metadata: RunMetadata) -> list[str]:
     warnings = []
-    load = metadata.get("load_average_at_start")
-    cores = metadata.get("environment", {}).get("cpu", {}).get("usable_cores")
+    load = metadata.load_average_at_start
+    cores = metadata.usable_cores
     if load and cores and load[0] / cores > BUSY_LOAD_PER_CORE:
         warnings.append(f"The machine was busy when the run started (load average "
                         f"{load[0]:.2f} on {cores} cores); timings may be inflated and noisy.")
-    if metadata.get("interrupted"):
+    if metadata.interrupted:
         warnings.append("The run was interrupted: the tables show only the runs that finished.")
-    if metadata.get("stopped_early"):
+    if metadata.stopped_early:
         warnings.append("The run stopped at the first failed run (--fail-fast).")
-    hosts = metadata.get("hosts") or {}
-    kinds = {(facts.get("cpu_model"), facts.get("logical_cores")) for facts in hosts.values()}
-    if len(kinds) > 1:
-        described = "; ".join(f"{host}: {facts.get('cpu_model')}, {facts.get('logical_cores')} "
-                              "cores" for host, facts in sorted(hosts.items()))
+    hosts = metadata.hosts
+    if len({(facts.cpu_model, facts.logical_cores) for facts in hosts.values()}) > 1:
+        described = "; ".join(f"{host}: {facts.cpu_model}, {facts.logical_cores} cores"
+                              for host, facts in sorted(hosts.items()))
         warnings.append(f"The cluster's hosts differ in CPU model or core count ({described}): "
                         "compare cells measured on the same host.")
     return warnings
 
 
-def _facts(runs: pd.DataFrame, metadata: dict[str, Any]) -> list[str]:
+def _facts(runs: pd.DataFrame, metadata: RunMetadata) -> list[str]:
     statuses = ", ".join(f"{n} {status}" for status, n in runs["status"].value_counts().items())
-    settings = metadata.get("experiment", {})
-    inline = metadata.get("options", {}).get("inline")
-    isolation = "inline" if inline else settings.get("isolation", "process")
-    return [
-        f"run {metadata.get('run_id', '?')}, {metadata.get('started_at', '?')} to "
-        f"{metadata.get('ended_at') or 'unfinished'}",
+    settings = metadata.experiment
+    isolation = "inline" if metadata.options.inline else settings.get("isolation", "process")
+    facts = [
+        f"run {metadata.run_id}, {metadata.started_at} to {metadata.ended_at or 'unfinished'}",
         f"{len(runs)} timed runs of {runs['cell'].nunique()} cells: {statuses}",
-        f"isolation {isolation}, order {settings.get('order', '?')}, "
+        f"isolation {isolation}, order {settings.get('order', 'interleaved')}, "
         f"{settings.get('warmups', 0)} warmups before each timed run",
-        "times are wall-clock seconds per run; median and mean with Student's t 95% CI of "
-        "the mean; speedup = sync median / median; efficiency = ideal / median; outliers by "
-        "Tukey's 1.5×IQR fences",
     ]
+    facts += [f"resumed at {resume.at} ({resume.runs} runs to go"
+              + (f", --repetitions {resume.repetitions}" if resume.repetitions else "") + ")"
+              for resume in metadata.resumes]
+    facts.append("times are wall-clock seconds per run; median and mean with Student's t 95% "
+                 "CI of the mean; speedup = sync median / median; efficiency = ideal / median; "
+                 "outliers by Tukey's 1.5×IQR fences")
+    return facts
 
 
-def _group(name: str, table: pd.DataFrame) -> Group:
+def _group(name: str, table: pd.DataFrame, failed: pd.DataFrame) -> Group:
+    """The ranked table, winner and verdict of a group's summary rows; ``failed``: the
+    failed runs of the experiment, listed here where none of the group's succeeded."""
     ranked = table.sort_values("wall_median_s", na_position="last", kind="stable")
     winner = ranked.iloc[0]
     fastest = ""
@@ -130,11 +157,16 @@ def _group(name: str, table: pd.DataFrame) -> Group:
     rows = []
     for rank, (_, row) in enumerate(ranked.iterrows(), start=1):
         has_time = not is_missing(row["wall_median_s"])
-        rows.append([str(rank) if has_time else "–", str(row["model"]), str(row["pool_size"]),
-                     _num(row["wall_median_s"]), _mean_ci(row), _pct(row["wall_cv"]),
-                     _times(row["speedup_vs_sync"]), _num(row["ideal_s"]),
-                     _pct(row["efficiency"]), f"{row['runs']} ({row['failed']})"])
-    return Group(name, fastest, verdict(table), rows, _noise(ranked))
+        rows.append({
+            "rank": str(rank) if has_time else "–", "model": str(row["model"]),
+            "pool": str(row["pool_size"]), "median (s)": _num(row["wall_median_s"]),
+            "mean ± 95% CI (s)": _mean_ci(row), "CV": _pct(row["wall_cv"]),
+            "speedup vs sync": _times(row["speedup_vs_sync"]), "ideal (s)": _num(row["ideal_s"]),
+            "efficiency": _pct(row["efficiency"]),
+            "runs (failed)": f"{row['runs']} ({row['failed']})"})
+    own = failed[failed["cell"].isin(table["cell"])] if not fastest else failed.iloc[:0]
+    return Group(name, fastest, verdict(table), rows, _noise(ranked), _failures(own),
+                 max(0, len(own) - MAX_LISTED_FAILURES))
 
 
 def _noise(table: pd.DataFrame) -> list[str]:
@@ -151,36 +183,47 @@ def _noise(table: pd.DataFrame) -> list[str]:
     return notes
 
 
-def _environment(metadata: dict[str, Any]) -> list[tuple[str, str]]:
-    env = metadata.get("environment", {})
-    python, cpu, osinfo = env.get("python", {}), env.get("cpu", {}), env.get("os", {})
-    git = env.get("git") or {}
-    commit = (f"{git['commit'][:12]}{' (uncommitted changes)' if git.get('dirty') else ''}"
+def _environment(metadata: RunMetadata) -> list[tuple[str, str]]:
+    env = metadata.environment
+    python, cpu = env.python, env.cpu
+    git = env.git
+    commit = (f"{git.commit[:12]}{' (uncommitted changes)' if git.dirty else ''}"
               if git else "not a git checkout")
     return [
-        ("Python", f"{python.get('version', '?')} ({python.get('implementation', '?')}), GIL "
-                   f"{'enabled' if python.get('gil_enabled', True) else 'disabled'}"),
-        ("CPU", f"{cpu.get('model', '?')}, {cpu.get('logical_cores', '?')} logical cores "
-                f"({cpu.get('usable_cores', '?')} usable)"),
-        ("Memory", f"{env.get('memory_gib', '?')} GiB"),
-        ("OS", f"{osinfo.get('platform', '?')}; host {env.get('host', '?')}"),
-        ("Packages", ", ".join(f"{k} {v}" for k, v in env.get("packages", {}).items() if v)),
+        ("Python", f"{python.version} ({python.implementation}), GIL "
+                   f"{'enabled' if python.gil_enabled else 'disabled'}"),
+        ("CPU", f"{cpu.model}, {cpu.logical_cores} logical cores ({cpu.usable_cores} usable)"),
+        ("Memory", f"{env.memory_gib} GiB"),
+        ("OS", f"{env.os.platform}; host {env.host}"),
+        ("Packages", ", ".join(f"{k} {v}" for k, v in env.packages.items() if v)),
         ("Git", commit),
-        ("Command", str(metadata.get("command", "?"))),
-        *[(f"Interpreter {i['label']}", _interpreter(i))
-          for i in metadata.get("interpreters") or []],
+        ("Command", metadata.command),
+        *[(f"Interpreter {i.label}", _interpreter(i)) for i in metadata.interpreters],
     ]
 
 
-def _interpreter(facts: dict[str, Any]) -> str:
-    if facts.get("problem"):
-        return f"not used: {facts['problem']}"
-    gil = "enabled" if facts.get("gil_enabled") else "disabled (free-threaded)"
-    return (f"{facts.get('implementation')} {facts.get('version')} at {facts.get('executable')}, "
+def _interpreter(interpreter: Interpreter) -> str:
+    if interpreter.problem:
+        return f"not used: {interpreter.problem}"
+    gil = "enabled" if interpreter.gil_enabled else "disabled (free-threaded)"
+    return (f"{interpreter.implementation} {interpreter.version} at {interpreter.executable}, "
             f"GIL {gil}")
 
 
-def markdown(content: Content, plots: list[Plot]) -> str:
+#: What the section of a group says, in bold then plain, where none of its runs succeeded.
+NO_SUCCESS = "No run succeeded"
+NO_SUCCESS_DETAIL = "there is nothing to rank or plot. Its failed and skipped runs:"
+
+
+def plots_problem(drawing: Drawing) -> str:
+    """The sentence that says why plots are missing, or "" when all were drawn."""
+    if not drawing.problem:
+        return ""
+    which = "The remaining plots" if drawing.plots else "The plots"
+    return f"{which} could not be drawn ({drawing.problem})."
+
+
+def markdown(content: Content, drawing: Drawing) -> str:
     """report.md: the content as Markdown, linking the PNG plots."""
     parts = [f"# {content.title}", ""]
     if content.description:
@@ -191,31 +234,40 @@ def markdown(content: Content, plots: list[Plot]) -> str:
         parts += [f"## {group.name}", ""]
         if group.fastest:
             parts += [f"**Fastest: {group.fastest}.** {group.verdict}", ""]
-        parts += ["| " + " | ".join(COLUMNS) + " |",
-                  "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        parts += ["| " + " | ".join(row) + " |" for row in group.rows] + [""]
+        else:
+            parts += [f"**{NO_SUCCESS}**: {NO_SUCCESS_DETAIL}", ""]
+            parts += _markdown_table(FAILURE_COLUMNS, group.failures)
+            parts += _more(group.more_failures)
+        parts += _markdown_table(COLUMNS, group.rows)
         if group.noise:
             parts += ["Noisy cells (compare them with care):", ""]
             parts += [f"- `{cell}`" for cell in group.noise] + [""]
-    if plots:
+    if drawing.plots or drawing.problem:
         parts += ["## Plots", ""]
-        parts += [f"![{plot.title}](plots/{plot.png.name})\n" for plot in plots]
+        if drawing.problem:
+            parts += [plots_problem(drawing), ""]
+        parts += [f"![{plot.title}](plots/{plot.png.name})\n" for plot in drawing.plots]
     if content.per_host:
-        parts += ["## Per host", "", "| cell | host | ok runs | median (s) |",
-                  "|---|---|---:|---:|"]
-        parts += ["| " + " | ".join(row) + " |" for row in content.per_host] + [""]
+        parts += ["## Per host", "", *_markdown_table(HOST_COLUMNS, content.per_host)]
     if content.failures:
         parts += ["## Failed and skipped runs", "",
-                  "| cell | repetition | status | error or reason |", "|---|---:|---|---|"]
-        parts += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
-                  for row in content.failures]
-        if content.more_failures:
-            parts.append(f"\n…and {content.more_failures} more in runs.csv.")
-        parts.append("")
+                  *_markdown_table(FAILURE_COLUMNS, content.failures),
+                  *_more(content.more_failures)]
     parts += ["## Environment", ""]
     parts += [f"- {label}: {value}" for label, value in content.environment]
     return "\n".join(parts).rstrip() + "\n"
 
+
+def _markdown_table(columns: tuple[str, ...], rows: list[Row]) -> list[str]:
+    """The lines of a Markdown table, numbers right-aligned, then an empty line."""
+    align = "|" + "|".join("---:" if c in NUMERIC_COLUMNS else "---" for c in columns) + "|"
+    return ["| " + " | ".join(columns) + " |", align,
+            *("| " + " | ".join(row[c].replace("|", "\\|") for c in columns) + " |"
+              for row in rows), ""]
+
+
+def _more(count: int) -> list[str]:
+    return [f"…and {count} more in runs.csv.", ""] if count else []
 
 
 def _num(value: Any) -> str:

@@ -5,8 +5,18 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from runner.report.content import COLUMNS, Content
-from runner.report.plots import Plot
+from runner.report.content import (
+    COLUMNS,
+    FAILURE_COLUMNS,
+    HOST_COLUMNS,
+    NO_SUCCESS,
+    NO_SUCCESS_DETAIL,
+    NUMERIC_COLUMNS,
+    Content,
+    Row,
+    plots_problem,
+)
+from runner.report.plots import Drawing, Plot
 
 STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem;
@@ -16,7 +26,7 @@ table { border-collapse: collapse; margin: .8rem 0; font-variant-numeric: tabula
 th, td { padding: .3rem .6rem; border-bottom: 1px solid #eee; }
 th { background: #f4f4f6; text-align: left; }
 td.n { text-align: right; }
-table.results tr:first-child td { font-weight: 600; }
+table.results tr.winner td { font-weight: 600; }
 .warning { background: #fff4e5; border-left: 4px solid #f0a020; padding: .5rem .9rem; }
 .verdict { background: #eef6ee; border-left: 4px solid #2ca02c; padding: .5rem .9rem; }
 figure { margin: 1.2rem 0; } figure img { max-width: 100%; border: 1px solid #eee; }
@@ -25,11 +35,8 @@ dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dt { font-weight: 600; } code { background: #f4f4f6; padding: 0 .2rem; }
 """
 
-#: Columns of the results table that hold numbers (right-aligned).
-NUMERIC = {0, 2, 3, 4, 5, 6, 7, 8, 9}
 
-
-def render(content: Content, plots: list[Plot]) -> str:
+def render(content: Content, drawing: Drawing) -> str:
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              f"<title>{escape(content.title)}</title><style>{STYLE}</style></head><body>",
              f"<h1>{escape(content.title)}</h1>"]
@@ -43,23 +50,28 @@ def render(content: Content, plots: list[Plot]) -> str:
         if group.fastest:
             parts.append(f'<p class="verdict"><strong>Fastest: {escape(group.fastest)}.</strong>'
                          f" {escape(group.verdict)}</p>")
-        parts.append(_table(COLUMNS, group.rows, NUMERIC, "results"))
+        else:
+            parts.append(f'<p class="warning"><strong>{NO_SUCCESS}</strong>: '
+                         f"{escape(NO_SUCCESS_DETAIL)}</p>")
+            parts.append(_table(FAILURE_COLUMNS, group.failures))
+            parts += _more(group.more_failures)
+        parts.append(_table(COLUMNS, group.rows, "results", winner=bool(group.fastest)))
         if group.noise:
             parts.append("<p>Noisy cells (compare them with care):</p><ul>"
                          + "".join(f"<li><code>{escape(n)}</code></li>" for n in group.noise)
                          + "</ul>")
-    if plots:
+    if drawing.plots or drawing.problem:
         parts.append("<h2>Plots</h2>")
-        parts += [_figure(plot) for plot in plots]
+        if drawing.problem:
+            parts.append(f"<p>{escape(plots_problem(drawing))}</p>")
+        parts += [_figure(plot) for plot in drawing.plots]
     if content.per_host:
         parts.append("<h2>Per host</h2>")
-        parts.append(_table(("cell", "host", "ok runs", "median (s)"), content.per_host, {2, 3}))
+        parts.append(_table(HOST_COLUMNS, content.per_host))
     if content.failures:
         parts.append("<h2>Failed and skipped runs</h2>")
-        parts.append(_table(("cell", "repetition", "status", "error or reason"),
-                            content.failures, {1}))
-        if content.more_failures:
-            parts.append(f"<p>…and {content.more_failures} more in runs.csv.</p>")
+        parts.append(_table(FAILURE_COLUMNS, content.failures))
+        parts += _more(content.more_failures)
     parts.append("<h2>Environment</h2><dl>" + "".join(
         f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"
         for label, value in content.environment) + "</dl>")
@@ -67,15 +79,21 @@ def render(content: Content, plots: list[Plot]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _table(headers: tuple[str, ...], rows: list[list[str]], numeric: set[int],
-           css_class: str = "") -> str:
+def _table(headers: tuple[str, ...], rows: list[Row], css_class: str = "",
+           winner: bool = False) -> str:
+    """A table of ``rows`` (numbers right-aligned); ``winner``: the first row won."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>" + "".join(f'<td{" class=n" if i in numeric else ""}>{escape(cell)}</td>'
-                         for i, cell in enumerate(row)) + "</tr>"
-        for row in rows)
+        ('<tr class="winner">' if winner and index == 0 else "<tr>")
+        + "".join(f'<td{" class=n" if name in NUMERIC_COLUMNS else ""}>{escape(row[name])}</td>'
+                  for name in headers) + "</tr>"
+        for index, row in enumerate(rows))
     return (f'<table class="{css_class}"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>")
+
+
+def _more(count: int) -> list[str]:
+    return [f"<p>…and {count} more in runs.csv.</p>"] if count else []
 
 
 def _figure(plot: Plot) -> str:

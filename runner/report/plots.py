@@ -1,20 +1,26 @@
-"""Plots of a run, drawn with matplotlib's Agg backend into ``plots/`` (PNG and SVG).
+"""Plots of a run, drawn into ``plots/`` (PNG and SVG).
 
-One panel per workload and parameter set (a "group", the part of a cell id
-before the model): wall time and speedup against pool size with the ideal
+One panel per comparison group (a workload with one parameter set) where some
+run of it succeeded: wall time and speedup against pool size with the ideal
 dashed, efficiency per cell, and per-request latency percentiles where tasks
-were recorded.
+were recorded. Figures are ``matplotlib.figure.Figure`` objects saved without
+pyplot, so drawing never switches the backend of the notebook or script that
+imports runexp.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from runner.plan.grid import group_of
+from runner.errors import ReportError
 from runner.report.stats import median_interval
+from runner.report.summary import comparison_groups
+from runner.results.rows import Status
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,6 +33,15 @@ PERCENTILES = (50, 90, 99)
 #: Panels per figure at most: a grid of thousands of parameter sets would draw
 #: for minutes and show nothing; the tables and CSVs still hold every cell.
 MAX_PANELS = 24
+#: Every plot draw_all may draw, by file stem, in reading order.
+NAMES = ("wall", "speedup", "efficiency", "latency")
+#: Size of one panel, in inches.
+PANEL_WIDTH, PANEL_HEIGHT = 6.4, 4.2
+TITLE_SIZE, PANEL_TITLE_SIZE = 12, 10
+#: A log axis gets denser ticks until at least this many carry a label.
+MIN_LABELLED_TICKS = 3
+WALL_TITLE = ("Median wall time per run against pool size (bars: 95% CI of the median; "
+              "the range below 6 runs)")
 
 
 @dataclass(frozen=True)
@@ -37,63 +52,122 @@ class Plot:
     svg: Path
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """The plots drawn, and why drawing stopped where it could not draw them all."""
+
+    plots: list[Plot]
+    problem: str = ""  # "ValueError: ..." when matplotlib failed, else ""
+
+    def check(self) -> None:
+        """Raise ReportError where drawing failed; called once the reports are written."""
+        if self.problem:
+            raise ReportError(f"the plots could not be drawn ({self.problem}); report.md and "
+                              "report.html hold the tables without them")
+
+
+@dataclass(frozen=True)
+class _Panel:
+    title: str
+    table: pd.DataFrame  # the group's summary rows
+
+
 def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
-             tasks: pd.DataFrame | None) -> list[Plot]:
-    """Draw every plot the data supports; returns them in reading order."""
-    import matplotlib
+             tasks: pd.DataFrame | None) -> Drawing:
+    """Draw every plot the data supports, in reading order, into ``run_dir/plots``.
 
-    matplotlib.use("Agg")
-    folder = run_dir / "plots"
-    folder.mkdir(exist_ok=True)
-    groups = list(dict.fromkeys(summary["cell"].map(group_of)))
-    if len(groups) > MAX_PANELS:
-        groups = groups[:MAX_PANELS]
-    plots = [
-        _save(folder, "wall", "Median wall time per run against pool size (bars: 95% CI "
-              "of the median; the range below 6 runs)",
-              _panels(groups, lambda ax, g: _wall(ax, _rows(summary, g), runs))),
-        _save(folder, "efficiency", "Efficiency: ideal time / median time",
-              _panels(groups, lambda ax, g: _efficiency(ax, _rows(summary, g)))),
-    ]
-    with_sync = [g for g in groups if (_rows(summary, g)["model"] == "sync").any()]
+    A failure inside matplotlib does not propagate: the plots drawn before it
+    are kept and the failure is returned, so the tables can still be written.
+    """
+    drawn: list[Plot] = []
+    try:
+        folder = run_dir / "plots"
+        folder.mkdir(exist_ok=True)
+        for stale in NAMES:  # a rebuilt report must not leave an earlier build's plots
+            for suffix in (".png", ".svg"):
+                (folder / stale).with_suffix(suffix).unlink(missing_ok=True)
+        for name, title, figure in figures(summary, runs, tasks):
+            drawn.append(_save(folder, name, title, figure))
+    except Exception as error:  # matplotlib's errors share no base class
+        return Drawing(drawn, f"{type(error).__name__}: {error}")
+    return Drawing(drawn)
+
+
+def figures(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | None
+            ) -> Iterator[tuple[str, str, Figure]]:
+    """(name, title, figure) of each plot the data supports, drawn one at a time."""
+    panels = [_Panel(group.name, summary[summary["cell"].isin(group.cells)])
+              for group in comparison_groups(summary, runs)]
+    measured = [p for p in panels if p.table["wall_median_s"].notna().any()][:MAX_PANELS]
+    ok = runs[runs["status"] == Status.OK]
+    if measured:
+        yield "wall", WALL_TITLE, _panels(WALL_TITLE, measured,
+                                          lambda ax, p: _wall(ax, p.table, ok))
+    with_sync = [p for p in measured if _sync_median(p.table) is not None
+                 and not _pooled(p.table).empty]
     if with_sync:
-        plots.insert(1, _save(folder, "speedup", "Speedup over sync against pool size",
-                              _panels(with_sync, lambda ax, g: _speedup(ax, _rows(summary, g)))))
+        title = "Speedup over sync against pool size"
+        yield "speedup", title, _panels(title, with_sync, lambda ax, p: _speedup(ax, p.table))
+    with_ideal = [p for p in measured if p.table["efficiency"].notna().any()]
+    if with_ideal:
+        title = "Efficiency: ideal time / median time"
+        yield "efficiency", title, _panels(title, with_ideal,
+                                           lambda ax, p: _efficiency(ax, p.table))
     if tasks is not None and not tasks.empty:
-        timed = [g for g in groups if (tasks["cell"].map(group_of) == g).any()]
+        timed = [p for p in measured if tasks["cell"].isin(p.table["cell"]).any()]
         if timed:
-            plots.append(_save(folder, "latency", "Per-request latency percentiles",
-                               _panels(timed, lambda ax, g: _latency(ax, tasks, g))))
-    return plots
+            title = "Per-request latency percentiles"
+            yield "latency", title, _panels(
+                title, timed, lambda ax, p: _latency(ax, tasks[tasks["cell"].isin(
+                    p.table["cell"])]))
 
 
-def _rows(summary: pd.DataFrame, group: str) -> pd.DataFrame:
-    return summary[summary["cell"].map(group_of) == group]
-
-
-def _panels(groups: list[str], draw: Any) -> Figure:
+def _panels(title: str, panels: list[_Panel], draw: Callable[[Axes, _Panel], None]) -> Figure:
     from matplotlib.figure import Figure
 
-    columns = min(2, len(groups))
-    rows = math.ceil(len(groups) / columns)
-    figure = Figure(figsize=(6.4 * columns, 4.2 * rows), layout="constrained")
-    for index, group in enumerate(groups):
+    columns = min(2, len(panels))
+    rows = math.ceil(len(panels) / columns)
+    figure = Figure(figsize=(PANEL_WIDTH * columns, PANEL_HEIGHT * rows), layout="constrained")
+    # wrap=True breaks the title at the figure's edges when it is drawn
+    figure.suptitle(title, fontsize=TITLE_SIZE, wrap=True)
+    for index, panel in enumerate(panels):
         ax = figure.add_subplot(rows, columns, index + 1)
-        ax.set_title(group, fontsize=10)
-        draw(ax, group)
+        ax.set_title(_wrap(panel.title, PANEL_WIDTH, PANEL_TITLE_SIZE), fontsize=PANEL_TITLE_SIZE)
+        draw(ax, panel)
     return figure
 
 
+def _wrap(text: str, width_in: float, fontsize: float) -> str:
+    """Break ``text`` into lines that fit ``width_in`` inches (a glyph is under 0.65 em)."""
+    return textwrap.fill(text, max(10, int(width_in * 72 / (0.65 * fontsize))),
+                         break_on_hyphens=False)
+
+
 def _save(folder: Path, name: str, title: str, figure: Figure) -> Plot:
-    figure.suptitle(title, fontsize=12)
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
     figure.savefig(png, dpi=90)
     figure.savefig(svg)
     return Plot(name, title, png, svg)
 
 
+def _label(model: str, pool_size: int) -> str:
+    """``threads/p4``, or ``sync``, which has no pool."""
+    return str(model) if model == "sync" else f"{model}/p{pool_size}"
+
+
+def _legend(ax: Axes) -> None:
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+
+
 def _pooled(table: pd.DataFrame) -> pd.DataFrame:
     return table[(table["model"] != "sync") & table["wall_median_s"].notna()]
+
+
+def _sync_median(table: pd.DataFrame) -> float | None:
+    sync = table.loc[(table["model"] == "sync") & table["wall_median_s"].notna(),
+                     "wall_median_s"]
+    return float(sync.iloc[0]) if len(sync) else None
 
 
 def _pool_axis(ax: Axes, table: pd.DataFrame) -> None:
@@ -108,11 +182,11 @@ def _pool_axis(ax: Axes, table: pd.DataFrame) -> None:
 
 def _ideal_curve(table: pd.DataFrame) -> list[tuple[int, float]]:
     pooled = _pooled(table).dropna(subset=["ideal_s"])
-    return sorted(pooled.groupby("pool_size")["ideal_s"].first().items())
+    firsts = pooled.groupby("pool_size")["ideal_s"].first()
+    return sorted(zip(map(int, firsts.index), map(float, firsts), strict=True))
 
 
-def _wall(ax: Axes, table: pd.DataFrame, runs: pd.DataFrame) -> None:
-    ok = runs[runs["status"] == "ok"]
+def _wall(ax: Axes, table: pd.DataFrame, ok: pd.DataFrame) -> None:
     for model, unsorted in _pooled(table).groupby("model", sort=False):
         rows = unsorted.sort_values("pool_size")
         lows, highs = [], []
@@ -122,62 +196,84 @@ def _wall(ax: Axes, table: pd.DataFrame, runs: pd.DataFrame) -> None:
             highs.append(interval.high - median)
         ax.errorbar(rows["pool_size"], rows["wall_median_s"], yerr=[lows, highs], marker="o",
                     capsize=3, label=model, color=COLOURS.get(str(model)))
-    sync = table[(table["model"] == "sync") & table["wall_median_s"].notna()]
-    if not sync.empty:
-        ax.axhline(sync["wall_median_s"].iloc[0], color=COLOURS["sync"], linestyle=":",
-                   label="sync")
+    sync = _sync_median(table)
+    if sync is not None:
+        ax.axhline(sync, color=COLOURS["sync"], linestyle=":", label="sync")
     ideal = _ideal_curve(table)
     if ideal:
         ax.plot(*zip(*ideal, strict=True), linestyle="--", marker="x", color="black",
                 label="ideal")
     ax.set_yscale("log")
     ax.set_ylabel("median wall time (s)")
+    _readable_log_ticks(ax)
     _pool_axis(ax, table)
-    ax.legend(fontsize=8)
+    _legend(ax)
+
+
+def _readable_log_ticks(ax: Axes) -> None:
+    """Plain-number labels on enough y ticks to read values off a log axis.
+
+    matplotlib's defaults label only powers of ten once the axis spans more than
+    a decade, which often leaves one label (``10^-1``) on a wall-time axis; here
+    ticks at 1, 2, 5 (then 1, 2, 3, 5, then every digit) times a power of ten are
+    labelled until enough fall inside, and evenly spaced ticks serve an axis too
+    narrow for any of them.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
+
+    low, high = ax.get_ylim()
+    locator: LogLocator | MaxNLocator = MaxNLocator(nbins=4)
+    for subs in ((1.0,), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 5.0), tuple(range(1, 10))):
+        candidate = LogLocator(subs=subs)
+        inside = [t for t in candidate.tick_values(low, high) if low <= t <= high]
+        if len(inside) >= MIN_LABELLED_TICKS:
+            locator = candidate
+            break
+    ax.yaxis.set_major_locator(locator)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _speedup(ax: Axes, table: pd.DataFrame) -> None:
-    sync = table.loc[table["model"] == "sync", "wall_median_s"].iloc[0]
+    sync = _sync_median(table)
     for model, unsorted in _pooled(table).groupby("model", sort=False):
         rows = unsorted.sort_values("pool_size")
         ax.plot(rows["pool_size"], rows["speedup_vs_sync"], marker="o", label=model,
                 color=COLOURS.get(str(model)))
     ideal = _ideal_curve(table)
-    if ideal and not math.isnan(sync):
+    if ideal and sync is not None:
         ax.plot([p for p, _ in ideal], [sync / t for _, t in ideal], linestyle="--",
                 marker="x", color="black", label="ideal")
     ax.axhline(1, color=COLOURS["sync"], linestyle=":", label="sync")
     ax.set_ylabel("speedup over sync (×)")
     _pool_axis(ax, table)
-    ax.legend(fontsize=8)
+    _legend(ax)
 
 
 def _efficiency(ax: Axes, table: pd.DataFrame) -> None:
     rows = table.dropna(subset=["efficiency"])
-    labels = [cell.split("/", 1)[1] for cell in rows["cell"]]
+    labels = [_label(m, p) for m, p in zip(rows["model"], rows["pool_size"], strict=True)]
     colours = [COLOURS.get(str(m), "#999999") for m in rows["model"]]
     ax.barh(labels, rows["efficiency"] * 100, color=colours)
     ax.axvline(100, color="black", linestyle="--", linewidth=1)
     ax.invert_yaxis()
     ax.set_xlabel("efficiency (% of the ideal)")
     ax.tick_params(axis="y", labelsize=8)
-    if rows.empty:
-        ax.text(0.5, 0.5, "no ideal time known", ha="center", transform=ax.transAxes)
 
 
-def _latency(ax: Axes, tasks: pd.DataFrame, group: str) -> None:
+def _latency(ax: Axes, tasks: pd.DataFrame) -> None:
+    """Bars of latency percentiles per cell of one group (``tasks``: its tasks.csv rows)."""
     import numpy as np
 
-    rows = tasks[tasks["cell"].map(group_of) == group]
-    cells = list(dict.fromkeys(rows["cell"]))
+    cells = tasks.drop_duplicates("cell")
     positions = np.arange(len(cells))
     width = 0.8 / len(PERCENTILES)
     for offset, percentile in enumerate(PERCENTILES):
-        values = [1000 * rows.loc[rows["cell"] == c, "latency_s"].quantile(percentile / 100)
-                  for c in cells]
+        values = [1000 * tasks.loc[tasks["cell"] == c, "latency_s"].quantile(percentile / 100)
+                  for c in cells["cell"]]
         ax.bar(positions + offset * width, values, width, label=f"p{percentile}")
-    ax.set_xticks(positions + width, [c.split("/", 1)[1] for c in cells], rotation=30,
-                  ha="right", fontsize=8)
+    labels = [_label(m, p) for m, p in zip(cells["model"], cells["pool_size"], strict=True)]
+    ax.set_xticks(positions + width, labels, rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("latency of one request (ms)")
     ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
+    _legend(ax)

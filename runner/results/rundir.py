@@ -1,15 +1,14 @@
-"""The run directory: creating it, writing runs.csv row by row, reading it back.
+"""The run directory: its files' names, creating it, writing runs.csv row by row.
 
 runs.csv is appended one row per finished run, flushed and fsynced, so a crash
 loses at most the run in flight (hyperfine exports after each benchmark for the
-same reason). Nothing here rewrites a row once written.
+same reason). Nothing here rewrites a row once written; ``readers`` reads them back.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import json
+import errno
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from runner.errors import ResultsError
 from runner.results.rows import TASK_COLUMNS, RunRecord, columns
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 RUNS = "runs.csv"
 SUMMARY = "summary.csv"
@@ -35,7 +34,7 @@ LATEST = "latest"
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """UTC time as ``YYYYmmddTHHMMSSZ`` (DESIGN §5)."""
+    """UTC time as ``YYYYmmddTHHMMSSZ``."""
     return (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -45,6 +44,15 @@ def create_run_dir(root: Path, name: str, run_id: str, out: Path | None) -> tupl
     Default: ``root/name/run_id``, with ``-2``, ``-3``... appended when two runs
     start in the same second. ``out`` is used as given and must be empty.
     """
+    target = out if out is not None else root / name
+    try:
+        return _create_run_dir(root, name, run_id, out)
+    except OSError as error:
+        raise ResultsError(f"{target}: cannot create the run directory ({_reason(error)}); "
+                           "choose another --out or results folder") from None
+
+
+def _create_run_dir(root: Path, name: str, run_id: str, out: Path | None) -> tuple[str, Path]:
     if out is not None:
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise ResultsError(f"{out}: exists and is not an empty directory; "
@@ -63,13 +71,24 @@ def create_run_dir(root: Path, name: str, run_id: str, out: Path | None) -> tupl
             candidate = f"{run_id}-{suffix}"
 
 
+def _reason(error: OSError) -> str:
+    if error.errno in (errno.ENOTDIR, errno.EEXIST):  # mkdir's words hide which part is wrong
+        return "a part of the path is a file, not a directory"
+    return error.strerror or str(error)
+
+
 def link_latest(run_dir: Path) -> None:
     """Point ``<experiment dir>/latest`` at this run (atomically replaced)."""
     link = run_dir.parent / LATEST
     temporary = run_dir.parent / f".{LATEST}.{os.getpid()}"
-    temporary.unlink(missing_ok=True)
-    temporary.symlink_to(run_dir.name, target_is_directory=True)
-    temporary.replace(link)
+    try:
+        temporary.unlink(missing_ok=True)
+        temporary.symlink_to(run_dir.name, target_is_directory=True)
+        temporary.replace(link)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise ResultsError(f"{link}: cannot point it at {run_dir.name} "
+                           f"({error.strerror or error}); remove or rename it") from None
 
 
 class CsvAppender:
@@ -143,57 +162,3 @@ def _drop_torn_line(path: Path) -> None:
         data = file.read()
         if data and not data.endswith(b"\n"):
             file.truncate(data.rfind(b"\n") + 1)
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON atomically: a reader sees the old file or the new one, never half."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    temporary.replace(path)
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: missing; is this a runexp run directory?") from None
-    except (OSError, ValueError) as error:
-        raise ResultsError(f"{path}: unreadable ({error})") from None
-
-
-def _complete_lines(path: Path) -> list[str]:
-    """A CSV file's lines, without a torn last one."""
-    if not path.is_file():
-        raise ResultsError(f"{path}: missing; is this a runexp run directory?")
-    with path.open(encoding="utf-8", newline="") as file:
-        lines = file.readlines()
-    if lines and not lines[-1].endswith("\n"):
-        lines.pop()  # the row in flight when the process died
-    return lines
-
-
-def read_done(run_dir: Path) -> set[tuple[str, int]]:
-    """The (cell, repetition) pairs runs.csv already holds, whatever their status."""
-    rows = csv.DictReader(_complete_lines(run_dir / RUNS))
-    return {(row["cell"], int(row["repetition"])) for row in rows}
-
-
-def read_runs(run_dir: Path) -> pd.DataFrame:
-    """runs.csv as a DataFrame; only a torn last line (a crash mid-write) is dropped."""
-    import pandas as pd
-
-    lines = _complete_lines(run_dir / RUNS)
-    if not lines:
-        raise ResultsError(f"{run_dir / RUNS}: empty (no header)")
-    return pd.read_csv(io.StringIO("".join(lines)))
-
-
-def read_tasks(run_dir: Path) -> pd.DataFrame | None:
-    """tasks.csv as a DataFrame, or None where no task latencies were recorded."""
-    import pandas as pd
-
-    path = run_dir / TASKS
-    if not path.is_file():
-        return None
-    lines = _complete_lines(path)
-    return pd.read_csv(io.StringIO("".join(lines))) if len(lines) > 1 else None

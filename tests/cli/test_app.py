@@ -143,7 +143,11 @@ def test_failed_runs_are_recorded_and_exit_1(write_yaml: WriteYaml, tmp_path: Pa
     assert len(failed) == 4
     assert failed["error"].str.contains("ConnectionError").all()
     assert (runs.loc[runs["workload"] == "sleep", "status"] == "ok").all()
-    assert "## Failed and skipped runs" in (tmp_path / "out" / "report.md").read_text()
+    report = (tmp_path / "out" / "report.md").read_text()
+    # every http run failed: its own section says so and lists the failures first
+    http = report.split("## http", 1)[1].split("\n## ", 1)[0]
+    assert "No run succeeded" in http
+    assert "ConnectionError" in http
 
 
 @pytest.mark.parametrize(("body", "line", "fragment"), [
@@ -218,3 +222,139 @@ def test_ctrl_c_keeps_finished_runs_and_exits_130(write_yaml: WriteYaml, tmp_pat
     assert (kept["status"] == "ok").all()
     assert len(pd.read_csv(out / "summary.csv")) == 1
     assert "interrupted" in (out / "report.md").read_text()
+
+
+def test_an_unwritable_results_folder_exits_2(write_yaml: WriteYaml, tmp_path: Path) -> None:
+    path = write_yaml("""
+        name: nowhere
+        workloads: [{kind: sleep, tasks: 1, duration_ms: 1}]
+        models: [sync]
+    """)
+    (tmp_path / "some_file").write_text("x")
+    done = run_cli("run", path, "--out", tmp_path / "some_file" / "run", "--inline")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"{tmp_path / 'some_file' / 'run'}: cannot create the run directory" in done.stderr
+    (tmp_path / "results").write_text("x")  # the default results folder is a file
+    done = run_cli("run", path, "--inline", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "results/nowhere: cannot create the run directory" in done.stderr
+
+
+def _spoil_copy(source: Path, target: Path) -> Path:
+    import shutil
+
+    shutil.copytree(source, target, symlinks=True)
+    return target
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else b"<dir>"
+            for p in sorted(folder.rglob("*"))}
+
+
+@pytest.mark.parametrize(("spoil", "expected"), [
+    (lambda d: (d / "runs.csv").unlink(), "runs.csv: missing; is this a runexp run directory?"),
+    (lambda d: (d / "experiment.yaml").unlink(),
+     "experiment.yaml: missing; is this a runexp run directory?"),
+    (lambda d: (d / "metadata.json").unlink(),
+     "metadata.json: missing; is this a runexp run directory?"),
+    (lambda d: (d / "metadata.json").write_text("[1, 2]\n"), "metadata.json: "),
+    (lambda d: (d / "runs.csv").write_text("name,score\nada,3\n"),
+     "runs.csv:1: not a runexp runs.csv: expected the columns"),
+    (lambda d: (d / "runs.csv").write_text((d / "runs.csv").read_text().replace(
+        ",model,", ",modell,")), "runs.csv:1: not a runexp runs.csv: missing columns model"),
+    (lambda d: (d / "runs.csv").write_text((d / "runs.csv").read_text().splitlines()[0] + "\n"),
+     "runs.csv: a header but no runs"),
+    (lambda d: (d / "runs.csv").write_bytes(b"\x89PNG\r\n\x1a\n\xd0\xff"),
+     "runs.csv:1: not UTF-8 text"),
+    (lambda d: (d / "runs.csv").write_text((d / "runs.csv").read_text().replace(",ok,", ",??,",
+                                                                                 1)),
+     "runs.csv:2: status: expected one of ok, error, timeout, skipped, found '??'"),
+])
+def test_report_on_what_is_not_a_run_directory_exits_2_and_writes_nothing(
+        tiny_run: tuple[Path, str], tmp_path: Path, spoil: Callable[[Path], object],
+        expected: str) -> None:
+    folder = _spoil_copy((tiny_run[0] / "results/tiny/latest").resolve(), tmp_path / "run")
+    for name in ("summary.csv", "report.md", "report.html"):
+        (folder / name).unlink()
+    spoil(folder)
+    before = _snapshot(folder)
+    done = run_cli("report", folder)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0
+    assert str(folder) in done.stderr and expected in done.stderr
+    assert _snapshot(folder) == before
+
+
+def test_report_on_a_file_or_nothing_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    for target, reason in [(tmp_path / "file", "not a directory"), (tmp_path / "gone", "missing")]:
+        done = run_cli("report", target)
+        assert done.returncode == 2
+        assert f"{target}: {reason}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_validate_says_one_cell_in_the_singular(write_yaml: WriteYaml) -> None:
+    path = write_yaml("""
+        name: one
+        workloads: [{kind: fib, tasks: 1, n: 5}]
+        models: [sync]
+    """)
+    done = run_cli("validate", path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{path}: ok (1 cell)"
+
+
+def test_an_exclude_that_removes_every_cell_is_refused_by_every_command(
+        write_yaml: WriteYaml, tmp_path: Path) -> None:
+    path = write_yaml("""
+        name: nothing-left
+        workloads: [{kind: fib, tasks: 1, n: 5}]
+        models: [sync, threads]
+        pool_sizes: [2]
+        exclude:
+          - {model: [sync, threads]}
+    """)
+    for args in (["validate", path], ["plan", path], ["run", path, "--out", tmp_path / "out"]):
+        done = run_cli(*args)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert done.stderr.startswith(f"{path}:5:1: exclude: "), done.stderr
+        assert "removes every cell" in done.stderr and "Traceback" not in done.stderr
+        assert "ok" not in done.stdout and "0 runs" not in done.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_whole_number_parameters_are_written_as_integers(write_yaml: WriteYaml,
+                                                         tmp_path: Path) -> None:
+    path = write_yaml("""
+        name: whole
+        repetitions: 1
+        workloads:
+          - {kind: sleep, tasks: 1, duration_ms: 10}
+          - {kind: http, tasks: 1, latency_ms: [1, 1.5], size_bytes: 10}
+          - {kind: mixed, tasks: 1, cpu_ms: 1, io_ms: 2}
+        models: [sync]
+    """)
+    done = run_cli("run", path, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    import csv  # only this test reads runs.csv as raw text
+
+    with (tmp_path / "out" / "runs.csv").open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    written = {column: sorted(row[column] for row in rows if row[column])
+               for column in ("duration_ms", "latency_ms", "cpu_ms", "io_ms")}
+    assert written == {"duration_ms": ["10"], "latency_ms": ["1", "1.5"], "cpu_ms": ["1"],
+                       "io_ms": ["2"]}
+    runs = pd.read_csv(tmp_path / "out" / "runs.csv")
+    assert all(pd.api.types.is_numeric_dtype(runs[column]) for column in written)
+
+
+def test_plan_speaks_of_one_cell_in_the_singular(write_yaml: WriteYaml) -> None:
+    path = write_yaml("name: one\nrepetitions: 1\nworkloads: [{kind: fib, n: 5}]\n"
+                      "models: [sync]\n")
+    done = run_cli("plan", path)
+    assert done.returncode == 0, done.stderr
+    assert "one: 1 cell, 1 timed run, order interleaved" in done.stdout
+    assert "1 cell has no estimate" in done.stdout

@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from runner.config.experiment import DEFAULT_POOL_SIZES, DEFAULT_REPETITIONS, Experiment
+from runner.config.experiment import (
+    DEFAULT_POOL_SIZES,
+    DEFAULT_REPETITIONS,
+    Experiment,
+    json_schema,
+)
 from runner.models.options import ProcessOptions
+from tests.helpers import ROOT
 
 
 def experiment(**fields: Any) -> Experiment:
@@ -92,3 +100,41 @@ def test_exclude_may_name_parameters_and_workloads() -> None:
     exp = experiment(workloads=[{"kind": "fib", "label": "small", "n": [20, 22]}],
                      exclude=[{"workload": "small", "n": 22}, {"model": ["threads", "asyncio"]}])
     assert len(exp.exclude) == 2
+
+
+def test_exclude_that_removes_every_cell_is_refused() -> None:
+    found = errors(models=["sync", "threads"], pool_sizes=[1, 2],
+                   exclude=[{"model": "sync"}, {"model": "threads"}])
+    assert any(loc == ("exclude",) and "removes every cell" in msg and "3 cells" in msg
+               for loc, msg in found), found
+    exp = experiment(models=["sync", "threads"], exclude=[{"model": "threads"}])
+    assert len(exp.exclude) == 1  # one cell left is enough
+
+
+def test_one_pool_size_may_be_given_without_a_list() -> None:
+    exp = experiment(models={"threads": {"pool_sizes": 4}, "processes": None}, pool_sizes=2)
+    assert exp.pool_sizes == [2]
+    assert exp.pool_sizes_for("threads") == [4]
+    assert exp.pool_sizes_for("processes") == [2]
+    assert ("pool_sizes",) in [loc[:1] for loc, _ in errors(pool_sizes=0)]
+    assert any(loc[:3] == ("models", "threads", "pool_sizes")
+               for loc, _ in errors(models={"threads": {"pool_sizes": 0}}))
+
+
+def test_the_schema_accepts_one_pool_size_too() -> None:
+    schema = json_schema()
+    for pool_sizes in (4, [4, 8]):
+        jsonschema.validate({"name": "x", "workloads": [{"kind": "fib"}], "pool_sizes": pool_sizes,
+                             "models": {"threads": {"pool_sizes": pool_sizes}}}, schema)
+    for wrong in (0, [], "4"):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({"name": "x", "workloads": [{"kind": "fib"}],
+                                 "models": {"threads": {"pool_sizes": wrong}}}, schema)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({"name": "x", "workloads": [{"kind": "fib"}],
+                                 "pool_sizes": wrong}, schema)
+
+
+def test_the_published_schema_is_the_current_one() -> None:
+    published = json.loads((ROOT / "docs" / "experiment.schema.json").read_text())
+    assert published == json.loads(json.dumps(json_schema()))

@@ -8,6 +8,7 @@ import pytest
 
 from runner.config.loader import MAX_NODES, load
 from runner.errors import ConfigError
+from tests.helpers import ROOT
 
 WriteYaml = Callable[..., Path]
 
@@ -113,3 +114,48 @@ def test_merge_keys_work(write_yaml: WriteYaml) -> None:
             label: b
     """)
     assert [w.name for w in load(path).experiment.workloads] == ["a", "b"]
+
+
+@pytest.mark.parametrize(("line", "field", "suggestion"), [
+    ("{kind: http, size_bytes: 1e6}", "workloads.0.size_bytes", "1000000"),
+    ("{kind: sleep, duration_ms: 25e-3}", "workloads.0.duration_ms", "0.025"),
+    ("{kind: sleep, duration_ms: [1, 1E3]}", "workloads.0.duration_ms.1", "1000"),
+])
+def test_a_number_in_exponent_notation_read_as_text_is_explained(
+        write_yaml: WriteYaml, line: str, field: str, suggestion: str) -> None:
+    path = write_yaml(f"name: x\nworkloads: [{line}]\n")
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:2:") and f" {field}: " in problem, problem
+    assert "YAML reads" in problem and "as text" in problem and f"write {suggestion}" in problem
+
+
+def test_whole_numbers_stay_whole_in_messages(write_yaml: WriteYaml) -> None:
+    path = write_yaml("""
+        name: x
+        workloads: [{kind: sleep, duration_ms: [20, 20]}]
+    """)
+    [problem] = problems(path)
+    assert "value 20 is listed twice" in problem, problem
+    path = write_yaml("""
+        name: x
+        workloads: [{kind: sleep, duration_ms: [5, 20]}]
+        exclude: [{duration_ms: 7}]
+    """)
+    [problem] = problems(path)
+    assert "values here: 5, 20)" in problem, problem
+
+
+def test_the_readme_example_error_is_the_real_one(write_yaml: WriteYaml) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [shown] = [line for line in readme.splitlines() if line.startswith("typo.yaml:6:5:")]
+    path = write_yaml("""
+        name: typo
+        repetitions: 2
+        models: [sync, threads]
+        workloads:
+          - kind: fib
+            taskz: 40
+    """, name="typo.yaml")
+    [problem] = problems(path)
+    assert "record_tasks" in problem
+    assert problem == str(path.parent / shown)

@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from runner.config.experiment import Experiment
 from runner.config.pythons import probe
+from runner.plan.grid import expand
 from tests.helpers import run_cli
 
 WriteYaml = Callable[..., Path]
@@ -94,3 +96,81 @@ def test_inline_isolation_cannot_take_other_interpreters(write_yaml: WriteYaml) 
     done = run_cli("validate", path)
     assert done.returncode == 2
     assert f"{path}:4:" in done.stderr and "need isolation: process" in done.stderr
+
+
+def pyenv_installations() -> list[str]:
+    """``bin/python3`` of each pyenv CPython 3.11+: different installations, one file name."""
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    found = sorted(glob.glob(f"{root}/versions/3.1[1-9]*/bin/python3"))
+    return [path for path in found if os.access(path, os.X_OK)]
+
+
+def test_two_installations_named_python3_are_labelled_by_version(write_yaml: WriteYaml,
+                                                                  tmp_path: Path) -> None:
+    pythons = pyenv_installations()[:2]
+    if len(pythons) < 2:
+        pytest.skip(f"fewer than two pyenv installations of Python 3.11+: {pythons}")
+    versions = [probe(p).version for p in pythons]
+    path = write_yaml(f"""
+        name: two-installations
+        repetitions: 1
+        workloads: [{{kind: fib, tasks: 2, n: 5}}]
+        models: [sync]
+        python: [{pythons[0]}, {pythons[1]}]
+    """)
+    checked = run_cli("validate", path)
+    assert checked.returncode == 0, checked.stderr
+    assert "ok (2 cells)" in checked.stdout
+    done = run_cli("run", path, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    runs = pd.read_csv(tmp_path / "out" / "runs.csv")
+    assert sorted(runs["cell"]) == sorted(f"fib/sync@python3-{v}" for v in versions)
+    assert sorted(runs["python"]) == sorted(f"cpython-{v}" for v in versions)
+    assert (runs["status"] == "ok").all(), runs["error"]
+
+
+def test_one_version_installed_twice_gets_a_numbered_label(tmp_path: Path) -> None:
+    installed = pyenv_installations()
+    if not installed:
+        pytest.skip("no pyenv installation of Python 3.11+")
+    real = os.path.realpath(installed[0])
+    names = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "python3").symlink_to(real)
+        names.append(str(tmp_path / folder / "python3"))
+    version = probe(real).version
+    exp = Experiment.model_validate({"name": "t", "workloads": [{"kind": "fib"}],
+                                     "models": ["sync"], "python": names})
+    labels = list(exp.python_labels().values())
+    assert labels == [f"python3-{version}", f"python3-{version}-2"]
+    assert all("/" not in label for label in labels)
+    assert [cell.id for cell in expand(exp)] == [f"fib/sync@{label}" for label in labels]
+    assert [cell.id for cell in expand(exp) if cell.matches({"python": labels[1]})] == [
+        f"fib/sync@{labels[1]}"]
+
+
+def test_distinct_file_names_stay_the_labels() -> None:
+    exp = Experiment.model_validate({"name": "t", "workloads": [{"kind": "fib"}],
+                                     "python": ["no-such-python3.98", "/nowhere/python3.99"]})
+    assert exp.python_labels() == {"no-such-python3.98": "no-such-python3.98",
+                                   "/nowhere/python3.99": "python3.99"}
+
+
+def test_the_same_interpreter_twice_is_refused_at_the_second(write_yaml: WriteYaml) -> None:
+    installed = pyenv_installations()
+    if not installed:
+        pytest.skip("no pyenv installation of Python 3.11+")
+    folder = str(Path(installed[0]).parent)
+    path = write_yaml(f"""
+        name: twice
+        workloads: [{{kind: fib}}]
+        python:
+          - {installed[0]}
+          - {folder}/../bin/python3
+    """)
+    done = run_cli("validate", path)
+    assert done.returncode == 2
+    assert f"{path}:5:" in done.stderr and "python.1" in done.stderr, done.stderr
+    assert "same interpreter as python.0" in done.stderr
+    assert "Traceback" not in done.stderr

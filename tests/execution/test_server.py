@@ -41,3 +41,42 @@ def test_the_server_stops_with_its_context() -> None:
     port = int(url.rsplit(":", 1)[1])
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port)):
         pass
+
+
+def test_serve_on_a_busy_port_exits_2() -> None:
+    from tests.helpers import run_cli
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = run_cli("serve", "--port", str(port), timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == (f"runexp: error: port {port} is in use on 127.0.0.1; "
+                                   "choose another with --port (0 picks a free one)")
+
+
+def test_serve_shows_an_example_url_with_the_query() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT, run_cli
+
+    assert "http://127.0.0.1:8000/anything?latency_ms=100&size_bytes=2048" in " ".join(
+        run_cli("serve", "--help").stdout.split())
+    process = subprocess.Popen([sys.executable, "-m", "runner", "serve", "--port", "0"],
+                               env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        banner, example = process.stdout.readline(), process.stdout.readline()
+        url = banner.split()[-1]
+        assert example.split()[1] == f"{url}/anything?latency_ms=100&size_bytes=2048"
+        assert len(get(example.split()[1])) == 2048
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    assert process.returncode == 0

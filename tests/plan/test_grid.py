@@ -83,3 +83,15 @@ def test_select_by_key_values() -> None:
         select(all_cells, parse_selection(["n=99"]), exp.param_columns())
     with pytest.raises(GridError, match="KEY=VALUE"):
         parse_selection(["model"])
+
+
+def test_whole_number_parameters_stay_integers() -> None:
+    exp = Experiment.model_validate({"name": "t", "models": ["sync"], "workloads": [
+        {"kind": "sleep", "duration_ms": 10}, {"kind": "http", "latency_ms": [2, 2.5]},
+        {"kind": "mixed", "cpu_ms": 1, "io_ms": 3}]})
+    params = [cell.params for cell in expand(exp)]
+    assert params[0]["duration_ms"] == 10 and type(params[0]["duration_ms"]) is int
+    assert [type(p["latency_ms"]) for p in params[1:3]] == [int, float]
+    assert type(params[3]["cpu_ms"]) is int and type(params[3]["io_ms"]) is int
+    assert [cell.id for cell in expand(exp)][1:3] == ["http[latency_ms=2]/sync",
+                                                      "http[latency_ms=2.5]/sync"]

@@ -86,3 +86,49 @@ def test_mann_whitney_u_exact_and_approximate() -> None:
     assert mann_whitney_u([1, 2, 3], [4, 5, 6])[1] == pytest.approx(0.1)
     _, p_ties = mann_whitney_u([1, 1, 2, 2, 3], [2, 3, 3, 4, 4, 5])
     assert p_ties == pytest.approx(0.0316, abs=1e-3)  # normal approximation, tie-corrected
+
+
+HEADER = ("run_id,experiment,cell,workload,tasks,model,pool_size,repetition,status,wall_s,cpu_s,"
+          "max_rss_mb,tasks,throughput_per_s,error,started_at,host,python,startup_s")
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"name,score\nada,3\n", "runs.csv:1: not a runexp runs.csv: expected the columns run_id"),
+    (b"run_id,experiment,cell,workload,model,pool_size,repetition,status,wall_s,cpu_s,"
+     b"max_rss_mb,tasks,throughput_per_s,error,started_at,host,python\n",
+     "runs.csv: a header but no runs"),
+    (b"\x7fELF\x02\x01\x01\x00\x00\x00\xd0\xff\n\x00\x00", "runs.csv:1: a NUL byte"),
+    (b"\xff\xfe\xd0garbage\n", "runs.csv:1: not UTF-8 text"),
+    (b"run_id,experiment,cell,workload,model,pool_size,repetition,status,wall_s,cpu_s,"
+     b"max_rss_mb,tasks,throughput_per_s,error,started_at,host,python\n"
+     b"r,e,w/sync,w,sync,1,1,ok,slow,0.1,1,1,1,,2026-01-01T00:00:00Z,h,cpython-3.11.7\n",
+     "runs.csv:2: wall_s: expected a number or nothing, found 'slow'"),
+])
+def test_a_folder_whose_runs_csv_is_not_runexps_exits_2(two_runs: tuple[Path, Path],
+                                                         tmp_path: Path, content: bytes,
+                                                         expected: str) -> None:
+    a, _ = two_runs
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "runs.csv").write_bytes(content)
+    done = run_cli("compare", a, other)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0  # one line
+    assert str(other / "runs.csv") in done.stderr and expected in done.stderr
+
+
+@pytest.mark.parametrize("option", ["--csv", "--markdown"])
+def test_unwritable_output_paths_are_refused_before_any_work(two_runs: tuple[Path, Path],
+                                                             tmp_path: Path,
+                                                             option: str) -> None:
+    a, b = two_runs
+    (tmp_path / "file").write_text("x")
+    for target, reason in [(tmp_path / "no" / "dir" / "x.csv", "does not exist"),
+                           (tmp_path / "file" / "x.csv", "is not a directory"),
+                           (tmp_path, "is a directory")]:
+        done = run_cli("compare", a, b, option, target)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        assert f"{option} {target}" in done.stderr and reason in done.stderr
+        assert done.stdout == ""  # refused before the table, not after

@@ -14,6 +14,7 @@ import yaml
 
 import runner
 from runner.config.experiment import json_schema
+from runner.errors import ReportError
 from tests.helpers import ROOT, run_cli
 
 TINY = """
@@ -98,7 +99,7 @@ def test_the_python_api_loads_a_run(run_dir: Path) -> None:
     loaded = runner.load(run_dir)
     assert loaded.run_dir == run_dir.resolve()
     assert len(loaded.runs) == 2 * len(loaded.summary)
-    assert loaded.metadata["experiment"]["name"] == "tiny-report"
+    assert loaded.metadata.experiment["name"] == "tiny-report"
     assert loaded.tasks is not None
 
 
@@ -131,3 +132,40 @@ def test_the_schema_command_prints_it() -> None:
 def test_the_committed_schema_is_current() -> None:
     committed = json.loads((ROOT / "docs" / "experiment.schema.json").read_text())
     assert committed == json_schema(), "run: runexp schema > docs/experiment.schema.json"
+
+
+def test_a_run_whose_every_run_failed_says_so_without_plots_or_warnings(tmp_path: Path) -> None:
+    (tmp_path / "boom.py").write_text("def work(index, args):\n    raise RuntimeError('boom')\n")
+    (tmp_path / "boom.yaml").write_text(
+        "name: boom\nrepetitions: 1\nworkloads: [{kind: callable, target: 'boom:work', "
+        "tasks: 2}]\nmodels: [sync, threads]\npool_sizes: [2]\n")
+    done = run_cli("run", "boom.yaml", "--out", tmp_path / "run", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "Warning" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "**No run succeeded**" in report
+    assert "Fastest" not in report and "## Plots" not in report
+    assert list((tmp_path / "run" / "plots").iterdir()) == []
+    page = (tmp_path / "run" / "report.html").read_text()
+    assert "<strong>No run succeeded</strong>" in page and 'class="winner"' not in page
+
+
+def test_a_drawing_failure_keeps_the_tables_and_says_why(
+        run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runner.execution.pipeline import write_reports
+    from runner.report import plots
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("no usable font")
+
+    copy = shutil.copytree(run_dir, tmp_path / "run", symlinks=True)
+    for name in ("summary.csv", "report.md", "report.html"):
+        (copy / name).unlink()
+    monkeypatch.setattr(plots, "_wall", broken)
+    with pytest.raises(ReportError, match=r"could not be drawn \(RuntimeError: no usable font\)"):
+        write_reports(copy)
+    assert (copy / "summary.csv").exists()
+    for name in ("report.md", "report.html"):
+        text = (copy / name).read_text()
+        assert "The plots could not be drawn (RuntimeError: no usable font)." in text, name
+        assert "Fastest: asyncio" in text or "Fastest: threads" in text, name

@@ -5,20 +5,12 @@ from pathlib import Path
 import pytest
 
 from runner.errors import ResultsError
-from runner.results.rows import RunRecord, Status, columns
-from runner.results.rundir import RunsWriter, create_run_dir, link_latest, read_runs
+from runner.results.readers import read_runs
+from runner.results.rows import columns
+from runner.results.rundir import RunsWriter, create_run_dir, link_latest
+from tests.helpers import sample_record as record
 
 PARAMS = ["tasks", "latency_ms", "n"]
-
-
-def record(repetition: int, **params: object) -> RunRecord:
-    return RunRecord(
-        run_id="20260101T000000Z", experiment="t", cell="fib/sync", workload="fib",
-        params={"tasks": 3, **params}, model="sync", pool_size=1, repetition=repetition,
-        status=Status.OK, wall_s=0.1234567891, cpu_s=0.1, max_rss_mb=20.0, tasks=3,
-        throughput_per_s=24.3, error="", started_at="2026-01-01T00:00:00.000Z", host="h",
-        python="cpython-3.11.7",
-    )
 
 
 def test_columns_follow_the_design_order() -> None:
@@ -80,3 +72,19 @@ def test_task_timings_go_to_tasks_csv(tmp_path: Path) -> None:
                                    "repetition", "task", "start_s", "latency_s"]
     assert list(tasks["task"]) == [0, 1]
     assert tasks["latency_s"].dtype == "float64"
+
+
+def test_a_results_folder_under_a_regular_file_is_a_results_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ResultsError, match=r"file/run: cannot create the run directory"):
+        create_run_dir(tmp_path, "exp", "r", tmp_path / "file" / "run")
+    with pytest.raises(ResultsError, match=r"file/exp: cannot create the run directory"):
+        create_run_dir(tmp_path / "file", "exp", "r", None)
+
+
+def test_latest_that_cannot_be_replaced_is_a_results_error(tmp_path: Path) -> None:
+    _, run_dir = create_run_dir(tmp_path, "exp", "r", None)
+    (tmp_path / "exp" / "latest" / "keep").mkdir(parents=True)  # a real folder, not our link
+    with pytest.raises(ResultsError, match=r"exp/latest: cannot point it at r"):
+        link_latest(run_dir)
+    assert [p.name for p in (tmp_path / "exp").iterdir() if p.name.startswith(".")] == []

@@ -130,8 +130,8 @@ class PowersSpec(WorkloadSpec):
 
 def test_a_workload_without_a_tasks_parameter_counts_its_tasks_own_units(
         tmp_path: Path) -> None:
-    site = install(tmp_path, NO_TASKS_PARAMETER,
-                   '[project.entry-points."runexp.workloads"]\npowers = "runexp_square:PowersSpec"\n')
+    site = install(tmp_path, NO_TASKS_PARAMETER, '[project.entry-points."runexp.workloads"]\n'
+                                                 'powers = "runexp_square:PowersSpec"\n')
     (tmp_path / "p.yaml").write_text("name: x\nrepetitions: 1\nworkloads: [{kind: powers, "
                                      "base: [2, 3]}]\nmodels: [sync, processes]\n"
                                      "pool_sizes: [2]\n")

@@ -1,0 +1,91 @@
+"""report.html from content built here: winners, alignment by column, failures, plots."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+
+from runner.report import html
+from runner.report.content import build
+from runner.report.plots import Drawing
+from runner.report.summary import summarize_runs
+from tests.helpers import sample_metadata
+
+METADATA = sample_metadata()
+
+
+def runs(workload: str, walls: dict[str, list[float | None]]) -> pd.DataFrame:
+    """runs.csv rows of cells ``model`` or ``model/pN``; None is a failed run."""
+    rows = []
+    for name, values in walls.items():
+        model, _, pool = name.partition("/p")
+        for rep, wall in enumerate(values, start=1):
+            rows.append({"run_id": "r", "experiment": "e", "cell": f"{workload}/{name}",
+                         "workload": workload, "tasks": 4, "model": model,
+                         "pool_size": int(pool or 1), "repetition": rep,
+                         "status": "ok" if wall else "error", "wall_s": wall,
+                         "error": None if wall else "RuntimeError: boom"})
+    return pd.DataFrame(rows)
+
+
+def page(table: pd.DataFrame, drawing: Drawing | None = None) -> str:
+    summary = summarize_runs(table, {}, ["tasks"], cores=2)
+    return html.render(build(summary, table, METADATA), drawing or Drawing([]))
+
+
+class Cells(HTMLParser):
+    """(table index, row class, cell class, text) of every body cell."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[int, str, str, str]] = []
+        self.table = -1
+        self.row_class = ""
+        self.cell_class: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.table += 1
+        elif tag == "tr":
+            self.row_class = dict(attrs).get("class") or ""
+        elif tag == "td":
+            self.cell_class = dict(attrs).get("class") or ""
+
+    def handle_data(self, data: str) -> None:
+        if self.cell_class is not None:
+            self.cells.append((self.table, self.row_class, self.cell_class, data))
+            self.cell_class = None
+
+
+def cells(text: str) -> list[tuple[int, str, str, str]]:
+    parser = Cells()
+    parser.feed(text)
+    return parser.cells
+
+
+def test_only_a_real_winner_is_bold() -> None:
+    table = pd.concat([runs("bad", {"sync": [None], "threads/p2": [None]}),
+                       runs("good", {"sync": [1.0, 1.1], "threads/p2": [0.5, 0.6]})])
+    text = page(table)
+    assert "first-child" not in text  # no rule makes whatever row comes first look like a win
+    winners = [(table, cell) for table, row, _, cell in cells(text) if row == "winner"]
+    results = [index for index, match in enumerate(re.finditer(r"<table[^>]*>", text))
+               if 'class="results"' in match.group()]
+    assert {table for table, _ in winners} == {results[-1]}  # the good group's table only
+    assert [cell for _, cell in winners][:3] == ["1", "threads", "2"]
+    assert "<strong>No run succeeded</strong>" in text
+    assert text.index("No run succeeded") < text.index("bad/threads/p2")
+
+
+def test_numbers_are_right_aligned_by_column_name() -> None:
+    text = page(runs("fib", {"sync": [1.0, 1.1], "threads/p2": [0.5, 0.6]}))
+    row = [(klass, cell) for _, row_class, klass, cell in cells(text) if row_class == "winner"]
+    assert row[:4] == [("n", "1"), ("", "threads"), ("n", "2"), ("n", "0.55")]
+
+
+def test_a_plot_failure_is_stated_where_the_plots_would_be() -> None:
+    text = page(runs("fib", {"sync": [1.0, 1.1]}), Drawing([], "RuntimeError: no usable font"))
+    plots = text.split("<h2>Plots</h2>", 1)[1]
+    assert plots.startswith("\n<p>The plots could not be drawn (RuntimeError: no usable font).</p>")
