@@ -75,7 +75,7 @@ def _progress(progress: bool | OnRun) -> Progress:
 
         total = done = 0
 
-        def start(self, total: int, run_dir: Path) -> None:
+        def start(self, total: int, run_dir: Path, adaptive: bool = False) -> None:
             self.total = total
 
         def advance(self, job: Job, record: RunRecord) -> None:

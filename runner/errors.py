@@ -65,6 +65,10 @@ class PluginError(UsageError):
     """An entry point that cannot be loaded or is not what its group expects."""
 
 
+class AdviseError(UsageError):
+    """`runexp advise` cannot search as asked: a bad option or MODULE:FUNCTION."""
+
+
 class WorkloadError(RunexpError):
     """A task produced a wrong result (e.g. an HTTP body of the wrong length)."""
 

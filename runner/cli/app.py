@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from runner.errors import ConfigError, RunexpError
+
+if TYPE_CHECKING:
+    from runner.report.content import Content
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Above this many cells `plan` prints plain lines: a rich table of 100,000 rows
@@ -90,9 +93,22 @@ def run(
     if outcome.stopped_early:
         typer.echo("stopped at the first failed run (--fail-fast)", err=True)
     typer.echo(f"{outcome.runs} runs, {outcome.failed} failed: {outcome.run_dir}")
-    if (outcome.run_dir / "report.md").exists():
-        typer.echo(f"report: {outcome.run_dir / 'report.md'}")
+    _print_answer(outcome.content, outcome.run_dir)
     raise typer.Exit(EXIT_FAILED_RUNS if outcome.failed else EXIT_OK)
+
+
+def _print_answer(content: Content | None, run_dir: Path) -> None:
+    """Per comparison group its winner and verdict (as hyperfine closes with its
+    summary), then where the reports are; nothing where no report was written."""
+    from runner.report.content import terminal_summary
+    from runner.results.rundir import REPORT_HTML, REPORT_MD
+
+    if content is None:
+        return
+    typer.echo("")
+    typer.echo(terminal_summary(content))
+    typer.echo(f"report: {run_dir / REPORT_MD}")
+    typer.echo(f"html: {run_dir / REPORT_HTML}")
 
 
 @app.command()
@@ -158,10 +174,11 @@ def report(
 
     try:
         check_run_dir(run_dir)  # before anything is written into a folder that is no run
-        write_reports(run_dir)
+        content = write_reports(run_dir)
     except RunexpError as error:
         raise _fail(error) from None
     typer.echo(f"wrote summary.csv, plots/, report.md and report.html in {run_dir}")
+    _print_answer(content, run_dir)
 
 
 @app.command()

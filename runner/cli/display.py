@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from runner.config.experiment import Experiment
+from runner.config.experiment import Experiment, Precision
 from runner.execution.pipeline import Progress
 from runner.plan.grid import Cell
 from runner.plan.schedule import Job
@@ -20,6 +20,15 @@ def progress_for_terminal(stream: TextIO | None = None) -> Progress:
     """A progress bar on a terminal, plain lines otherwise (logs, CI, pipes)."""
     stream = stream or sys.stderr
     return BarProgress(stream) if stream.isatty() else LineProgress(stream)
+
+
+def _starting(total: int, run_dir: Path, adaptive: bool) -> str:
+    more = ", then rounds until each cell is precise" if adaptive else ""
+    return f"running {plural(total, 'timed run')}{more} into {run_dir}"
+
+
+def _round(number: int, cells: int) -> str:
+    return f"round {number}: {plural(cells, 'cell')} not yet precise"
 
 
 def _describe(job: Job, record: RunRecord) -> str:
@@ -36,9 +45,13 @@ class LineProgress(Progress):
         self.stream = stream
         self.total = self.done = 0
 
-    def start(self, total: int, run_dir: Path) -> None:
+    def start(self, total: int, run_dir: Path, adaptive: bool = False) -> None:
         self.total = total
-        print(f"running {total} timed runs into {run_dir}", file=self.stream, flush=True)
+        print(_starting(total, run_dir, adaptive), file=self.stream, flush=True)
+
+    def round(self, number: int, cells: int, runs: int) -> None:
+        self.total = self.done + runs
+        print(_round(number, cells), file=self.stream, flush=True)
 
     def advance(self, job: Job, record: RunRecord) -> None:
         self.done += 1
@@ -69,10 +82,15 @@ class BarProgress(Progress):
         )
         self.task = self.bar.add_task("", total=0)
 
-    def start(self, total: int, run_dir: Path) -> None:
-        self.bar.console.print(f"running {total} timed runs into {run_dir}", markup=False)
+    def start(self, total: int, run_dir: Path, adaptive: bool = False) -> None:
+        self.bar.console.print(_starting(total, run_dir, adaptive), markup=False)
         self.bar.update(self.task, total=total)
         self.bar.start()
+
+    def round(self, number: int, cells: int, runs: int) -> None:
+        self.bar.console.print(_round(number, cells), markup=False)
+        done = self.bar.tasks[0].completed
+        self.bar.update(self.task, total=done + runs)
 
     def advance(self, job: Job, record: RunRecord) -> None:
         if record.status != Status.OK:
@@ -88,7 +106,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
-def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int,
+def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int | Precision,
                plain: bool = False) -> tuple[Table | str, list[str]]:
     """The grid as a rich table (one cell a row), and lines of totals and a time estimate.
 
@@ -96,7 +114,7 @@ def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int,
 
     The estimate sums the workloads' ideal times where they are known (waiting
     work), warmups included; CPU work has no estimate until its sync time is
-    measured.
+    measured. Adaptive repetitions give ranges: from ``min`` to ``max`` runs per cell.
     """
     import os
 
@@ -105,9 +123,11 @@ def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int,
 
     cores = os.cpu_count() or 1
     total, unknown = 0.0, 0
-    timed = len(cells) * repetitions
+    fewest, most = ((repetitions, repetitions) if isinstance(repetitions, int)
+                    else (repetitions.min, repetitions.max))
+    timed = len(cells) * fewest
     warmups = timed * experiment.warmups
-    runs = str(repetitions)
+    runs = str(fewest) if fewest == most else f"{fewest}-{most}"
     headers = ("cell", "workload", "model", "pool", "runs", "ideal/run")
     rows = []
     for cell in cells:
@@ -115,7 +135,7 @@ def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int,
         if ideal is None:
             unknown += 1
         else:
-            total += ideal * repetitions * (1 + experiment.warmups)
+            total += ideal * fewest * (1 + experiment.warmups)
         rows.append((cell.id, cell.workload.name, cell.model, str(cell.pool_size), runs,
                      "?" if ideal is None else f"{ideal:.3f} s"))
     table: Table | str
@@ -129,7 +149,11 @@ def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int,
                              justify="right" if name in ("pool", "runs", "ideal/run") else "left")
         for row in rows:
             table.add_row(Text(row[0]), *row[1:])
-    totals = (f"{experiment.name}: {plural(len(cells), 'cell')}, {plural(timed, 'timed run')}"
+    count = plural(timed, "timed run")
+    if isinstance(repetitions, Precision):
+        count = (f"{timed:,} to {len(cells) * most:,} timed runs (until each cell's 95% CI is "
+                 f"within ±{repetitions.precision:.0%} of its median)")
+    totals = (f"{experiment.name}: {plural(len(cells), 'cell')}, {count}"
               + (f" (+ {warmups} warmups)" if warmups else "")
               + f", order {experiment.order}, isolation {experiment.isolation}")
     estimate = f"estimated time: at least {total:.1f} s from ideal times"

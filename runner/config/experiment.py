@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
 from pydantic import (
     BeforeValidator,
+    Discriminator,
     Field,
     PrivateAttr,
+    Tag,
     create_model,
     field_validator,
     model_validator,
@@ -24,7 +26,7 @@ from runner.models import DEFAULT_MODELS, MODELS
 from runner.models.options import ModelOptions, PoolSize
 from runner.results.rows import CORE_COLUMNS
 from runner.workloads import WORKLOADS
-from runner.workloads.spec import StrictFloat, StrictInt, StrictModel, invalid
+from runner.workloads.spec import StrictFloat, StrictInt, StrictModel, WorkloadSpec, invalid
 
 DEFAULT_REPETITIONS = 3
 DEFAULT_POOL_SIZES = (1, 2, 4, 8)
@@ -35,10 +37,14 @@ MAX_CELLS_WITHOUT_YES = 10_000
 #: Keys an ``exclude`` entry may use besides the workloads' parameter names.
 CELL_KEYS = ("workload", "model", "pool_size", "python")
 
-Workload = Annotated[
-    Union[tuple(WORKLOADS.values())],  # noqa: UP007 (a Union built from the registry)
-    Field(discriminator="kind"),
-]
+if TYPE_CHECKING:
+    # Every member of the union is a WorkloadSpec: that is all the type checker needs.
+    Workload: TypeAlias = WorkloadSpec
+else:
+    Workload = Annotated[
+        Union[tuple(WORKLOADS.values())],  # noqa: UP007 (a Union built from the registry)
+        Field(discriminator="kind"),
+    ]
 
 Scalar = StrictInt | StrictFloat | str
 InterpreterName = Annotated[str, Field(pattern=r"^[\w./+~-]+$", max_length=1024)]
@@ -139,11 +145,15 @@ def _model_options(options: Any) -> Any:
     return options
 
 
-Models = create_model(
-    "Models",
-    __base__=_ModelsBase,
-    **{name: (model.options_model() | None, None) for name, model in MODELS.items()},  # type: ignore[call-overload]
-)
+if TYPE_CHECKING:
+    # One optional field per registered model, known only at run time.
+    Models: TypeAlias = _ModelsBase
+else:
+    Models = create_model(
+        "Models",
+        __base__=_ModelsBase,
+        **{name: (model.options_model() | None, None) for name, model in MODELS.items()},
+    )
 
 
 class Executor(StrictModel):
@@ -161,6 +171,56 @@ class Executor(StrictModel):
         return self
 
 
+#: Most timed runs one cell may take, fixed or adaptive.
+MAX_REPETITIONS = 1000
+
+
+class Precision(StrictModel):
+    """``repetitions: {min, max, precision}``: measure each cell until it is precise.
+
+    A cell is precise when the 95% confidence interval of its mean wall time (the
+    one summary.csv reports) has a half-width of at most ``precision`` times its
+    median; it stops at ``max`` repetitions otherwise.
+    """
+
+    min: Annotated[StrictInt, Field(ge=1, le=MAX_REPETITIONS)] = Field(
+        default=3, description="Timed runs every cell gets.")
+    max: Annotated[StrictInt, Field(ge=1, le=MAX_REPETITIONS)] = Field(
+        default=30, description="Timed runs at most, precise or not.")
+    precision: Annotated[StrictFloat, Field(gt=0, lt=1)] = Field(
+        default=0.03, description="Largest half-width of the 95% CI, relative to the median.")
+
+    @model_validator(mode="after")
+    def _max_not_below_min(self) -> Precision:
+        if self.max < self.min:
+            raise invalid([(("max",), f"must be at least min ({self.min})", self.max)])
+        return self
+
+
+def _auto_repetitions(value: Any) -> Any:
+    """``repetitions: auto`` is the adaptive default, ``{min: 3, max: 30, precision: 0.03}``."""
+    return {} if value == "auto" else value
+
+
+def _repetitions_form(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "count"
+    if isinstance(value, dict | Precision):
+        return "precision"
+    return None
+
+
+Repetitions = Annotated[
+    Annotated[Annotated[StrictInt, Field(ge=1, le=MAX_REPETITIONS)], Tag("count")]
+    | Annotated[Precision, Tag("precision")],
+    Discriminator(_repetitions_form, custom_error_type="repetitions_type",
+                  custom_error_message="expected a whole number of runs, `auto`, or "
+                                       "{min, max, precision}"),
+    BeforeValidator(_auto_repetitions,
+                    json_schema_input_type=Union[int, Literal["auto"], Precision]),  # noqa: UP007
+]
+
+
 class Experiment(StrictModel):
     """One experiment file."""
 
@@ -168,9 +228,9 @@ class Experiment(StrictModel):
         description="Names the results folder: results/<name>/."
     )
     description: str = ""
-    repetitions: Annotated[StrictInt, Field(ge=1, le=1000)] = Field(
-        default=DEFAULT_REPETITIONS, description="Timed runs per cell."
-    )
+    repetitions: Repetitions = Field(default=DEFAULT_REPETITIONS,
+              description="Timed runs per cell, or `auto` / {min, max, precision}: as many "
+                          "as make each cell precise.")
     warmups: Annotated[StrictInt, Field(ge=0, le=100)] = Field(
         default=0, description="Untimed runs before each timed run, in the same process."
     )
@@ -190,7 +250,7 @@ class Experiment(StrictModel):
         default=None, description="Seed of order: random (default: a fresh one, recorded)."
     )
     workloads: Annotated[list[Workload], Field(min_length=1)]
-    models: Models = Field(  # type: ignore[valid-type]
+    models: Models = Field(
         default_factory=lambda: Models.model_validate(list(DEFAULT_MODELS)),
         description="Models to compare: a list of names, or a mapping name -> options.",
     )

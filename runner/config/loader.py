@@ -155,7 +155,7 @@ class _Builder:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = self.loader.construct_object(key_node, deep=True)
-            if not isinstance(key, str | int | float | bool):
+            if not isinstance(key, str | int):  # floats and booleans name no field either
                 self._problem(key_node, loc, "a key must be a plain name")
                 continue
             result[key] = self.build(value_node, (*loc, key), key_node.start_mark)

@@ -33,7 +33,7 @@ from runner.execution.local import (
     run_once,
     utc_now,
 )
-from runner.execution.worker import ERROR, RunResult, describe
+from runner.execution.worker import RunResult, describe
 from runner.plan.grid import Cell, expand
 from runner.plan.schedule import Job
 from runner.results.metadata import HostFacts
@@ -95,7 +95,7 @@ def _outcome(future: Any, job: Job, settings: Settings
     try:
         return future.result()
     except Exception as error:  # e.g. KilledWorker: Dask gave up rescheduling it
-        result = RunResult(ERROR, message=f"on the cluster: {describe(error)}")
+        result = RunResult(Status.ERROR, message=f"on the cluster: {describe(error)}")
         return make_record(job, settings, utc_now(), result, settings.python), (), {}
 
 

@@ -4,6 +4,11 @@ A fresh process per timed run means no warm pools, imports, sessions or GC
 state leak from one cell to the next, as pyperf runs benchmarks in fresh
 worker processes. It also makes timeouts real: a thread cannot be killed, but
 the worker's whole process group (the worker and its pool processes) can.
+
+Each worker gets a temporary folder of its own as TMPDIR, removed once its
+group is gone: whatever it or its pool processes left there (a killed file
+task's directory, multiprocessing's ``pymp-*`` folders, which a worker ending
+in os._exit never removes) goes with it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import os
 import pickle
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,12 +28,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from runner.execution.worker import ERROR, TIMEOUT, RunResult, Visit, object_path
+from runner.execution.worker import RunResult, Visit, object_path
+from runner.results.rows import Status
 
 #: How often a silent worker is checked for having died.
 POLL_S = 0.5
 #: Allowance for starting the interpreter and importing before the first run.
 START_GRACE_S = 60.0
+#: How long a SIGKILLed group may take to go before its folder is removed anyway.
+GROUP_END_S = 5.0
 
 
 def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executable,
@@ -39,9 +48,20 @@ def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executab
     ``python -m runner.execution.worker`` finds the runner package at all.
     """
     request = encode(job, sys.path if import_path is None else import_path)
-    env = None
+    # A short name: multiprocessing's forkserver puts a socket two levels below,
+    # and socket paths are limited to about 100 bytes.
+    folder = tempfile.mkdtemp(prefix="runexp-")
+    env = {**os.environ, "TMPDIR": folder}
     if import_path is not None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(import_path)}
+        env["PYTHONPATH"] = os.pathsep.join(import_path)
+    try:
+        return _run_worker(request, timeout_s, python, env)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # the group is gone: nothing writes there
+
+
+def _run_worker(request: bytes, timeout_s: float | None, python: str,
+                env: dict[str, str]) -> RunResult:
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
             [python, "-m", "runner.execution.worker"], stdin=subprocess.PIPE,
@@ -60,7 +80,7 @@ def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executab
         finally:
             _close(process)
         if result is None:
-            result = RunResult(ERROR, message=_death(process, stderr))
+            result = RunResult(Status.ERROR, message=_death(process, stderr))
     return result
 
 
@@ -84,7 +104,7 @@ def _follow(process: subprocess.Popen[bytes], stdout: IO[bytes],
             return None
         if line == b"timeout":
             _kill(process)
-            return RunResult(TIMEOUT, message=f"killed after the {timeout_s:g} s timeout")
+            return RunResult(Status.TIMEOUT, message=f"killed after the {timeout_s:g} s timeout")
         event = json.loads(line)
         if event["event"] == "result":
             return RunResult.from_json(event)
@@ -118,15 +138,46 @@ class _LineReader:
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the worker's whole group: the worker and any pool processes it made.
+    """SIGKILL the worker's whole group, the worker and any pool processes it made, and
+    wait (``GROUP_END_S`` at most) until none of them runs.
 
-    Only while the worker is unreaped, so its pid (the group's id) cannot have
-    been reused by an unrelated process.
+    The group's id is the worker's pid: while the worker is unreaped, or while
+    the group still has members, no other process or group can have that id.
     """
     if process.returncode is None:
         with contextlib.suppress(OSError):
             os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    deadline = time.monotonic() + GROUP_END_S
+    while _group_runs(process.pid) and time.monotonic() < deadline:
+        # e.g. pool processes of a worker that died on its own, or still dying
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        time.sleep(0.01)
+
+
+def _group_runs(group: int) -> bool:
+    """Whether a process of ``group`` still runs (zombies do not: they write nothing)."""
+    try:
+        os.killpg(group, 0)
+    except OSError:  # none left, or none this user may signal (nor kill)
+        return False
+    # Zombies answer signal 0 too, and orphaned ones stay where init reaps
+    # nothing (some containers): on Linux, ask /proc for live members only.
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as file:
+                    state, _, pgrp = file.read().rsplit(b")", 1)[1].split()[:3]
+            except (OSError, ValueError):
+                continue  # gone meanwhile
+            if int(pgrp) == group and state not in (b"Z", b"X"):
+                return True
+    return False
 
 
 def _close(process: subprocess.Popen[bytes]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import platform
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +22,7 @@ from runner.config.pythons import (
 )
 from runner.execution.isolation import import_path_for_foreign_interpreters, run_isolated
 from runner.execution.server import EmbeddedServer
-from runner.execution.worker import ERROR, SKIPPED, TIMEOUT, RunResult, Visit, describe, visit
+from runner.execution.worker import RunResult, Visit, describe, visit
 from runner.models import MODELS
 from runner.plan.schedule import Job
 from runner.results.rows import RunRecord, Status
@@ -79,9 +79,12 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def execute(jobs: list[Job], settings: Settings, sink: Sink,
+def execute(jobs: Iterable[Job], settings: Settings, sink: Sink,
             on_run: OnRun | None = None) -> bool:
     """Run the jobs in order, handing each record to ``sink`` (and ``on_run``) as it ends.
+
+    ``jobs`` is taken one at a time after the previous record was handed on, so
+    adaptive rounds can decide the next job from the rows so far.
 
     Returns False when ``fail_fast`` stopped the grid at a failed run.
     """
@@ -110,9 +113,9 @@ def run_once(job: Job, task: Task | Exception, settings: Settings
     cell = job.cell
     interpreter = settings.interpreters.get(cell.python) if cell.python else None
     if isinstance(task, Exception):
-        result = RunResult(ERROR, message=describe(task))
+        result = RunResult(Status.ERROR, message=describe(task))
     elif interpreter is not None and interpreter.problem:
-        result = RunResult(SKIPPED, message=interpreter.problem)
+        result = RunResult(Status.SKIPPED, message=interpreter.problem)
     else:
         job_visit = Visit(task, MODELS[cell.model], cell.pool_size, cell.options.model_dump(),
                           settings.warmups, cell.workload.records_tasks)
@@ -134,7 +137,7 @@ def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
     """Inline runs cannot be killed (threads cannot); one that overran is marked after."""
     if timeout_s is None or result.wall_s is None or result.wall_s <= timeout_s:
         return result
-    return RunResult(TIMEOUT, result.wall_s, result.cpu_s, result.max_rss_mb,
+    return RunResult(Status.TIMEOUT, result.wall_s, result.cpu_s, result.max_rss_mb,
                      f"took {result.wall_s:.3f} s, over the {timeout_s:g} s timeout (inline "
                      "runs cannot be stopped early; use process isolation)",
                      startup_s=result.startup_s)

@@ -16,15 +16,19 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from runner.config.experiment import MAX_CELLS_WITHOUT_YES, Experiment
+from runner.config.experiment import MAX_CELLS_WITHOUT_YES, Experiment, Precision
 from runner.config.loader import ExperimentFile, load
 from runner.config.pythons import probe
 from runner.errors import GridError, ResultsError, UsageError
 from runner.execution.environment import environment, load_average
 from runner.execution.local import Settings, execute
 from runner.plan.grid import Cell, expand, select
+from runner.plan.rounds import OnRound, Rounds
 from runner.plan.schedule import Job, missing, schedule
+from runner.report.precision import precise_enough
+from runner.report.stats import is_missing
 from runner.results import readers
 from runner.results import rundir as results
 from runner.results.metadata import (
@@ -37,6 +41,9 @@ from runner.results.metadata import (
     write_metadata,
 )
 from runner.results.rows import RunRecord, Status
+
+if TYPE_CHECKING:
+    from runner.report.content import Content
 
 
 @dataclass(frozen=True)
@@ -61,16 +68,21 @@ class RunOutcome:
     failed: int  # of them, with status error or timeout
     interrupted: bool
     stopped_early: bool  # --fail-fast stopped at a failed run
+    content: Content | None = None  # what the report says; None where none was written
 
 
 class Progress:
     """Hooks the CLI implements to show progress; the defaults do nothing."""
 
-    def start(self, total: int, run_dir: Path) -> None:
-        """``total`` timed runs are about to start."""
+    def start(self, total: int, run_dir: Path, adaptive: bool = False) -> None:
+        """``total`` timed runs are about to start (``adaptive``: then more, in rounds)."""
 
     def advance(self, job: Job, record: RunRecord) -> None:
         """One timed run ended."""
+
+    def round(self, number: int, cells: int, runs: int) -> None:
+        """Adaptive repetitions: round ``number`` measures ``cells`` cells not yet precise,
+        ``runs`` more timed runs."""
 
     def finish(self) -> None:
         """The grid ended, was interrupted or failed."""
@@ -84,13 +96,32 @@ def plan_cells(experiment: Experiment, only: Mapping[str, list[str]]) -> list[Ce
     return cells
 
 
+#: The timed runs of a run: a list where the repetitions are fixed, rounds where they
+#: are measured to a precision (decided as the rows come in).
+Jobs = list[Job] | Rounds
+
+
 def plan_jobs(experiment: Experiment, only: Mapping[str, list[str]],
-              repetitions: int | None, seed: int | None = None) -> tuple[list[Cell], list[Job]]:
-    """The cells and the timed runs, in order, that a run would execute."""
+              repetitions: int | None, seed: int | None = None,
+              on_round: OnRound | None = None) -> tuple[list[Cell], Jobs]:
+    """The cells and the timed runs, in order, that a run would execute.
+
+    ``repetitions`` (--repetitions) forces a fixed count even where the file asks
+    for a precision.
+    """
     cells = plan_cells(experiment, only)
-    jobs = schedule(cells, repetitions or experiment.repetitions, experiment.order,
-                    seed if seed is not None else experiment.seed)
-    return cells, jobs
+    policy = repetitions or experiment.repetitions
+    seed = seed if seed is not None else experiment.seed
+    if isinstance(policy, int):
+        return cells, schedule(cells, policy, experiment.order, seed)
+    precision = policy.precision
+    return cells, Rounds(cells, policy, lambda walls: precise_enough(walls, precision),
+                         order=experiment.order, seed=seed, on_round=on_round)
+
+
+def _count(jobs: Jobs) -> int:
+    """Timed runs certain to run: all of a list, the first ``min`` rounds of rounds."""
+    return len(jobs) if isinstance(jobs, list) else jobs.owed()
 
 
 def run(path: Path, options: RunOptions, progress: Progress | None = None) -> RunOutcome:
@@ -104,7 +135,9 @@ def run(path: Path, options: RunOptions, progress: Progress | None = None) -> Ru
     seed = experiment.seed
     if experiment.order == "random" and seed is None:
         seed = random.SystemRandom().randrange(2**32)
-    cells, jobs = plan_jobs(experiment, options.only, options.repetitions, seed)
+    progress = progress or Progress()
+    cells, jobs = plan_jobs(experiment, options.only, options.repetitions, seed,
+                            on_round=progress.round)
     if len(cells) > MAX_CELLS_WITHOUT_YES and not options.yes:
         raise GridError(f"{path}: the grid has {len(cells):,} cells, more than "
                         f"{MAX_CELLS_WITHOUT_YES:,}; check it with `runexp plan` and pass --yes "
@@ -113,13 +146,13 @@ def run(path: Path, options: RunOptions, progress: Progress | None = None) -> Ru
                                              results.new_run_id(), options.out)
     (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")
     metadata = _start_metadata(source, options, run_id, seed=seed, cells=len(cells),
-                               jobs=len(jobs))
+                               jobs=_count(jobs))
     settings = _settings(source, options, run_id, metadata)
     write_metadata(run_dir / results.METADATA, metadata)
     if options.out is None:
         results.link_latest(run_dir)
     return _execute_into(run_dir, source, jobs, settings=settings, metadata=metadata,
-                         progress=progress or Progress())
+                         progress=progress)
 
 
 def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> RunOutcome:
@@ -134,10 +167,20 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
     _refuse_changed_grid(source.experiment, original, run_dir)
     stored = metadata.options
     repetitions = options.repetitions or stored.repetitions
-    _, jobs = plan_jobs(source.experiment, stored.only, repetitions, metadata.seed)
-    todo = list(missing(jobs, readers.read_done(run_dir)))
-    resume = Resume(at=_now(), command=_command(), file=str(source.path), runs=len(todo),
-                    repetitions=options.repetitions)
+    _, jobs = plan_jobs(source.experiment, stored.only, repetitions, metadata.seed,
+                        on_round=progress.round)
+    todo: Jobs
+    if isinstance(jobs, Rounds):  # the rounds go on from what was recorded
+        runs = readers.read_runs(run_dir)
+        for cell, repetition, status, wall_s in zip(
+                runs["cell"], runs["repetition"], runs["status"], runs["wall_s"], strict=True):
+            jobs.record(str(cell), int(repetition), bool(status == Status.OK),
+                        None if is_missing(wall_s) else float(wall_s))
+        todo = jobs
+    else:
+        todo = list(missing(jobs, readers.read_done(run_dir)))
+    resume = Resume(at=_now(), command=_command(), file=str(source.path),
+                    runs=_count(todo), repetitions=options.repetitions)
     metadata = replace(metadata, resumes=[*metadata.resumes, resume], options=replace(
         stored, repetitions=repetitions, cluster=options.cluster or stored.cluster))
     settings = _settings(source, options, metadata.run_id, metadata)
@@ -175,18 +218,21 @@ def _settings(source: ExperimentFile, options: RunOptions, run_id: str,
                     interpreters={i.label: i for i in interpreters})
 
 
-def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
+def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
                   settings: Settings, metadata: RunMetadata, progress: Progress
                   ) -> RunOutcome:
     counts = {"runs": 0, "failed": 0}
     hosts: dict[str, HostFacts] = dict(metadata.hosts)  # cluster runs add theirs
     interrupted = stopped_early = False
-    progress.start(len(jobs), run_dir)
+    progress.start(_count(jobs), run_dir, adaptive=isinstance(jobs, Rounds))
     try:
         with results.RunsWriter(run_dir, source.experiment.param_columns()
                                 ) as out, _sigterm_as_interrupt():
             def sink(record: RunRecord, timings: Sequence[tuple[float, float]]) -> None:
                 out.write(record, timings)
+                if isinstance(jobs, Rounds):
+                    jobs.record(record.cell, record.repetition, record.status == Status.OK,
+                                record.wall_s)
                 counts["runs"] += 1
                 counts["failed"] += record.status in (Status.ERROR, Status.TIMEOUT)
 
@@ -196,9 +242,13 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
             else:
                 from runner.execution.cluster import execute_on_cluster
 
-                stopped_early = not execute_on_cluster(
-                    address, jobs, settings, source, sink=sink, on_run=progress.advance,
-                    hosts=hosts)
+                batches = jobs.batches() if isinstance(jobs, Rounds) else [jobs]
+                for batch in batches:  # a round at a time: the next depends on its rows
+                    stopped_early = not execute_on_cluster(
+                        address, batch, settings, source, sink=sink, on_run=progress.advance,
+                        hosts=hosts)
+                    if stopped_early:
+                        break
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -206,9 +256,11 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: list[Job], *,
         metadata = replace(metadata, ended_at=_now(), interrupted=interrupted,
                            stopped_early=stopped_early, hosts=hosts)
         write_metadata(run_dir / results.METADATA, metadata)
+    content = None
     if (run_dir / results.RUNS).exists() and readers.read_done(run_dir):
-        write_reports(run_dir)
-    return RunOutcome(run_dir, counts["runs"], counts["failed"], interrupted, stopped_early)
+        content = write_reports(run_dir)
+    return RunOutcome(run_dir, counts["runs"], counts["failed"], interrupted, stopped_early,
+                      content)
 
 
 def _cluster_address(source: ExperimentFile, metadata: RunMetadata) -> str | None:
@@ -237,13 +289,14 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def write_reports(run_dir: Path) -> None:
+def write_reports(run_dir: Path) -> Content:
     """(Re)build summary.csv, the plots, report.md, report.html and metadata's results.
 
     Everything comes from runs.csv (and tasks.csv), experiment.yaml and metadata.
     """
     from runner.report import content as report
     from runner.report import html, plots
+    from runner.report.scaling import scaling_table
     from runner.report.summary import result_counts, summarize_runs
 
     source = load(run_dir / results.INPUT)
@@ -253,15 +306,24 @@ def write_reports(run_dir: Path) -> None:
     tasks = readers.read_tasks(run_dir)
     cores = metadata.usable_cores or os.cpu_count() or 1
     cells = {cell.id: cell for cell in expand(source.experiment)}
-    summary = summarize_runs(runs, cells, source.experiment.param_columns(), cores)
-    summary.to_csv(run_dir / results.SUMMARY, index=False, float_format="%.6g")
+    params = source.experiment.param_columns()
+    summary = summarize_runs(runs, cells, params, cores, repetitions=_policy(source, metadata))
+    results.write_table(run_dir / results.SUMMARY, summary)
+    scaling = scaling_table(summary, runs, params)
+    results.write_table(run_dir / results.SCALING, scaling)
     metadata = replace(metadata, results=ResultCounts(**result_counts(runs, summary)))
     write_metadata(run_dir / results.METADATA, metadata)
-    drawn = plots.draw_all(run_dir, summary, runs, tasks)
-    content = report.build(summary, runs, metadata)
+    drawn = plots.draw_all(run_dir, summary, runs, tasks, scaling=scaling)
+    content = report.build(summary, runs, metadata, scaling=scaling)
     (run_dir / results.REPORT_MD).write_text(report.markdown(content, drawn), encoding="utf-8")
     (run_dir / results.REPORT_HTML).write_text(html.render(content, drawn), encoding="utf-8")
     drawn.check()  # a plot that could not be drawn: said in the report, and now an error
+    return content
+
+
+def _policy(source: ExperimentFile, metadata: RunMetadata) -> int | Precision:
+    """How many runs each cell was to get: --repetitions where given, else the file's."""
+    return metadata.options.repetitions or source.experiment.repetitions
 
 
 def _refuse_other_parameters(run_dir: Path, experiment: Experiment,

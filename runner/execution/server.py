@@ -189,7 +189,8 @@ class EmbeddedServer:
         process, self._process = self._process, None
         if process is not None:
             with contextlib.suppress(OSError):
-                process.stdin.close()  # type: ignore[union-attr]
+                if process.stdin is not None:
+                    process.stdin.close()
             process.terminate()
             try:
                 process.wait(timeout=5)

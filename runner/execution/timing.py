@@ -23,8 +23,14 @@ class TimedTask(Task):
     inner: Task
 
     @property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:  # type: ignore[override]  # a dataclass field on Task, read-only here
         return self.inner.count
+
+    def __getattr__(self, name: str) -> Any:
+        """A model receives this wrapper: the workload task's own attributes show through."""
+        if name == "inner" or name.startswith("__"):  # during unpickling, before ``inner`` is set
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     def preload(self) -> None:
         self.inner.preload()
@@ -34,6 +40,9 @@ class TimedTask(Task):
 
     def close(self, resource: Any) -> None:
         self.inner.close(resource)
+
+    def needs_close(self) -> bool:
+        return self.inner.needs_close()
 
     def call(self, resource: Any, index: int) -> Any:
         start = time.perf_counter()

@@ -34,16 +34,15 @@ from typing import Any, TextIO
 from runner.execution.measure import Clock, measure
 from runner.execution.timing import TimedTask, first_start, task_timings
 from runner.models.base import Model, Options
+from runner.results.rows import Status
 from runner.workloads.task import Task
-
-OK, ERROR, TIMEOUT, SKIPPED = "ok", "error", "timeout", "skipped"
 
 
 @dataclass(frozen=True)
 class RunResult:
     """What one visit measured: the structured data that crosses the process boundary."""
 
-    status: str
+    status: Status
     wall_s: float | None = None
     cpu_s: float | None = None
     max_rss_mb: float | None = None
@@ -59,6 +58,7 @@ class RunResult:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunResult:
         data = {k: v for k, v in data.items() if k != "event"}
+        data["status"] = Status(data["status"])
         if data.get("task_timings") is not None:
             data["task_timings"] = [tuple(pair) for pair in data["task_timings"]]
         return cls(**data)
@@ -88,12 +88,12 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
     task, model = job.task, job.model
     reason = model.unsupported(task, job.options)
     if reason:
-        return RunResult(SKIPPED, message=reason)
+        return RunResult(Status.SKIPPED, message=reason)
     timed = TimedTask(task)
     try:
         timed.preload()
     except ModuleNotFoundError as error:
-        return RunResult(SKIPPED, message=missing_module(error))
+        return RunResult(Status.SKIPPED, message=missing_module(error))
     try:
         for warmup in [True] * job.warmups + [False]:
             on_start(warmup)
@@ -103,11 +103,11 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
             if len(results) != task.count:
                 raise RuntimeError(f"{len(results)} of {task.count} tasks returned a result")
     except Exception as error:
-        return RunResult(ERROR, message=describe(error))
+        return RunResult(Status.ERROR, message=describe(error))
     first = first_start(results)
     startup = first - measurement.started if first is not None and clock is time.perf_counter \
         else None
-    return RunResult(OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb,
+    return RunResult(Status.OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb,
                      task_timings=task_timings(results) if job.record_tasks else None,
                      startup_s=startup)
 
@@ -175,7 +175,7 @@ def main() -> None:
         task = pickle.loads(payload)
         model = load_object(header["model"])()
     except ModuleNotFoundError as error:  # e.g. another interpreter without requests
-        result = RunResult(SKIPPED, message=missing_module(error))
+        result = RunResult(Status.SKIPPED, message=missing_module(error))
     else:
         job = Visit(task, model, header["pool_size"], header["options"], header["warmups"],
                     header["record_tasks"])

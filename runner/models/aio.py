@@ -25,7 +25,15 @@ async def _run_all(task: Task, pool_size: int) -> list[Any]:
             async with semaphore:
                 return await task.acall(resource, index)
 
-        return await asyncio.gather(*(one(index) for index in range(task.count)))
+        units = [asyncio.ensure_future(one(index)) for index in range(task.count)]
+        try:
+            return await asyncio.gather(*units)
+        except BaseException:
+            # gather leaves the others running: stop them before the resource closes.
+            for unit in units:
+                unit.cancel()
+            await asyncio.gather(*units, return_exceptions=True)
+            raise
 
 
 def _loop_factory(loop: str) -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -1,12 +1,14 @@
 """processes: a ProcessPoolExecutor; each worker process opens its own resource.
 
 The pool initializer stores the task and the process's resource (e.g. its HTTP
-session) in module globals, as the lesson does, so units ship only an index.
+session) in module globals, as the lesson does, so units ship only an index;
+the process closes that resource as it exits, at pool shutdown.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +25,11 @@ _resource: Any = None
 def _init_worker(task: Task) -> None:
     global _task, _resource  # noqa: PLW0603 (per-process state is the point)
     _task = task
-    # Not closed explicitly: the pool ends its workers without running atexit
-    # hooks, and the OS closes their sockets with them.
     _resource = task.open()
+    # A pool worker ends through os._exit, so atexit hooks never run (forked
+    # ones), but multiprocessing runs its finalizers first, under every start
+    # method; pool shutdown joins the workers, so teardown ends within the run.
+    multiprocessing.util.Finalize(None, task.close, args=(_resource,), exitpriority=0)
 
 
 def _call(index: int) -> Any:

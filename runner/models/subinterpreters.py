@@ -3,8 +3,9 @@
 Each worker is a thread running its own subinterpreter with its own GIL, so
 pure-Python work can use several cores inside one process. The pool
 initializer is the processes model's: each subinterpreter imports this package
-and keeps its own task and resource. Elsewhere every run is skipped, with the
-reason.
+and keeps its own task and resource, closed by multiprocessing's finalizers,
+which the subinterpreter's atexit hooks run as the pool ends it. Elsewhere
+every run is skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class InterpretersModel(Model):
         return None
 
     def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
-        executor = concurrent.futures.InterpreterPoolExecutor(  # type: ignore[attr-defined]
+        executor = concurrent.futures.InterpreterPoolExecutor(  # type: ignore[attr-defined]  # 3.14+
             max_workers=pool_size, initializer=_init_worker, initargs=(task,))
         try:
             return list(executor.map(_call, range(task.count)))

@@ -64,8 +64,10 @@ def _compare_cell(cell: str, a: list[float] | None, b: list[float] | None, alpha
         verdict = TOO_FEW
     else:
         _, p_value = mann_whitney_u(a, b)
-        significant = p_value < alpha and ratio is not None
-        verdict = (SLOWER if ratio > 1 else FASTER) if significant else SAME  # type: ignore[operator]
+        if p_value < alpha and ratio is not None:
+            verdict = SLOWER if ratio > 1 else FASTER
+        else:
+            verdict = SAME
     return CellComparison(cell, len(a or []), len(b or []), median_a, median_b, ratio, p_value,
                           verdict)
 

@@ -7,12 +7,14 @@ renders report.html from the same content, so the two never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from runner.report import usl
 from runner.report.plots import Drawing
-from runner.report.stats import BUSY_LOAD_PER_CORE, NOISY_CV, is_missing
-from runner.report.summary import comparison_groups
+from runner.report.scaling import group_rows, scaling_notes, workers
+from runner.report.stats import BUSY_LOAD_PER_CORE, is_missing
+from runner.report.summary import comparison_groups, noise_reasons
 from runner.report.verdict import verdict
 from runner.results.rows import Status
 
@@ -28,10 +30,19 @@ COLUMNS = ("rank", "model", "pool", "median (s)", "mean ± 95% CI (s)", "CV",
            "speedup vs sync", "ideal (s)", "efficiency", "runs (failed)")
 FAILURE_COLUMNS = ("cell", "repetition", "status", "error or reason")
 HOST_COLUMNS = ("cell", "host", "ok runs", "median (s)")
+SCALING_COLUMNS = ("model", "points", "λ (tasks/s)", "σ (95% CI)", "κ", "peak pool (95% CI)",
+                   "peak (tasks/s)", "r2")
+SCALING_INTRO = (
+    "Gunther's Universal Scalability Law X(N) = λN / (1 + σ(N − 1) + κN(N − 1)) fitted to "
+    "the median throughput X (tasks per second) at each pool size N: λ is the throughput of "
+    "one worker, σ the serial share (contention: 0 scales linearly, 1 not at all), κ the "
+    "crosstalk that grows with pairs of workers; where κ > 0 throughput peaks at "
+    "N* = √((1 − σ) / κ). Intervals: 95% bootstrap over the runs. Fits with r2 below "
+    f"{usl.POOR_FIT_R2} are not quoted.")
 #: Columns of the tables above that hold numbers (right-aligned).
 NUMERIC_COLUMNS = frozenset({"rank", "pool", "median (s)", "mean ± 95% CI (s)", "CV",
                              "speedup vs sync", "ideal (s)", "efficiency", "runs (failed)",
-                             "repetition", "ok runs"})
+                             "repetition", "ok runs", *SCALING_COLUMNS[1:]})
 
 Row = dict[str, str]  # one table row: column name -> cell text
 
@@ -50,6 +61,14 @@ class Group:
 
 
 @dataclass(frozen=True)
+class ScalingTable:
+    """The fits of one comparison group: a row per pooled model."""
+
+    name: str
+    rows: list[Row]  # SCALING_COLUMNS
+
+
+@dataclass(frozen=True)
 class Content:
     title: str
     description: str
@@ -60,29 +79,87 @@ class Content:
     more_failures: int
     environment: list[tuple[str, str]]
     per_host: list[Row]  # HOST_COLUMNS: cells run on several hosts
+    scaling: list[ScalingTable] = field(default_factory=list)  # groups with a fit
 
 
-def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata) -> Content:
+def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
+          scaling: pd.DataFrame | None = None) -> Content:
+    """The report's content; ``scaling``: scaling.csv's table, where it was fitted."""
     experiment = metadata.experiment
     failed = runs[runs["status"] != Status.OK]
     groups: list[Group] = []
     listed: list[str] = []
     for group in comparison_groups(summary, runs):
-        groups.append(_group(group.name, summary[summary["cell"].isin(group.cells)], failed))
+        table = summary[summary["cell"].isin(group.cells)]
+        notes = (scaling_notes(group_rows(scaling, table, runs),
+                               table.loc[table["model"] != "sync", "pool_size"].max())
+                 if scaling is not None else None)
+        groups.append(_group(group.name, table, failed, cores=metadata.usable_cores,
+                             notes=notes))
         if not groups[-1].fastest:  # nothing succeeded: its section lists its failures
             listed += group.cells
     failed = failed[~failed["cell"].isin(listed)]
     return Content(
         title=f"runexp report: {experiment['name']}",
         description=str(experiment.get("description") or "").strip(),
-        warnings=_warnings(metadata),
+        warnings=_warnings(metadata) + _imprecise(summary, metadata),
         facts=_facts(runs, metadata),
         groups=groups,
         failures=_failures(failed),
         more_failures=max(0, len(failed) - MAX_LISTED_FAILURES),
         environment=_environment(metadata),
         per_host=_per_host(runs),
+        scaling=_scaling_tables(scaling, summary, runs),
     )
+
+
+def _imprecise(summary: pd.DataFrame, metadata: RunMetadata) -> list[str]:
+    """Cells that reached ``max`` repetitions without the precision asked for."""
+    if "stop" not in summary:
+        return []
+    policy = metadata.options.repetitions or metadata.experiment.get("repetitions")
+    if not isinstance(policy, dict):
+        return []
+    stopped = summary[summary["stop"] == "max"]
+    if stopped.empty:
+        return []
+    cells = "; ".join(f"{row['cell']} ±{row['ci_rel_halfwidth']:.1%}"
+                      if not is_missing(row["ci_rel_halfwidth"]) else f"{row['cell']} (no spread)"
+                      for row in stopped.to_dict("records"))
+    return [f"{len(stopped)} of {len(summary)} cells reached {policy['max']} repetitions without "
+            f"the precision asked for (95% CI within ±{policy['precision']:.0%} of the median): "
+            f"{cells}. Their medians are less certain than the others'."]
+
+
+def _scaling_tables(scaling: pd.DataFrame | None, summary: pd.DataFrame,
+                    runs: pd.DataFrame) -> list[ScalingTable]:
+    tables = []
+    for group in comparison_groups(summary, runs):
+        fits = group_rows(scaling, summary[summary["cell"].isin(group.cells)], runs)
+        if not fits.empty:
+            tables.append(ScalingTable(group.name, [_fit_row(fit) for fit in
+                                                    fits.to_dict("records")]))
+    return tables
+
+
+def _fit_row(fit: dict[Any, Any]) -> Row:
+    """A fit's cells of SCALING_COLUMNS; a poor fit's numbers give way to saying so."""
+    row = {"model": str(fit["model"]), "points": str(fit["points"])}
+    if fit["r2"] < usl.POOR_FIT_R2:
+        return {**row, "λ (tasks/s)": f"poor fit (r2 {fit['r2']:.2f}): parameters not quoted",
+                **dict.fromkeys(SCALING_COLUMNS[3:], "")}
+    sigma = f"{fit['sigma']:.2f}"
+    if not is_missing(fit["sigma_ci95_low"]):
+        sigma += f" ({fit['sigma_ci95_low']:.2f}–{fit['sigma_ci95_high']:.2f})"
+    peak = "none"
+    if not is_missing(fit["peak_pool"]):
+        peak = workers(fit["peak_pool"])
+        if not is_missing(fit["peak_pool_ci95_low"]):
+            peak += (f" ({workers(fit['peak_pool_ci95_low'])}–"
+                     f"{workers(fit['peak_pool_ci95_high'])})")
+    return {**row, "λ (tasks/s)": _num(fit["lambda_per_s"]), "σ (95% CI)": sigma,
+            "κ": f"{fit['kappa']:.2g}", "peak pool (95% CI)": peak,
+            "peak (tasks/s)": _num(fit["peak_throughput_per_s"]), "r2": f"{fit['r2']:.2f}"}
 
 
 def _failures(failed: pd.DataFrame) -> list[Row]:
@@ -145,7 +222,8 @@ def _facts(runs: pd.DataFrame, metadata: RunMetadata) -> list[str]:
     return facts
 
 
-def _group(name: str, table: pd.DataFrame, failed: pd.DataFrame) -> Group:
+def _group(name: str, table: pd.DataFrame, failed: pd.DataFrame, *,
+           cores: int | None = None, notes: list[str] | None = None) -> Group:
     """The ranked table, winner and verdict of a group's summary rows; ``failed``: the
     failed runs of the experiment, listed here where none of the group's succeeded."""
     ranked = table.sort_values("wall_median_s", na_position="last", kind="stable")
@@ -165,22 +243,14 @@ def _group(name: str, table: pd.DataFrame, failed: pd.DataFrame) -> Group:
             "efficiency": _pct(row["efficiency"]),
             "runs (failed)": f"{row['runs']} ({row['failed']})"})
     own = failed[failed["cell"].isin(table["cell"])] if not fastest else failed.iloc[:0]
-    return Group(name, fastest, verdict(table), rows, _noise(ranked), _failures(own),
-                 max(0, len(own) - MAX_LISTED_FAILURES))
+    return Group(name, fastest, verdict(table, cores=cores, notes=notes), rows, _noise(ranked),
+                 _failures(own), max(0, len(own) - MAX_LISTED_FAILURES))
 
 
 def _noise(table: pd.DataFrame) -> list[str]:
-    notes = []
-    for _, row in table.iterrows():
-        reasons = []
-        if not is_missing(row["wall_cv"]) and row["wall_cv"] > NOISY_CV:
-            reasons.append(f"CV {_pct(row['wall_cv'])} is over {NOISY_CV:.0%}")
-        if row["outliers"]:
-            reasons.append(f"{row['outliers']} outlier{'s' * (row['outliers'] > 1)} "
-                           "beyond 1.5×IQR")
-        if reasons:
-            notes.append(f"{row['cell']}: {'; '.join(reasons)}")
-    return notes
+    """``cell: reasons`` per noisy cell, by the rule metadata's count uses."""
+    return [f"{row['cell']}: {'; '.join(reasons)}" for row in table.to_dict("records")
+            if (reasons := noise_reasons(row))]
 
 
 def _environment(metadata: RunMetadata) -> list[tuple[str, str]]:
@@ -242,6 +312,10 @@ def markdown(content: Content, drawing: Drawing) -> str:
         if group.noise:
             parts += ["Noisy cells (compare them with care):", ""]
             parts += [f"- `{cell}`" for cell in group.noise] + [""]
+    if content.scaling:
+        parts += ["## Scaling", "", SCALING_INTRO, ""]
+        for table in content.scaling:
+            parts += [f"### {table.name}", "", *_markdown_table(SCALING_COLUMNS, table.rows)]
     if drawing.plots or drawing.problem:
         parts += ["## Plots", ""]
         if drawing.problem:
@@ -290,3 +364,31 @@ def _pct(value: Any) -> str:
 
 def _times(value: Any) -> str:
     return "–" if is_missing(value) else f"{value:.2f}×"
+
+
+#: Width of the terminal summary's lines, as most terminals are at least this wide.
+TERMINAL_WIDTH = 80
+#: Failed runs shown in the terminal per group where none succeeded; report.md lists more.
+TERMINAL_FAILURES = 3
+
+
+def terminal_summary(content: Content) -> str:
+    """The answer for the terminal at the end of a run: per group its winner, then its
+    verdict wrapped (or, where nothing succeeded, its first failures)."""
+    import textwrap
+
+    blocks = []
+    for group in content.groups:
+        if group.fastest:
+            lines = [f"{group.name}: {group.fastest}",
+                     textwrap.fill(group.verdict, TERMINAL_WIDTH, initial_indent="  ",
+                                   subsequent_indent="  ", break_on_hyphens=False)]
+        else:
+            shown = group.failures[:TERMINAL_FAILURES]
+            lines = [f"{group.name}: no run succeeded",
+                     *(f"  {row['cell']} run {row['repetition']}: {row['status']}: "
+                       f"{row['error or reason']}".rstrip(": ") for row in shown)]
+            hidden = len(group.failures) - len(shown) + group.more_failures
+            lines += [f"  …and {hidden} more in the report"] if hidden else []
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)

@@ -12,6 +12,8 @@ from runner.report.content import (
     NO_SUCCESS,
     NO_SUCCESS_DETAIL,
     NUMERIC_COLUMNS,
+    SCALING_COLUMNS,
+    SCALING_INTRO,
     Content,
     Row,
     plots_problem,
@@ -60,6 +62,10 @@ def render(content: Content, drawing: Drawing) -> str:
             parts.append("<p>Noisy cells (compare them with care):</p><ul>"
                          + "".join(f"<li><code>{escape(n)}</code></li>" for n in group.noise)
                          + "</ul>")
+    if content.scaling:
+        parts += ["<h2>Scaling</h2>", f"<p>{escape(SCALING_INTRO)}</p>"]
+        for table in content.scaling:
+            parts += [f"<h3>{escape(table.name)}</h3>", _table(SCALING_COLUMNS, table.rows)]
     if drawing.plots or drawing.problem:
         parts.append("<h2>Plots</h2>")
         if drawing.problem:

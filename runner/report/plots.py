@@ -2,8 +2,9 @@
 
 One panel per comparison group (a workload with one parameter set) where some
 run of it succeeded: wall time and speedup against pool size with the ideal
-dashed, efficiency per cell, and per-request latency percentiles where tasks
-were recorded. Figures are ``matplotlib.figure.Figure`` objects saved without
+dashed, throughput with the scaling laws fitted to it (where scaling.csv has a
+fit for the group), efficiency per cell, and per-request latency percentiles
+where tasks were recorded. Figures are ``matplotlib.figure.Figure`` objects saved without
 pyplot, so drawing never switches the backend of the notebook or script that
 imports runexp.
 """
@@ -13,13 +14,15 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runner.errors import ReportError
+from runner.report.scaling import PEAK_REACH, group_rows, ok_throughputs, workers
 from runner.report.stats import median_interval
 from runner.report.summary import comparison_groups
+from runner.report.usl import POOR_FIT_R2, UslFit
 from runner.results.rows import Status
 
 if TYPE_CHECKING:
@@ -34,7 +37,7 @@ PERCENTILES = (50, 90, 99)
 #: for minutes and show nothing; the tables and CSVs still hold every cell.
 MAX_PANELS = 24
 #: Every plot draw_all may draw, by file stem, in reading order.
-NAMES = ("wall", "speedup", "efficiency", "latency")
+NAMES = ("wall", "speedup", "scaling", "efficiency", "latency")
 #: Size of one panel, in inches.
 PANEL_WIDTH, PANEL_HEIGHT = 6.4, 4.2
 TITLE_SIZE, PANEL_TITLE_SIZE = 12, 10
@@ -42,6 +45,11 @@ TITLE_SIZE, PANEL_TITLE_SIZE = 12, 10
 MIN_LABELLED_TICKS = 3
 WALL_TITLE = ("Median wall time per run against pool size (bars: 95% CI of the median; "
               "the range below 6 runs)")
+SCALING_TITLE = ("Throughput in tasks per second against pool size: median per pool size "
+                 "(bars: 95% CI of the median; the range below 6 runs), the Universal "
+                 "Scalability Law fitted per model (dotted: a poor fit), stars at the peaks")
+#: Points on each fitted curve: enough to look smooth on a log axis.
+CURVE_POINTS = 100
 
 
 @dataclass(frozen=True)
@@ -70,11 +78,15 @@ class Drawing:
 class _Panel:
     title: str
     table: pd.DataFrame  # the group's summary rows
+    fits: pd.DataFrame | None = None  # the group's scaling.csv rows, for the scaling plot
 
 
 def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
-             tasks: pd.DataFrame | None) -> Drawing:
+             tasks: pd.DataFrame | None, *, scaling: pd.DataFrame | None = None) -> Drawing:
     """Draw every plot the data supports, in reading order, into ``run_dir/plots``.
+
+    ``scaling``: scaling.csv's table (``runner.report.scaling.scaling_table``); the
+    scaling plot is drawn where it holds a fit.
 
     A failure inside matplotlib does not propagate: the plots drawn before it
     are kept and the failure is returned, so the tables can still be written.
@@ -86,15 +98,15 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
         for stale in NAMES:  # a rebuilt report must not leave an earlier build's plots
             for suffix in (".png", ".svg"):
                 (folder / stale).with_suffix(suffix).unlink(missing_ok=True)
-        for name, title, figure in figures(summary, runs, tasks):
+        for name, title, figure in figures(summary, runs, tasks, scaling):
             drawn.append(_save(folder, name, title, figure))
     except Exception as error:  # matplotlib's errors share no base class
         return Drawing(drawn, f"{type(error).__name__}: {error}")
     return Drawing(drawn)
 
 
-def figures(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | None
-            ) -> Iterator[tuple[str, str, Figure]]:
+def figures(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | None,
+            scaling: pd.DataFrame | None = None) -> Iterator[tuple[str, str, Figure]]:
     """(name, title, figure) of each plot the data supports, drawn one at a time."""
     panels = [_Panel(group.name, summary[summary["cell"].isin(group.cells)])
               for group in comparison_groups(summary, runs)]
@@ -108,6 +120,12 @@ def figures(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | Non
     if with_sync:
         title = "Speedup over sync against pool size"
         yield "speedup", title, _panels(title, with_sync, lambda ax, p: _speedup(ax, p.table))
+    with_fit = [replace(p, fits=group_rows(scaling, p.table, runs)) for p in measured]
+    with_fit = [p for p in with_fit if p.fits is not None and not p.fits.empty]
+    if with_fit:
+        rates = ok_throughputs(runs)
+        yield "scaling", SCALING_TITLE, _panels(SCALING_TITLE, with_fit,
+                                                lambda ax, p: _scaling(ax, p, rates))
     with_ideal = [p for p in measured if p.table["efficiency"].notna().any()]
     if with_ideal:
         title = "Efficiency: ideal time / median time"
@@ -248,6 +266,86 @@ def _speedup(ax: Axes, table: pd.DataFrame) -> None:
     ax.set_ylabel("speedup over sync (×)")
     _pool_axis(ax, table)
     _legend(ax)
+
+
+def _scaling(ax: Axes, panel: _Panel, rates: dict[str, list[float]]) -> None:
+    """Measured throughput per pool size, each model's fitted law and peak, the ideal."""
+    assert panel.fits is not None
+    pooled = _pooled(panel.table)
+    spans: list[float] = []
+    for fit in panel.fits.to_dict("records"):
+        colour = COLOURS.get(str(fit["model"]))
+        cells = pooled[pooled["model"] == fit["model"]].sort_values("pool_size")
+        sizes = _measured_rates(ax, cells, rates, colour)
+        spans += _fitted_law(ax, fit, sizes, colour)
+    ideal, label = _ideal_rate(panel, rates)
+    _curve(ax, min(spans), max(spans), lambda n: ideal * n, color="black", linestyle="--",
+           label=label)
+    ax.set_yscale("log")
+    ax.set_ylabel("throughput (tasks/s)")
+    _readable_log_ticks(ax)
+    _pool_axis(ax, panel.table)
+    _legend(ax)
+
+
+def _measured_rates(ax: Axes, cells: pd.DataFrame, rates: dict[str, list[float]],
+                    colour: str | None) -> list[int]:
+    """Each cell's median throughput with its 95% CI as bars; the pool sizes drawn."""
+    import statistics
+
+    sizes, medians, lows, highs = [], [], [], []
+    for cell, pool in zip(cells["cell"], cells["pool_size"], strict=True):
+        if values := rates.get(str(cell)):
+            median, interval = statistics.median(values), median_interval(values)
+            sizes.append(int(pool))
+            medians.append(median)
+            lows.append(median - interval.low)
+            highs.append(interval.high - median)
+    ax.errorbar(sizes, medians, yerr=[lows, highs], fmt="o", capsize=3, color=colour)
+    return sizes
+
+
+def _fitted_law(ax: Axes, fit: dict[Any, Any], sizes: list[int], colour: str | None
+                ) -> list[float]:
+    """A fit's curve over the pool sizes measured, stretched to its peak and starred there
+    where the peak lies near them; the pool sizes the curve spans."""
+    law = UslFit(fit["lambda_per_s"], fit["sigma"], fit["kappa"], fit["r2"], fit["points"])
+    peak = law.peak_pool
+    if peak is not None and not min(sizes) / PEAK_REACH <= peak <= max(sizes) * PEAK_REACH:
+        peak = None
+    span = [min(sizes), max(sizes), *([] if peak is None else [peak])]
+    poor = law.r2 < POOR_FIT_R2
+    _curve(ax, min(span), max(span), law.throughput, color=colour,
+           linestyle=":" if poor else "-",
+           label=f"{fit['model']}: USL fit, r2 {law.r2:.2f}{' (poor)' if poor else ''}")
+    if peak is not None:
+        ax.plot([peak], [law.throughput(peak)], marker="*", markersize=14, color=colour,
+                markeredgecolor="black", linestyle="none",
+                label=f"{fit['model']} peak: {workers(peak)} workers")
+    return span
+
+
+def _curve(ax: Axes, low: float, high: float, function: Callable[[float], float],
+           **style: Any) -> None:
+    """``function`` drawn smooth from pool size ``low`` to ``high`` (evenly on a log axis)."""
+    import numpy as np
+
+    sizes = np.geomspace(low, high, CURVE_POINTS)
+    ax.plot(sizes, [function(float(n)) for n in sizes], **style)
+
+
+def _ideal_rate(panel: _Panel, rates: dict[str, list[float]]) -> tuple[float, str]:
+    """Throughput per worker of the ideal line, and its legend: the sync run's median
+    throughput where the group has one, else the largest fitted one-worker throughput."""
+    import statistics
+
+    sync = [rate for cell in panel.table.loc[panel.table["model"] == "sync", "cell"]
+            for rate in rates.get(cell, [])]
+    if sync:
+        return statistics.median(sync), "ideal: sync throughput × N"
+    assert panel.fits is not None
+    best = max(panel.fits.to_dict("records"), key=lambda fit: fit["lambda_per_s"])
+    return float(best["lambda_per_s"]), f"ideal: {best['model']} λ × N (fitted, one worker)"
 
 
 def _efficiency(ax: Axes, table: pd.DataFrame) -> None:

@@ -6,8 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from runner.config.experiment import Precision
 from runner.plan.grid import Cell, cell_id, format_value
-from runner.report.stats import NOISY_CV, is_missing, ratio, summarize
+from runner.plan.rounds import stop_reason
+from runner.report.precision import ci_rel_halfwidth, precise_enough
+from runner.report.stats import (
+    NOISY_CV,
+    OUTLIER_MIN_DEVIATION,
+    TUKEY_K,
+    is_missing,
+    ratio,
+    summarize,
+)
 from runner.results.rows import Status
 
 if TYPE_CHECKING:
@@ -16,12 +26,13 @@ if TYPE_CHECKING:
 STAT_COLUMNS = (
     "runs", "failed", "wall_median_s", "wall_mean_s", "wall_std_s", "wall_min_s", "wall_max_s",
     "wall_ci95_low_s", "wall_ci95_high_s", "wall_cv", "speedup_vs_sync", "ideal_s", "efficiency",
-    "outliers", "startup_median_s",
+    "outliers", "startup_median_s", "cpu_share", "ci_rel_halfwidth", "stop", "python",
 )
 #: Statuses that count as failed runs (skipped runs are not failures).
 FAILED = (Status.ERROR, Status.TIMEOUT)
-#: Integer columns among STAT_COLUMNS; the rest are floats.
+#: Integer columns among STAT_COLUMNS; ``stop`` is text; the rest are floats.
 COUNT_COLUMNS = ("runs", "failed", "outliers")
+TEXT_COLUMNS = ("stop", "python")
 
 
 def summary_columns(params: list[str]) -> list[str]:
@@ -29,7 +40,7 @@ def summary_columns(params: list[str]) -> list[str]:
 
 
 def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[str],
-                   cores: int) -> pd.DataFrame:
+                   cores: int, *, repetitions: int | Precision | None = None) -> pd.DataFrame:
     """Per cell, in order of first appearance: statistics of the ok runs' wall times.
 
     ``params`` are the experiment's parameter names, all of which (``tasks``
@@ -38,16 +49,23 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
     speedup_vs_sync divides the median of the sync cell with the same workload
     and parameters by this cell's median; ideal_s is the workload's own bound
     (e.g. ceil(tasks / pool) x latency for waiting work) and efficiency = ideal_s / median.
+    cpu_share is the ok runs' median cpu_s / their median wall_s (above 1 where a
+    pool computes on several cores). ci_rel_halfwidth is the half-width of the 95%
+    CI over the median; with ``repetitions`` a precision, ``stop`` says why the cell
+    was measured no further (precise, max, failed; empty for a fixed count).
+    python is the interpreter's label where the file has a ``python:`` axis.
     """
     import pandas as pd
 
     groups = list(runs.groupby("cell", sort=False))
-    stats = {name: summarize(group.loc[group["status"] == Status.OK, "wall_s"].dropna().tolist())
+    walls = {str(name): group.loc[group["status"] == Status.OK, "wall_s"].dropna().tolist()
              for name, group in groups}
+    stats = {name: summarize(walls[str(name)]) for name, group in groups}
     medians = {name: s.median for name, s in stats.items() if s is not None}
     rows: list[dict[str, Any]] = []
     for name, group in groups:
         first, s, cell = group.iloc[0], stats[name], cells.get(str(name))
+        ok = group[group["status"] == Status.OK]
         median = s.median if s else None
         sync_median = (medians.get(cell_id(cell.workload, cell.params, "sync", 1, cell.python))
                        if cell else None)
@@ -62,14 +80,28 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
             wall_ci95_low_s=s and s.ci_low, wall_ci95_high_s=s and s.ci_high,
             wall_cv=s and s.cv, speedup_vs_sync=ratio(sync_median, median), ideal_s=ideal,
             efficiency=ratio(ideal, median), outliers=s.outliers if s else 0,
-            startup_median_s=_median(group.loc[group["status"] == Status.OK, "startup_s"])
-            if "startup_s" in group else None,
+            startup_median_s=_median(ok["startup_s"]) if "startup_s" in group else None,
+            cpu_share=ratio(_median(ok["cpu_s"]), median) if "cpu_s" in group else None,
+            ci_rel_halfwidth=ci_rel_halfwidth(walls[str(name)]),
+            stop=_stop(len(group), walls[str(name)], bool(group["status"].isin(FAILED).any()),
+                       repetitions),
+            python=cell.python if cell is not None and cell.python else "",
         )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=summary_columns(params))
-    stat_floats = [c for c in STAT_COLUMNS if c not in COUNT_COLUMNS]
+    stat_floats = [c for c in STAT_COLUMNS if c not in (*COUNT_COLUMNS, *TEXT_COLUMNS)]
     frame[stat_floats] = frame[stat_floats].astype("float64")
     return frame
+
+
+def _stop(repetitions: int, walls: list[float], failed: bool,
+          policy: int | Precision | None) -> str:
+    if not isinstance(policy, Precision):
+        return ""
+    precision = policy.precision
+    reason = stop_reason(repetitions, walls, failed, policy,
+                         lambda values: precise_enough(values, precision))
+    return reason or ""  # still being measured: an interrupted run
 
 
 def param_columns(frame: pd.DataFrame) -> list[str]:
@@ -83,28 +115,33 @@ def param_columns(frame: pd.DataFrame) -> list[str]:
 class ComparisonGroup:
     """One workload with one parameter set (and one interpreter): cells compared together."""
 
-    name: str  # for people: ``http[latency_ms=20]``, with ``@cpython-3.12.1`` where needed
+    name: str  # for people: ``http[latency_ms=20]``, with ``@python3.12`` where needed
     cells: tuple[str, ...]  # cell ids, in summary order
 
 
 def comparison_groups(summary: pd.DataFrame, runs: pd.DataFrame) -> list[ComparisonGroup]:
     """Summary rows grouped by workload, parameter values and interpreter, in summary order.
 
-    The interpreter is runs.csv's ``python`` column (a cell's first run's, as a
-    resumed run may have used another); summary.csv does not carry it. The name
-    shows the parameters that vary within the workload, as cell ids do, and the
-    interpreter where runs used more than one.
+    The interpreter is summary.csv's ``python`` column (the label the experiment
+    file's ``python:`` axis gives it); summaries without it fall back to runs.csv's
+    ``python`` column (what ran a cell's first run). The name shows the parameters
+    that vary within the workload, as cell ids do, and the interpreter where
+    there is more than one.
     """
     params = param_columns(summary)
     python: dict[str, Any] = {}
-    if "python" in runs:
+    if "python" in summary and summary["python"].notna().any() and (
+            summary["python"].astype(str) != "").any():
+        python = dict(zip(summary["cell"], summary["python"], strict=True))
+    elif "python" in runs:
         firsts = runs.drop_duplicates("cell")
         python = dict(zip(firsts["cell"], firsts["python"], strict=True))
     members: dict[tuple[Any, ...], list[str]] = {}
     for row in summary[["cell", "workload", *params]].to_dict("records"):
         values = tuple((p, row[p]) for p in params if not is_missing(row[p]))
         interpreter = python.get(row["cell"])
-        key = (row["workload"], values, None if is_missing(interpreter) else interpreter)
+        key = (row["workload"], values,
+               None if is_missing(interpreter) or interpreter == "" else interpreter)
         members.setdefault(key, []).append(str(row["cell"]))
     varying = _varying(list(members))
     several_pythons = len({python for _, _, python in members}) > 1
@@ -137,9 +174,22 @@ def result_counts(runs: pd.DataFrame, summary: pd.DataFrame) -> dict[str, Any]:
         "runs": len(runs),
         "by_status": {str(k): int(v) for k, v in runs["status"].value_counts().items()},
         "cells": len(summary),
-        "noisy_cells": int(((summary["wall_cv"] > NOISY_CV) | (summary["outliers"] > 0)).sum()),
+        "noisy_cells": sum(bool(noise_reasons(row)) for row in summary.to_dict("records")),
         "measured_wall_s": round(float(runs["wall_s"].sum()), 3),
     }
+
+
+def noise_reasons(row: Mapping[Any, Any]) -> list[str]:
+    """Why a summary row's cell is noisy (its CV, its outliers), or [] for a quiet one:
+    the one rule behind metadata's count and the report's list."""
+    reasons = []
+    cv, outliers = row["wall_cv"], row["outliers"]
+    if not is_missing(cv) and cv > NOISY_CV:
+        reasons.append(f"CV {cv:.1%} is over {NOISY_CV:.0%}")
+    if outliers:
+        reasons.append(f"{outliers} outlier{'s' * (outliers > 1)} beyond {TUKEY_K:g}×IQR and "
+                       f"over {OUTLIER_MIN_DEVIATION:.0%} from the median")
+    return reasons
 
 
 def _median(values: pd.Series) -> float | None:

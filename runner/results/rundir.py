@@ -20,7 +20,7 @@ from runner.errors import ResultsError
 from runner.results.rows import TASK_COLUMNS, RunRecord, columns
 
 if TYPE_CHECKING:
-    pass
+    import pandas as pd
 
 RUNS = "runs.csv"
 SUMMARY = "summary.csv"
@@ -29,6 +29,7 @@ INPUT = "experiment.yaml"
 REPORT_MD = "report.md"
 REPORT_HTML = "report.html"
 TASKS = "tasks.csv"
+SCALING = "scaling.csv"
 PLOTS = "plots"
 LATEST = "latest"
 
@@ -162,3 +163,15 @@ def _drop_torn_line(path: Path) -> None:
         data = file.read()
         if data and not data.endswith(b"\n"):
             file.truncate(data.rfind(b"\n") + 1)
+
+
+def write_table(path: Path, frame: pd.DataFrame) -> None:
+    """A derived table (summary.csv, scaling.csv) with 6 significant digits, whole floats
+    written as ``10.0``, not ``10``: else a float column whose values all happen to be
+    whole (a speedup of 1 everywhere, kappa 0) would read back as integers."""
+    frame.to_csv(path, index=False, float_format=_float_text)
+
+
+def _float_text(value: object) -> str:
+    text = f"{value:.6g}"
+    return text if any(mark in text for mark in ".en") else f"{text}.0"  # e: 1e+06, n: inf, nan

@@ -49,6 +49,9 @@ class CallableTask(Task):
         if self.teardown:
             resolve(self.teardown)(self.args)
 
+    def needs_close(self) -> bool:
+        return self.teardown is not None
+
     def call(self, resource: Any, index: int) -> Any:
         return resolve(self.target)(index, self.args)
 

@@ -43,6 +43,10 @@ class Task(ABC):
         """Release what ``open`` returned."""
         return
 
+    def needs_close(self) -> bool:
+        """Whether ``close`` does anything; models may skip calling it where not."""
+        return type(self).close is not Task.close
+
     @abstractmethod
     def call(self, resource: Any, index: int) -> Any:
         """Do unit ``index`` and return its result (bytes read, a value)."""

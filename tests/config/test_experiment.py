@@ -60,8 +60,10 @@ def test_models_in_mapping_form_keep_options_in_registry_order() -> None:
 
 
 @pytest.mark.parametrize(("fields", "loc", "fragment"), [
-    ({"repetitions": -1}, ("repetitions",), "greater than or equal to 1"),
-    ({"repetitions": "3"}, ("repetitions",), "valid integer"),
+    ({"repetitions": -1}, ("repetitions", "count"), "greater than or equal to 1"),
+    ({"repetitions": "3"}, ("repetitions",), "expected a whole number of runs"),
+    ({"repetitions": {"min": 4, "max": 2}}, ("repetitions", "precision", "max"),
+     "at least min (4)"),
     ({"colour": "red"}, ("colour",), "Extra inputs"),
     ({"models": ["sync", "green_threads"]}, ("models", 1), "unknown model 'green_threads'"),
     ({"models": ["sync", "sync"]}, ("models", 1), "listed twice"),

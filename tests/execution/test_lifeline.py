@@ -76,7 +76,10 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
 def test_a_killed_runner_takes_its_worker_pool_and_server_with_it(
         write_yaml: Callable[..., Path]) -> None:
     path = write_yaml(EXPERIMENT)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # A runner killed outright cannot remove its runs' temporary folders: keep them here.
+    temp = path.parent / "temp"
+    temp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(temp)}
     runs = path.parent / "run" / "runs.csv"
     runner = subprocess.Popen([sys.executable, "-m", "runner", "run", str(path), "--out",
                                str(runs.parent)], env=env, stdout=subprocess.DEVNULL,

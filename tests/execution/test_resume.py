@@ -26,8 +26,11 @@ LONG = """
 CELLS = 4
 
 
-def start(*args: str | Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def start(*args: str | Path, tmpdir: Path) -> subprocess.Popen[str]:
+    """The CLI in the background; a runner killed outright cannot remove the temporary
+    folder of its run in flight, so that folder goes under the test's own."""
+    tmpdir.mkdir(exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmpdir)}
     return subprocess.Popen([sys.executable, "-m", "runner", *map(str, args)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -45,7 +48,7 @@ def test_sigkill_then_resume_gives_exactly_one_row_per_cell_and_repetition(
         write_yaml: WriteYaml, tmp_path: Path) -> None:
     path = write_yaml(LONG)
     out = tmp_path / "run"
-    process = start("run", path, "--out", out)
+    process = start("run", path, "--out", out, tmpdir=tmp_path / "tmp")
     wait_for_rows(out / "runs.csv", 5)
     process.kill()  # SIGKILL: no handler runs, no summary is written
     process.communicate(timeout=30)
@@ -93,7 +96,7 @@ def test_resume_refuses_a_changed_grid_but_not_a_changed_description(
 def test_sigterm_stops_cleanly_with_130(write_yaml: WriteYaml, tmp_path: Path) -> None:
     path = write_yaml(LONG.replace("repetitions: 6", "repetitions: 50"))
     out = tmp_path / "run"
-    process = start("run", path, "--out", out)
+    process = start("run", path, "--out", out, tmpdir=tmp_path / "tmp")
     wait_for_rows(out / "runs.csv", 3)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)

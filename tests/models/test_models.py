@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
 
 from runner.errors import WorkloadError
@@ -10,6 +18,7 @@ from runner.models.base import Options
 from runner.workloads.fib_task import FibTask, fib
 from runner.workloads.http_task import HttpTask
 from runner.workloads.sleep_task import SleepTask
+from runner.workloads.task import Task
 
 SIZE = 333
 #: The models this interpreter can run (interpreters needs Python 3.14).
@@ -51,16 +60,28 @@ def test_a_short_body_is_an_error(model: str, server_url: str) -> None:
         MODELS[model].run(lying, 2, options_for(model))
 
 
-def test_processes_honour_the_start_method() -> None:
-    results = MODELS["processes"].run(FibTask(count=2, n=10), 2,
-                                      {"start_method": "spawn"})
-    assert results == [fib(10)] * 2
+#: Set by the test after import: forked pool processes inherit it, spawned ones
+#: import this module afresh.
+_SET_AFTER_IMPORT: list[str] = []
+
+
+@dataclass(frozen=True)
+class _InheritanceTask(Task):
+    count: int = 2
+
+    def call(self, resource: None, index: int) -> bool:
+        return bool(_SET_AFTER_IMPORT)
+
+
+def test_processes_honour_the_start_method(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "_SET_AFTER_IMPORT", ["set"])
+    model = MODELS["processes"]
+    assert model.run(_InheritanceTask(), 2, {"start_method": "fork"}) == [True, True]
+    assert model.run(_InheritanceTask(), 2, {"start_method": "spawn"}) == [False, False]
 
 
 def test_asyncio_bounds_requests_in_flight(server_url: str) -> None:
     """8 requests of 50 ms with 2 in flight take 4 rounds; unbounded they would take 1."""
-    import time
-
     urls = tuple(f"{server_url}/p/{i}?latency_ms=50&size_bytes=1" for i in range(8))
     task = HttpTask(count=8, urls=urls, expected_bytes=1)
     start = time.perf_counter()
@@ -73,7 +94,6 @@ def test_fib_values() -> None:
 
 
 def test_the_interpreters_model_says_why_it_cannot_run_before_3_14() -> None:
-    import sys
 
     reason = MODELS["interpreters"].unsupported(FibTask(count=1, n=1), {})
     if sys.version_info >= (3, 14):
@@ -84,7 +104,8 @@ def test_the_interpreters_model_says_why_it_cannot_run_before_3_14() -> None:
 
 
 @pytest.mark.parametrize("model", RUNNABLE)
-def test_hash_file_and_mixed(model: str) -> None:
+def test_hash_file_and_mixed(model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                             ) -> None:
     import hashlib
 
     from runner.workloads.file_task import FileTask
@@ -95,8 +116,11 @@ def test_hash_file_and_mixed(model: str) -> None:
     digests = MODELS[model].run(HashTask(count=3, size_bytes=1000), 2, options)
     assert len(set(digests)) == 1
     assert len(digests[0]) == hashlib.sha256().digest_size
+    # forked pool processes inherit this; each worker's directory must go with it
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert MODELS[model].run(FileTask(count=3, size_bytes=1000, fsync=True), 2,
                              options) == [1000] * 3
+    assert list(tmp_path.iterdir()) == []
     steps = MODELS[model].run(MixedTask(count=2, cpu_s=0.002, io_s=0.001), 2, options)
     assert all(s > 0 for s in steps)
 
@@ -111,3 +135,49 @@ def test_the_mixed_ideal_takes_the_larger_bound() -> None:
     # one at a time: 40 x 50 ms
     assert spec.ideal_s({"tasks": 40, "cpu_ms": 10.0, "io_ms": 40.0}, 1, 2, None) == (
         pytest.approx(2.0))
+
+
+
+@dataclass(frozen=True)
+class _FailingTask(Task):
+    """Unit 1 fails at once while unit 0 is still busy; each step is logged with its thread."""
+
+    log: list[tuple[str, int]]
+    count: int = 2
+
+    def _note(self, what: str) -> None:
+        self.log.append((what, threading.get_ident()))
+
+    def open(self) -> None:
+        self._note("open")
+
+    def close(self, resource: None) -> None:
+        self._note("close")
+
+    def call(self, resource: None, index: int) -> int:
+        if index == 1:
+            raise ValueError("unit 1 fails")
+        time.sleep(0.05)
+        self._note("unit 0 ends")
+        return 0
+
+    async def acall(self, resource: None, index: int) -> int:
+        if index == 1:
+            raise ValueError("unit 1 fails")
+        try:
+            await asyncio.sleep(0.05)
+        finally:
+            self._note("unit 0 ends")
+        return 0
+
+
+@pytest.mark.parametrize("model", ["sync", "threads", "asyncio"])
+def test_on_an_error_each_opener_closes_once_after_the_other_units(model: str) -> None:
+    log: list[tuple[str, int]] = []
+    with pytest.raises(ValueError, match="unit 1 fails"):
+        MODELS[model].run(_FailingTask(log), 2, options_for(model))
+    events = [what for what, _ in log]
+    openers = sorted(thread for what, thread in log if what == "open")
+    assert openers
+    assert sorted(thread for what, thread in log if what == "close") == openers
+    assert events.index("unit 0 ends") < events.index("close")

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -7,6 +11,7 @@ import pytest
 from runner.config.experiment import Experiment
 from runner.errors import GridError
 from runner.plan.grid import expand, parse_selection, select
+from tests.helpers import ROOT
 
 
 def cells(**fields: Any) -> list[str]:
@@ -64,8 +69,17 @@ def test_exclude_by_workload_label() -> None:
 def test_ids_are_stable_and_readable() -> None:
     fields = {"workloads": [{"kind": "http", "latency_ms": [20, 100]}],
               "models": ["threads"], "pool_sizes": [20]}
-    assert cells(**fields) == cells(**fields)
-    assert cells(**fields)[0] == "http[latency_ms=20]/threads/p20"
+    assert cells(**fields) == ["http[latency_ms=20]/threads/p20",
+                               "http[latency_ms=100]/threads/p20"]
+    # Stable across processes too (resume and compare match ids of runs made in others):
+    # no set or hash order may leak into them.
+    script = ("import json, sys; from tests.plan.test_grid import cells; "
+              "print(json.dumps(cells(**json.loads(sys.argv[1]))))")
+    for seed in ("1", "2"):
+        done = subprocess.run([sys.executable, "-c", script, json.dumps(fields)], cwd=ROOT,
+                              env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True,
+                              text=True, check=True)
+        assert json.loads(done.stdout) == cells(**fields)
 
 
 def test_select_by_key_values() -> None:

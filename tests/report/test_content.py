@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from runner.report.content import build, markdown
@@ -93,3 +95,101 @@ def test_a_plot_failure_is_stated_where_the_plots_would_be() -> None:
     table = failing({"sync": [1.0, 1.1], "threads/p2": [0.6, 0.5]}, "w", "x")
     text = report_of(table, Drawing([], "RuntimeError: no usable font"))
     assert "The plots could not be drawn (RuntimeError: no usable font)." in section(text, "Plots")
+
+
+def test_a_quiet_cell_with_a_run_1_percent_off_is_not_noisy() -> None:
+    table = runs({"fib/sync": [0.1011, 0.1012, 0.1013, 0.1014, 0.1015, 0.1021]})
+    summary = summarize_runs(table, {}, ["tasks", "n"], cores=2)
+    assert summary["outliers"].tolist() == [0]
+    assert "Noisy cells" not in markdown(build(summary, table, metadata(0.1)), Drawing([]))
+
+
+def test_the_noisy_cell_count_of_metadata_and_the_report_agree() -> None:
+    from runner.report.summary import result_counts
+
+    table = runs({"fib/sync": [1.0, 1.01, 0.99, 1.0, 1.02, 1.01, 0.99, 1.0, 1.01, 1.3],
+                  "fib/threads/p1": [1.0, 1.5, 0.7, 1.2, 0.9],  # CV over 10%
+                  "fib/threads/p2": [0.1011, 0.1012, 0.1013, 0.1014, 0.1015, 0.1021]})
+    summary = summarize_runs(table, {}, ["tasks", "n"], cores=2)
+    content = build(summary, table, metadata(0.1))
+    noise = [note for group in content.groups for note in group.noise]
+    assert sorted(note.split(":")[0] for note in noise) == ["fib/sync", "fib/threads/p1"]
+    # CV 9%, under the limit, but one run 30% off:
+    assert "fib/sync: 1 outlier beyond 1.5×IQR and over 5% from the median" in noise
+    assert result_counts(table, summary)["noisy_cells"] == len(noise) == 2
+
+
+def test_the_terminal_summary_gives_each_group_its_winner_and_verdict() -> None:
+    from runner.report.content import terminal_summary
+
+    table = pd.concat([failing({"sync": [1.0, 1.1], "threads/p2": [0.6, 0.5]}, "good", "x"),
+                       failing({"sync": [None], "threads/p2": [None, None]}, "bad", "x")])
+    table["cpu_s"] = table["wall_s"] * 0.02
+    summary = summarize_runs(table, {}, ["tasks", "path"], cores=2)
+    text = terminal_summary(build(summary, table, metadata(0.1)))
+    assert text == (
+        "good: threads, pool 2, median 0.55 s\n"
+        "  Threads run fastest with pool 2, at 0.55 s. The sync run spends 2% of its time\n"
+        "  on the CPU: the work is waiting.\n"
+        "\n"
+        "bad: no run succeeded\n"
+        "  bad[path=x]/sync run 1: error: RuntimeError: sync\n"
+        "  bad[path=x]/threads/p2 run 1: error: RuntimeError: threads/p2\n"
+        "  bad[path=x]/threads/p2 run 2: error: RuntimeError: threads/p2\n")
+
+
+def usl_cells(model: str, lam: float, sigma: float, kappa: float,
+              pools: tuple[int, ...] = (1, 2, 4, 8)) -> dict[str, list[float | None]]:
+    """Cells ``model/pN`` of 4-task runs whose throughput follows the law, a little spread."""
+    from runner.report.usl import UslFit
+
+    law = UslFit(lam, sigma, kappa, 1.0, len(pools))
+    return {f"{model}/p{pool}": [4 / (law.throughput(pool) * f) for f in (0.98, 1.0, 1.03)]
+            for pool in pools}
+
+
+ZIGZAG = {f"processes/p{pool}": [4 / rate] * 2
+          for pool, rate in zip((1, 2, 3, 4, 5, 6), (10.0, 40.0, 5.0, 60.0, 8.0, 50.0),
+                                strict=True)}
+
+
+def scaling_report(table: pd.DataFrame) -> str:
+    from runner.report.scaling import scaling_table
+
+    summary = summarize_runs(table, {}, ["tasks", "path"], cores=2)
+    scaling = scaling_table(summary, table, ["tasks", "path"])
+    return markdown(build(summary, table, metadata(0.1), scaling=scaling), Drawing([]))
+
+
+def test_the_scaling_section_quotes_each_fit_with_its_intervals() -> None:
+    table = pd.concat([
+        failing({"sync": [0.4, 0.41], **usl_cells("threads", 10.0, 0.1, 0.05),
+                 **usl_cells("asyncio", 10.0, 0.0, 0.0)}, "w", "a"),
+        failing({"sync": [0.4], "threads/p2": [0.3], "threads/p4": [0.2]}, "w", "b")])
+    scaling = section(scaling_report(table), "Scaling")
+    assert "X(N) = λN / (1 + σ(N − 1) + κN(N − 1))" in scaling
+    assert "### w[path=a]" in scaling and "w[path=b]" not in scaling  # 2 pool sizes: no fit
+    rows = [line for line in scaling.splitlines() if line.startswith("| ")]
+    assert rows[0] == ("| model | points | λ (tasks/s) | σ (95% CI) | κ | peak pool (95% CI) "
+                       "| peak (tasks/s) | r2 |")
+    threads, asyncio = rows[1].split(" | "), rows[2].split(" | ")
+    assert threads[:3] == ["| threads", "4", "10"]
+    assert re.fullmatch(r"0\.10 \(0\.\d\d–0\.\d\d\)", threads[3]), threads
+    assert threads[4] == "0.05"
+    assert re.fullmatch(r"4\.2 \(\d\.\d–\d\.\d\)", threads[5]), threads
+    assert threads[6:] == ["21.085", "1.00 |"]
+    assert asyncio[:5] == ["| asyncio", "4", "10", asyncio[3], "0"]
+    assert asyncio[5:7] == ["none", "–"]
+
+
+def test_a_poor_fit_is_not_quoted() -> None:
+    table = failing({"sync": [0.4, 0.41], **ZIGZAG}, "w", "a")
+    scaling = section(scaling_report(table), "Scaling")
+    assert re.search(r"\| processes \| 6 \| poor fit \(r2 -?0\.\d\d\): parameters not quoted "
+                     r"\|  \|  \|  \|  \|  \|\n", scaling), scaling
+
+
+def test_a_report_built_without_a_scaling_table_has_no_scaling_section() -> None:
+    table = failing({"sync": [0.4, 0.41], **usl_cells("threads", 10.0, 0.1, 0.05)}, "w", "a")
+    assert "## Scaling" in scaling_report(table)
+    assert "Scaling" not in report_of(table)

@@ -89,3 +89,31 @@ def test_a_plot_failure_is_stated_where_the_plots_would_be() -> None:
     text = page(runs("fib", {"sync": [1.0, 1.1]}), Drawing([], "RuntimeError: no usable font"))
     plots = text.split("<h2>Plots</h2>", 1)[1]
     assert plots.startswith("\n<p>The plots could not be drawn (RuntimeError: no usable font).</p>")
+
+
+def test_the_scaling_section_has_a_table_per_fitted_group() -> None:
+    from runner.report.scaling import scaling_table
+    from runner.report.usl import UslFit
+
+    law = UslFit(10.0, 0.1, 0.05, 1.0, 4)
+    walls: dict[str, list[float | None]] = {
+        f"threads/p{pool}": [4 / (law.throughput(pool) * f) for f in (0.98, 1.0, 1.03)]
+        for pool in (1, 2, 4, 8)}
+    zigzag = zip((1, 2, 3, 4, 5, 6), (10.0, 40.0, 5.0, 60.0, 8.0, 50.0), strict=True)
+    walls |= {f"processes/p{pool}": [4 / rate] * 2 for pool, rate in zigzag}
+    table = pd.concat([runs("fib", {"sync": [0.4, 0.41], **walls}),
+                       runs("sleep", {"sync": [1.0], "threads/p2": [0.5]})])
+    summary = summarize_runs(table, {}, ["tasks"], cores=2)
+    scaling = scaling_table(summary, table, ["tasks"])
+    text = html.render(build(summary, table, METADATA, scaling=scaling), Drawing([]))
+    section = text.split("<h2>Scaling</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "<p>Gunther&#x27;s Universal Scalability Law" in section
+    assert "<h3>fib</h3>" in section and "sleep" not in section
+    scaling_cells = [(klass, cell) for index, _, klass, cell in cells(text)
+                     if index == text[:text.index("<h2>Scaling</h2>")].count("<table")]
+    assert scaling_cells[:3] == [("", "threads"), ("n", "4"), ("n", "10")]
+    assert any(klass == "n" and re.fullmatch(r"4\.2 \(\d\.\d–\d\.\d\)", cell)
+               for klass, cell in scaling_cells), scaling_cells
+    poor = [cell for _, cell in scaling_cells if cell.startswith("poor fit")]
+    assert len(poor) == 1 and poor[0].endswith("parameters not quoted")
+    assert "<h2>Scaling</h2>" not in page(table)  # built without a scaling table

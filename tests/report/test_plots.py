@@ -167,3 +167,69 @@ def test_a_drawing_failure_is_recorded_not_raised(tmp_path: Path,
     with pytest.raises(ReportError, match=reason) as error:
         drawing.check()
     assert isinstance(error.value, RunexpError) and error.value.exit_code == 1
+
+
+def usl_walls(lam: float, sigma: float, kappa: float, pools: tuple[int, ...] = (1, 2, 4, 8, 16),
+              tasks: int = 4) -> dict[str, list[float | None]]:
+    """Wall times of cells ``model/pN`` whose throughput follows the law (a little spread)."""
+    from runner.report.usl import UslFit
+
+    law = UslFit(lam, sigma, kappa, 1.0, len(pools))
+    return {f"/p{pool}": [tasks / (law.throughput(pool) * f) for f in (0.98, 1.0, 1.03)]
+            for pool in pools}
+
+
+def fitted(path: str = "a/b", workload: str = "w", **models: tuple[float, float, float]
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cells: dict[str, list[float | None]] = {"sync": [0.4, 0.41]}
+    for model, law in models.items():
+        cells |= {model + name: walls for name, walls in usl_walls(*law).items()}
+    return measured(cells, path=path, workload=workload)
+
+
+def scaling_of(summary: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    from runner.report.scaling import scaling_table
+
+    return scaling_table(summary, runs, PARAMS)
+
+
+def test_the_scaling_plot_has_a_fitted_line_per_model_and_a_star_at_each_peak() -> None:
+    summary, runs = both(fitted(threads=(10.0, 0.1, 0.05), asyncio=(10.0, 0.0, 0.0)),
+                         measured(GOOD, workload="unfitted"))
+    figures = {name: (title, figure) for name, title, figure
+               in plots.figures(summary, runs, None, scaling=scaling_of(summary, runs))}
+    assert list(figures) == ["wall", "speedup", "scaling", "efficiency"]
+    title, figure = figures["scaling"]
+    assert "tasks per second" in title
+    (ax,) = figure.axes  # the group with no fit (two pool sizes) gets no panel
+    assert ax.get_title() == "w"
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert [label for label in labels if "fit" in label] == ["threads: USL fit, r2 1.00",
+                                                             "asyncio: USL fit, r2 1.00"]
+    peaks = [line for line in ax.get_lines() if line.get_marker() == "*"]
+    assert [line.get_label() for line in peaks] == ["threads peak: 4.2 workers"]
+    (x,), (y,) = peaks[0].get_data()
+    assert x == pytest.approx((0.9 / 0.05) ** 0.5, rel=0.05)
+    assert y == pytest.approx(10 * x / (1 + 0.1 * (x - 1) + 0.05 * x * (x - 1)), rel=0.05)
+    assert "ideal: sync throughput × N" in labels
+    assert ax.get_yscale() == "log"
+
+
+def test_the_scaling_plot_is_drawn_only_where_a_model_was_fitted(tmp_path: Path) -> None:
+    law = (10.0, 0.1, 0.05)
+    summary, runs = both(fitted(threads=law), fitted(path=LONG, threads=law))
+    scaling = scaling_of(summary, runs)
+    drawing = plots.draw_all(tmp_path, summary, runs, None, scaling=scaling)
+    assert "scaling" in [plot.name for plot in drawing.plots]
+    figure = {n: f for n, _, f in plots.figures(summary, runs, None, scaling=scaling)}["scaling"]
+    assert len(figure.axes) == 2
+    renderer = drawn(figure)
+    for text in texts(figure):
+        extent = text.get_window_extent(renderer)
+        assert figure.bbox.x0 - 1 <= extent.x0 and extent.x1 <= figure.bbox.x1 + 1, text
+        assert figure.bbox.y0 - 1 <= extent.y0 and extent.y1 <= figure.bbox.y1 + 1, text
+    summary, runs = measured(GOOD)  # two pool sizes: nothing to fit
+    assert scaling_of(summary, runs).empty
+    drawing = plots.draw_all(tmp_path, summary, runs, None, scaling=scaling_of(summary, runs))
+    assert "scaling" not in [plot.name for plot in drawing.plots]
+    assert not (tmp_path / "plots" / "scaling.png").exists()  # the earlier build's is gone

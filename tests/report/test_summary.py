@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from runner.report.summary import comparison_groups, summarize_runs
 
@@ -73,3 +74,24 @@ def test_runs_without_a_python_column_group_by_workload_and_parameters() -> None
                        ("fib/threads/p2", "fib", {"tasks": 4}, "threads", 2)], ["tasks"])
     assert groups_of(runs.drop(columns="python"), ["tasks"]) == [
         ("fib", ("fib/sync", "fib/threads/p2"))]
+
+
+def test_cpu_share_is_the_median_cpu_time_over_the_median_wall_time_of_ok_runs() -> None:
+    from runner.report.summary import STAT_COLUMNS
+
+    runs = runs_frame([("fib/sync", "fib", {"tasks": 4}, "sync", 1),
+                       ("fib/processes/p2", "fib", {"tasks": 4}, "processes", 2)], ["tasks"])
+    runs["cpu_s"] = [0.098, 0.196, 0.19, 0.38]  # walls are 0.1, 0.2 in each cell
+    failed = runs.iloc[[0]].assign(repetition=3, status="error", wall_s=9.0, cpu_s=9.0)
+    summary = summarize_runs(pd.concat([runs, failed]), {}, ["tasks"], cores=2)
+    # after the earlier columns, before those of adaptive repetitions and interpreters
+    assert STAT_COLUMNS[-4:] == ("cpu_share", "ci_rel_halfwidth", "stop", "python")
+    assert list(summary.columns)[-4] == "cpu_share"
+    assert summary["cpu_share"].tolist() == pytest.approx([0.98, 1.9])  # above 1: 2 cores
+
+
+def test_without_cpu_times_the_cpu_share_is_empty() -> None:
+    runs = runs_frame([("fib/sync", "fib", {"tasks": 4}, "sync", 1)], ["tasks"])
+    summary = summarize_runs(runs.assign(cpu_s=None), {}, ["tasks"], cores=2)
+    assert summary["cpu_share"].isna().all()
+    assert summary["cpu_share"].dtype == "float64"

@@ -76,3 +76,14 @@ def test_bootstrap_intervals_hold_the_true_values() -> None:
     assert low <= 0.1 <= high
     assert intervals.peak_pool is not None
     assert intervals.peak_pool[0] <= (0.9 / 0.01) ** 0.5 <= intervals.peak_pool[1]
+
+
+def test_no_interval_where_a_pool_size_has_a_single_run() -> None:
+    # resampling one run always draws that run: the interval would claim a certainty
+    # the data does not have
+    law = UslFit(40.0, 0.1, 0.01, 1.0, 4)
+    samples = {float(n): [law.throughput(n) * f for f in (0.98, 1.0, 1.02)] for n in (1, 2, 4)}
+    samples[8.0] = [law.throughput(8)]
+    assert bootstrap(samples) is None
+    samples[8.0] = [law.throughput(8) * f for f in (0.99, 1.01)]
+    assert bootstrap(samples) is not None

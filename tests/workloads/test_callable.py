@@ -93,3 +93,76 @@ def test_bad_targets_are_validation_errors(module_dir: Path, field: str, value: 
     assert f"{path}:{line}:" in done.stderr, done.stderr
     assert fragment in done.stderr
     assert "Traceback" not in done.stderr
+
+
+
+LIFECYCLE = '''
+import os, threading
+
+def _log(args, what):
+    with open(args["log"], "a") as file:
+        file.write(f"{what} {args['label']} {os.getpid()} {threading.get_ident()}\\n")
+
+def setup(args):
+    _log(args, "setup")
+
+def teardown(args):
+    _log(args, "teardown")
+
+def work(index, args):
+    if args["label"] == "raising" and index == 1:
+        raise ValueError("task 1 is broken")
+    return index
+'''
+
+
+def lifecycle_run(tmp_path: Path, isolation: str, models: str) -> list[list[str]]:
+    """Run the lifecycle module through the CLI, once with a target that works and once
+    with one that raises; the [event, label, pid, thread] lines it logged."""
+    (tmp_path / "lifecycle.py").write_text(textwrap.dedent(LIFECYCLE))
+    log = tmp_path / "log.txt"
+    workloads = "".join(f"""
+          - kind: callable
+            label: {label}
+            target: lifecycle:work
+            setup: lifecycle:setup
+            teardown: lifecycle:teardown
+            tasks: 4
+            args: {{log: "{log}", label: {label}}}""" for label in ("working", "raising"))
+    (tmp_path / "exp.yaml").write_text(textwrap.dedent(f"""
+        name: lifecycle
+        repetitions: 2
+        isolation: {isolation}
+        workloads:{workloads}
+        models: {models}
+        pool_sizes: [2]
+    """))
+    done = run_cli("run", "exp.yaml", "--out", tmp_path / "run", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # the raising runs failed
+    runs = pd.read_csv(tmp_path / "run" / "runs.csv")
+    assert (runs["status"] == runs["workload"].map({"working": "ok", "raising": "error"})
+            ).all(), runs["error"]
+    return [line.split() for line in log.read_text().splitlines()]
+
+
+def assert_each_setup_torn_down_once(events: list[list[str]], runs_per_label: int) -> None:
+    by_worker: dict[tuple[str, str], list[str]] = {}
+    for event, _, pid, thread in events:
+        by_worker.setdefault((pid, thread), []).append(event)
+    for worker, seen in by_worker.items():
+        # setup, teardown, setup, teardown...: thread ids may be reused between runs
+        assert seen == ["setup", "teardown"] * (len(seen) // 2), (worker, seen)
+    for label in ("working", "raising"):  # every run set up at least once
+        assert sum(e[:2] == ["setup", label] for e in events) >= runs_per_label, events
+
+
+@pytest.mark.parametrize("isolation", ["process", "inline"])
+def test_every_worker_that_set_up_tears_down_once(tmp_path: Path, isolation: str) -> None:
+    events = lifecycle_run(tmp_path, isolation, "[sync, threads, asyncio, processes]")
+    assert_each_setup_torn_down_once(events, runs_per_label=4 * 2)
+
+
+def test_spawned_pool_processes_tear_down_too(tmp_path: Path) -> None:
+    # fork, Linux's default, is the test above; spawned workers end differently
+    events = lifecycle_run(tmp_path, "process", "{processes: {start_method: spawn}}")
+    assert_each_setup_torn_down_once(events, runs_per_label=2)
