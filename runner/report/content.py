@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from runner.report import usl
 from runner.report.plots import Drawing
 from runner.report.scaling import group_rows, scaling_notes, workers
-from runner.report.stats import BUSY_LOAD_PER_CORE, is_missing
+from runner.report.stats import BUSY_LOAD_PER_CORE, OUTLIER_MIN_DEVIATION, TUKEY_K, is_missing
 from runner.report.summary import comparison_groups, noise_reasons
 from runner.report.verdict import verdict
 from runner.results.rows import Status
@@ -218,7 +218,8 @@ def _facts(runs: pd.DataFrame, metadata: RunMetadata) -> list[str]:
               for resume in metadata.resumes]
     facts.append("times are wall-clock seconds per run; median and mean with Student's t 95% "
                  "CI of the mean; speedup = sync median / median; efficiency = ideal / median; "
-                 "outliers by Tukey's 1.5×IQR fences")
+                 f"outliers beyond Tukey's {TUKEY_K:g}×IQR fences and over "
+                 f"{OUTLIER_MIN_DEVIATION:.0%} from the median")
     return facts
 
 
