@@ -21,6 +21,16 @@ from runner.results.rows import RunRecord, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: An experiment of four inline runs of a few milliseconds.
+TINY = """
+name: tiny
+repetitions: 2
+isolation: inline
+workloads: [{kind: sleep, tasks: 2, duration_ms: 1}]
+models: [sync, threads]
+pool_sizes: [2]
+"""
+
 
 def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 120
             ) -> subprocess.CompletedProcess[str]:

@@ -6,24 +6,24 @@ Used by the CLI; it raises RunexpError subclasses and never prints or exits.
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import shlex
 import signal
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from runner.config.experiment import MAX_CELLS_WITHOUT_YES, Experiment, Precision
+from runner.config.experiment import MAX_CELLS_WITHOUT_YES, Experiment
 from runner.config.loader import ExperimentFile, load
 from runner.config.pythons import probe
 from runner.errors import GridError, ResultsError, UsageError
 from runner.execution.environment import environment, load_average
 from runner.execution.local import Settings, execute
+from runner.execution.outputs import write_reports
 from runner.plan.grid import Cell, expand, select
 from runner.plan.rounds import OnRound, Rounds
 from runner.plan.schedule import Job, missing, schedule
@@ -34,7 +34,6 @@ from runner.results import rundir as results
 from runner.results.metadata import (
     HostFacts,
     OptionsRecord,
-    ResultCounts,
     Resume,
     RunMetadata,
     read_metadata,
@@ -287,53 +286,6 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def write_reports(run_dir: Path) -> Content:
-    """(Re)build summary.csv, the plots, report.md, report.html and metadata's results.
-
-    Everything comes from runs.csv (and tasks.csv), experiment.yaml and metadata.
-    """
-    from runner.report import content as report
-    from runner.report import html, plots
-    from runner.report.scaling import scaling_table
-    from runner.report.summary import result_counts, summarize_runs
-
-    source = load(run_dir / results.INPUT)
-    metadata = read_metadata(run_dir / results.METADATA)
-    runs = readers.read_runs(run_dir)
-    _refuse_other_parameters(run_dir, source.experiment, runs.columns)
-    tasks = readers.read_tasks(run_dir)
-    cores = metadata.usable_cores or os.cpu_count() or 1
-    cells = {cell.id: cell for cell in expand(source.experiment)}
-    params = source.experiment.param_columns()
-    summary = summarize_runs(runs, cells, params, cores, repetitions=_policy(source, metadata))
-    results.write_table(run_dir / results.SUMMARY, summary)
-    scaling = scaling_table(summary, runs, params)
-    results.write_table(run_dir / results.SCALING, scaling)
-    metadata = replace(metadata, results=ResultCounts(**result_counts(runs, summary)))
-    write_metadata(run_dir / results.METADATA, metadata)
-    drawn = plots.draw_all(run_dir, summary, runs, tasks, scaling=scaling)
-    content = report.build(summary, runs, metadata, scaling=scaling)
-    (run_dir / results.REPORT_MD).write_text(report.markdown(content, drawn), encoding="utf-8")
-    (run_dir / results.REPORT_HTML).write_text(html.render(content, drawn), encoding="utf-8")
-    drawn.check()  # a plot that could not be drawn: said in the report, and now an error
-    return content
-
-
-def _policy(source: ExperimentFile, metadata: RunMetadata) -> int | Precision:
-    """How many runs each cell was to get: --repetitions where given, else the file's."""
-    return metadata.options.repetitions or source.experiment.repetitions
-
-
-def _refuse_other_parameters(run_dir: Path, experiment: Experiment,
-                             present: Iterable[str]) -> None:
-    """runs.csv must hold a column for each parameter of its experiment.yaml."""
-    absent = [name for name in experiment.param_columns() if name not in set(present)]
-    if absent:
-        raise ResultsError(f"{run_dir / results.RUNS}: no column for the parameter "
-                           f"{absent[0]!r} of {run_dir / results.INPUT}; the two files are "
-                           "not of one run")
 
 
 def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, *,

@@ -6,20 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
-from runner.errors import ResultsError
-from runner.execution.pipeline import RunOptions, run, write_reports
+from runner.execution.pipeline import RunOptions, run
 from runner.results.metadata import read_metadata
-
-TINY = """
-name: tiny
-repetitions: 2
-isolation: inline
-workloads: [{kind: sleep, tasks: 2, duration_ms: 1}]
-models: [sync, threads]
-pool_sizes: [2]
-"""
+from tests.helpers import TINY
 
 
 def test_a_resume_with_more_repetitions_is_recorded(write_yaml: Callable[[str], Path],
@@ -40,14 +30,3 @@ def test_a_resume_with_more_repetitions_is_recorded(write_yaml: Callable[[str], 
     report = (out / "report.md").read_text()
     assert "resumed" in report
     assert "--repetitions 3" in report
-
-
-def test_a_report_of_runs_from_another_experiment_file_is_refused(
-        write_yaml: Callable[[str], Path], tmp_path: Path) -> None:
-    out = tmp_path / "run"
-    run(write_yaml(TINY), RunOptions(out=out))
-    (out / "experiment.yaml").write_text("name: tiny\nworkloads: [{kind: fib, n: 5}]\n")
-    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    with pytest.raises(ResultsError, match=r"runs.csv: no column for the parameter 'n'"):
-        write_reports(out)
-    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before

@@ -1,0 +1,75 @@
+"""The last stage of the pipeline: everything a run directory derives from runs.csv.
+
+summary.csv, scaling.csv, the plots, report.md, report.html and metadata's
+result counts are rebuilt from runs.csv (and tasks.csv), experiment.yaml and
+metadata.json by the same code whether a run just ended or ``runexp report``
+asks again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from runner.config.experiment import Experiment, Precision
+from runner.config.loader import ExperimentFile, load
+from runner.errors import ResultsError
+from runner.plan.grid import expand
+from runner.results import readers
+from runner.results import rundir as results
+from runner.results.metadata import ResultCounts, RunMetadata, read_metadata, write_metadata
+
+if TYPE_CHECKING:
+    from runner.report.content import Content
+
+
+def write_reports(run_dir: Path) -> Content:
+    """(Re)build summary.csv, the plots, report.md, report.html and metadata's results.
+
+    Everything comes from runs.csv (and tasks.csv), experiment.yaml and metadata.
+    """
+    from runner.report import content as report
+    from runner.report import html, plots
+    from runner.report.scaling import scaling_table
+    from runner.report.summary import result_counts, summarize_runs
+
+    source = load(run_dir / results.INPUT)
+    metadata = read_metadata(run_dir / results.METADATA)
+    runs = readers.read_runs(run_dir)
+    _refuse_other_parameters(run_dir, source.experiment, runs.columns)
+    tasks = readers.read_tasks(run_dir)
+    cores = metadata.usable_cores or os.cpu_count() or 1
+    cells = {cell.id: cell for cell in expand(source.experiment)}
+    params = source.experiment.param_columns()
+    summary = summarize_runs(runs, cells, params, cores, repetitions=_policy(source, metadata))
+    results.write_table(run_dir / results.SUMMARY, summary)
+    scaling = scaling_table(summary, runs, params)
+    results.write_table(run_dir / results.SCALING, scaling)
+    metadata = replace(metadata, results=ResultCounts(**result_counts(runs, summary)))
+    write_metadata(run_dir / results.METADATA, metadata)
+    drawn = plots.draw_all(run_dir, summary, runs, tasks, scaling=scaling)
+    content = report.build(summary, runs, metadata, scaling=scaling)
+    (run_dir / results.REPORT_MD).write_text(report.markdown(content, drawn), encoding="utf-8")
+    (run_dir / results.REPORT_HTML).write_text(html.render(content, drawn), encoding="utf-8")
+    drawn.check()  # a plot that could not be drawn: said in the report, and now an error
+    return content
+
+
+def _policy(source: ExperimentFile, metadata: RunMetadata) -> int | Precision:
+    """How many runs each cell was to get: --repetitions where given, else the file's."""
+    return metadata.options.repetitions or source.experiment.repetitions
+
+
+def _refuse_other_parameters(run_dir: Path, experiment: Experiment,
+                             present: Iterable[str]) -> None:
+    """runs.csv must hold a column for each parameter of its experiment.yaml."""
+    absent = [name for name in experiment.param_columns() if name not in set(present)]
+    if absent:
+        raise ResultsError(f"{run_dir / results.RUNS}: no column for the parameter "
+                           f"{absent[0]!r} of {run_dir / results.INPUT}; the two files are "
+                           "not of one run")
+
+
