@@ -24,8 +24,10 @@ BELOW = {
     "report": {"errors", "plugins", "workloads", "models", "config", "plan", "results"},
     "execution": {"errors", "plugins", "workloads", "models", "config", "plan", "results",
                   "report"},
+    "advise": {"errors", "plugins", "workloads", "models", "config", "plan", "results",
+               "report", "execution"},
     "cli": {"errors", "plugins", "workloads", "models", "config", "plan", "results", "report",
-            "execution"},
+            "execution", "advise"},
 }
 #: Standard-library-only modules any stage may import.
 LEAVES = {"runner.results.rows"}

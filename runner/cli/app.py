@@ -164,17 +164,92 @@ def plan(
 
 
 @app.command()
+def advise(
+    what: Annotated[str, typer.Argument(
+        help="An experiment YAML file, or MODULE:FUNCTION (a function(index, args) "
+             "found from the current directory).", show_default=False, metavar="FILE")],
+    budget: Annotated[float, typer.Option(
+        help="Seconds to spend at most; then the best answer so far.")] = 300.0,
+    precision: Annotated[float, typer.Option(
+        help="Measure each configuration until its 95% CI half-width is at most this "
+             "fraction of its median (or it is clearly beaten).")] = 0.05,
+    max_pool: Annotated[int | None, typer.Option(
+        help="Largest pool size searched (default: the task count, at most 256).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Write the run here (an empty or new directory).")] = None,
+    async_target: Annotated[str | None, typer.Option(
+        "--async", help="MODULE:FUNCTION: the coroutine function asyncio runs.")] = None,
+    setup: Annotated[str | None, typer.Option(
+        help="MODULE:FUNCTION called with args once per worker.")] = None,
+    tasks: Annotated[int | None, typer.Option(
+        help="Calls per run of the MODULE:FUNCTION form (default 20).")] = None,
+    args: Annotated[str | None, typer.Option(
+        help="JSON object passed to every call, e.g. '{\"n\": 25}'.")] = None,
+) -> None:
+    """Answer which model, with how many workers, for this work: measure only what the
+    answer needs, within a time budget; write a run directory and advice.json."""
+    import textwrap
+
+    from runner.advise.search import Trial
+    from runner.advise.session import AdviseOptions, AdviseProgress, advise, progress_line
+    from runner.advise.target import callable_source, parse_args
+    from runner.config.loader import load
+    from runner.errors import AdviseError
+
+    class Lines(AdviseProgress):
+        def trial(self, group: str, trial: Trial, leader: Trial | None, used_s: float,
+                  budget_s: float) -> None:
+            typer.echo(progress_line(group, trial, leader, used_s, budget_s), err=True)
+
+    try:
+        options = AdviseOptions(budget_s=budget, precision=precision, max_pool=max_pool,
+                                out=out)
+        options.check()
+        is_file = Path(what).exists() or what.endswith((".yaml", ".yml")) or ":" not in what
+        if is_file:
+            given = [name for name, value in (("--async", async_target), ("--setup", setup),
+                                              ("--tasks", tasks), ("--args", args)) if value]
+            if given:
+                raise AdviseError(f"{given[0]} applies only to the MODULE:FUNCTION form")
+            source = load(Path(what))
+        else:
+            if tasks is not None and not 1 <= tasks <= 1_000_000:
+                raise AdviseError(f"--tasks {tasks}: must be from 1 to 1,000,000")
+            source = callable_source(what, async_target=async_target, setup=setup,
+                                     tasks=tasks, args=parse_args(args))
+        outcome = advise(source, options, Lines())
+    except RunexpError as error:
+        raise _fail(error) from None
+    for item in outcome.advice.advice:
+        pool = (f" with {item.pool_size} worker{'s' if item.pool_size != 1 else ''}"
+                if item.model not in (None, "sync") else "")
+        params = ", ".join(f"{key}={value}" for key, value in item.params.items())
+        typer.echo(f"{item.workload}[{params}]: {item.model or 'no answer'}{pool}")
+        typer.echo(textwrap.fill(item.reason, 88, initial_indent="  ", subsequent_indent="  "))
+    if outcome.advice.budget_exhausted:
+        typer.echo("the budget ran out: this is the best answer so far", err=True)
+    typer.echo(f"advice: {outcome.run_dir / 'advice.json'}")
+    if outcome.interrupted:
+        typer.echo(f"interrupted: kept {outcome.runs} finished runs in {outcome.run_dir}",
+                   err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
+    raise typer.Exit(EXIT_FAILED_RUNS if outcome.failed else EXIT_OK)
+
+
+@app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory (or results/<name>/latest).",
                                             show_default=False)],
 ) -> None:
     """Rebuild summary.csv, plots, report.md and report.html from a run's runs.csv."""
+    from runner.advise.section import reapply
     from runner.execution.pipeline import write_reports
     from runner.results.readers import check_run_dir
 
     try:
         check_run_dir(run_dir)  # before anything is written into a folder that is no run
         content = write_reports(run_dir)
+        reapply(run_dir)  # an advise run's reports open with the advice again
     except RunexpError as error:
         raise _fail(error) from None
     typer.echo(f"wrote summary.csv, plots/, report.md and report.html in {run_dir}")

@@ -1,0 +1,308 @@
+"""The search behind `runexp advise`: which model, at which pool size, for one parameter set.
+
+Pure: it measures through an injected ``measure(config, repetitions)`` and reads time
+from an injected ``clock``, so tests drive it with a synthetic cost model and a fake
+clock. The unpooled models (sync) are measured first; then, cheapest model first,
+each pooled model climbs the pool sizes 1, 2, 4, 8, ... while throughput still rises
+significantly, is dropped where its best is clearly slower than the leader's, and
+otherwise refines around its best (the midpoints to its neighbours). The best of each
+surviving model is re-measured, interleaved, before the answer.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from runner.report.precision import precise_enough
+from runner.report.stats import MIN_VALUES_FOR_U_TEST, mann_whitney_u, summarize
+
+ALPHA = 0.05
+#: Timed runs of a configuration before it may stop (and at most).
+MIN_RUNS = 3
+MAX_RUNS = 10
+#: Interleaved runs each finalist gets before the answer, so that the answer compares
+#: configurations measured side by side and with enough values for a U test.
+FINAL_RUNS = 3
+#: Rounds at most while a tie between finalists may still be told apart by more runs.
+MAX_FINAL_ROUNDS = 10
+#: The cheaper model wins a tie: fewer moving parts, less memory, no pickling.
+COST = {"sync": 0, "asyncio": 1, "threads": 2, "processes": 3}
+UNKNOWN_COST = 4
+
+
+@dataclass(frozen=True, order=True)
+class Config:
+    model: str
+    pool_size: int
+    pooled: bool = field(default=True, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.model}/p{self.pool_size}" if self.pooled else self.model
+
+
+@dataclass
+class Trial:
+    """One configuration as measured so far, and what became of it."""
+
+    config: Config
+    walls: list[float] = field(default_factory=list)
+    failed: int = 0
+    fate: str = ""
+    note: str = ""  # why its runs stopped before it was precise
+
+    @property
+    def outcome(self) -> str:
+        return f"{self.fate} ({self.note})" if self.note else self.fate
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.walls) if self.walls else None
+
+    @property
+    def runs(self) -> int:
+        return len(self.walls) + self.failed
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The advice for one parameter set: the chosen configuration and how sure it is."""
+
+    chosen: Trial | None
+    runner_up: Trial | None
+    p_value: float | None
+    tie: bool
+    budget_exhausted: bool
+    trials: list[Trial]
+
+
+Measure = Callable[[Config, int], list[float]]
+Clock = Callable[[], float]
+OnTrial = Callable[[Trial, "Trial | None"], None]
+
+
+def cost(model: str) -> int:
+    return COST.get(model, UNKNOWN_COST)
+
+
+def doubling(max_pool: int) -> list[int]:
+    """1, 2, 4, ... up to ``max_pool``, which is always the last size."""
+    sizes = [1]
+    while sizes[-1] * 2 < max_pool:
+        sizes.append(sizes[-1] * 2)
+    return sizes if max_pool == 1 else [*sizes, max_pool]
+
+
+def clearly_slower(a: Sequence[float], b: Sequence[float]) -> bool:
+    """``a`` is slower than ``b`` beyond noise: a Mann-Whitney U test at ALPHA where both
+    have enough values, else (3 runs cannot pass a U test) disjoint 95% t intervals."""
+    if not a or not b or statistics.median(a) <= statistics.median(b):
+        return False
+    if significant(a, b):
+        return True
+    sa, sb = summarize(a), summarize(b)
+    return (sa is not None and sb is not None and sa.ci_low is not None
+            and sb.ci_high is not None and sa.ci_low > sb.ci_high)
+
+
+def significant(a: Sequence[float], b: Sequence[float]) -> bool:
+    """The U test tells ``a`` and ``b`` apart at ALPHA (never with too few values)."""
+    if min(len(a), len(b)) < MIN_VALUES_FOR_U_TEST:
+        return False
+    return mann_whitney_u(a, b)[1] < ALPHA
+
+
+def p_value(a: Sequence[float], b: Sequence[float]) -> float | None:
+    return mann_whitney_u(a, b)[1] if a and b else None
+
+
+class Search:
+    """The search for one parameter set; ``run`` may be cut short (budget, Ctrl-C) and
+    ``answer`` still gives the best so far."""
+
+    def __init__(self, models: Mapping[str, bool], max_pool: int, measure: Measure, *,
+                 precision: float, clock: Clock, deadline: float,
+                 on_trial: OnTrial | None = None) -> None:
+        self.models = dict(models)  # name -> pooled
+        self.max_pool = max_pool
+        self.measure = measure
+        self.precision = precision
+        self.clock = clock
+        self.deadline = deadline
+        self.on_trial = on_trial
+        self.trials: list[Trial] = []
+        self.best: dict[str, Trial] = {}  # model -> its best configuration so far
+        self.dropped: set[str] = set()
+        self.exhausted = False
+
+    def run(self) -> Answer:
+        for model in sorted(self.models, key=cost):
+            if self.exhausted:
+                break
+            if self.models[model]:
+                self._search_pooled(model)
+            else:
+                trial = self._try(Config(model, 1, pooled=False))
+                if trial is not None and trial.walls:
+                    self.best[model] = trial
+        self._final_round()
+        return self.answer()
+
+    def _out_of_time(self) -> bool:
+        if self.clock() >= self.deadline:
+            self.exhausted = True
+        return self.exhausted
+
+    def leader(self, besides: Trial | None = None) -> Trial | None:
+        measured = [t for t in self.trials if t.walls and t is not besides]
+        return min(measured, key=lambda t: t.median or 0.0, default=None)
+
+    def _try(self, config: Config) -> Trial | None:
+        """Measure one configuration until precise, clearly beaten, failed or at MAX_RUNS."""
+        if self._out_of_time():
+            return None
+        trial = Trial(config)
+        self.trials.append(trial)
+        for done in range(1, MAX_RUNS + 1):
+            self._one_run(trial)
+            if (done >= MIN_RUNS and self._enough(trial)) or self._out_of_time():
+                break
+        if self.on_trial is not None:
+            self.on_trial(trial, self.leader())
+        return trial
+
+    def _one_run(self, trial: Trial) -> None:
+        walls = self.measure(trial.config, 1)
+        trial.walls += walls
+        trial.failed += max(0, 1 - len(walls))
+
+    def _enough(self, trial: Trial) -> bool:
+        if trial.failed or precise_enough(trial.walls, self.precision):
+            return True
+        leader = self.leader(besides=trial)
+        if leader is not None and clearly_slower(trial.walls, leader.walls):
+            trial.note = f"stopped early: slower than {leader.config}"
+            return True
+        return False
+
+    def _search_pooled(self, model: str) -> None:
+        sizes = doubling(self.max_pool)
+        best: Trial | None = None
+        tried: list[int] = []
+        for size in sizes:
+            trial = self._try(Config(model, size))
+            if trial is None:
+                break
+            tried.append(size)
+            if not trial.walls:
+                trial.fate = "dropped: no run succeeded"
+                break
+            if best is None or clearly_slower(best.walls, trial.walls):
+                if best is not None:
+                    best.fate = f"dropped: {trial.config} is faster"
+                best = self.best[model] = trial
+                trial.fate = "kept"
+                if self._out_of_reach(trial):
+                    return
+                continue
+            trial.fate = f"dropped: no significant gain over {best.config}"
+            break
+        if best is None or self.exhausted:
+            return
+        leader = self.leader()
+        if leader is not None and leader.config.model != model and clearly_slower(
+                best.walls, leader.walls):
+            best.fate = f"dropped: model beaten by {leader.config}"
+            self.dropped.add(model)
+            return
+        self._refine(model, best, tried)
+
+    def _out_of_reach(self, trial: Trial) -> bool:
+        """Even perfect scaling from here to the largest pool would not catch the leader
+        (of another model), by more than the precision asked: the model is dropped
+        without climbing further."""
+        leader = self.leader()
+        if leader is None or leader.config.model == trial.config.model:
+            return False
+        size = trial.config.pool_size
+        if size >= self.max_pool or not clearly_slower(trial.walls, leader.walls):
+            return False
+        best_case = (trial.median or 0.0) * size / self.max_pool
+        if best_case <= (leader.median or 0.0) * (1 + self.precision):  # noise: a margin
+            return False
+        trial.fate = (f"dropped: even linear scaling to {self.max_pool} workers would not "
+                      f"catch {leader.config}")
+        self.dropped.add(trial.config.model)
+        return True
+
+    def _refine(self, model: str, best: Trial, tried: list[int]) -> None:
+        """Try the midpoints between the best size and its tried neighbours."""
+        size = best.config.pool_size
+        at = tried.index(size)
+        neighbours = [tried[at - 1]] if at > 0 else []
+        neighbours += [tried[at + 1]] if at + 1 < len(tried) else []
+        for other in neighbours:
+            middle = (size + other) // 2
+            if middle in (size, other) or self.exhausted:
+                continue
+            trial = self._try(Config(model, middle))
+            if trial is None:
+                return
+            current = self.best[model]
+            if trial.walls and clearly_slower(current.walls, trial.walls):
+                current.fate = f"dropped: {trial.config} is faster"
+                trial.fate = "kept"
+                self.best[model] = trial
+            else:
+                trial.fate = f"dropped: no significant gain over {current.config}"
+
+    def finalists(self) -> list[Trial]:
+        kept = [t for model, t in self.best.items() if model not in self.dropped and t.walls]
+        leader = self.leader()  # cut short before any model had a best: the leader
+        return kept or [t for t in self.best.values() if t.walls] or (
+            [leader] if leader is not None else [])
+
+    def _final_round(self) -> None:
+        """Interleaved rounds of the finalists: FINAL_RUNS, then more (up to
+        MAX_FINAL_ROUNDS) while the fastest is tied with another that is not yet precise."""
+        finalists = self.finalists()
+        if len(finalists) < 2:
+            return
+        for done in range(MAX_FINAL_ROUNDS):
+            if done >= FINAL_RUNS and self._settled(finalists):
+                return
+            for trial in finalists:
+                if self._out_of_time():
+                    return
+                self._one_run(trial)
+
+    def _settled(self, finalists: list[Trial]) -> bool:
+        fastest = min(finalists, key=lambda t: t.median or 0.0)
+        tied = [t for t in finalists if not clearly_slower(t.walls, fastest.walls)]
+        return len(tied) == 1 or all(precise_enough(t.walls, self.precision) for t in tied)
+
+    def answer(self) -> Answer:
+        """The fastest measured finalist, or, where the runner-up is not significantly
+        slower (as ``clearly_slower`` tells), the cheaper model and then the smaller pool
+        among those tied."""
+        # Dropped models still rank (the runner-up may be one); only the finalists
+        # were re-measured.
+        ranked = [*self.finalists(), *(t for m, t in self.best.items()
+                                       if m in self.dropped and t.walls)]
+        ordered = sorted({id(t): t for t in ranked}.values(), key=lambda t: t.median or 0.0)
+        if not ordered:
+            return Answer(None, None, None, False, self.exhausted, self.trials)
+        fastest = ordered[0]
+        tied = [t for t in ordered if not clearly_slower(t.walls, fastest.walls)]
+        chosen = min(tied, key=lambda t: (cost(t.config.model), t.config.pool_size))
+        others = [t for t in ordered if t is not chosen]
+        runner_up = others[0] if others else None
+        tie = runner_up is not None and not clearly_slower(runner_up.walls, chosen.walls)
+        chosen.fate = "chosen"
+        for trial in self.finalists():
+            if trial is not chosen:
+                trial.fate = f"finalist: {chosen.config} preferred"
+        return Answer(chosen, runner_up,
+                      p_value(chosen.walls, runner_up.walls) if runner_up else None,
+                      tie, self.exhausted, self.trials)

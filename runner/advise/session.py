@@ -1,0 +1,277 @@
+"""`runexp advise` for real: the search of each parameter set, measured by the runner's
+own runs into an ordinary run directory.
+
+Every run is a row of runs.csv; at the end experiment.yaml is rewritten with, as each
+model's pool sizes, exactly those advise tried, so ``runexp report`` (and summary.csv,
+scaling.csv, the plots) see the run as a grid of those cells. The library raises
+RunexpError subclasses and never prints; progress goes through ``AdviseProgress``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from runner.advise.advice import (
+    ADVICE,
+    Advice,
+    AdviceFile,
+    GridCost,
+    Measured,
+    advice_for,
+    cpu_share,
+    grid_cost,
+    write_advice,
+)
+from runner.advise.record import (
+    ended,
+    final_experiment_text,
+    sigterm_as_interrupt,
+    start_metadata,
+)
+from runner.advise.search import MAX_RUNS, MIN_RUNS, Answer, Config, Search, Trial
+from runner.config.loader import ExperimentFile
+from runner.errors import AdviseError
+from runner.execution.local import Resources, Settings, run_once
+from runner.models import MODELS
+from runner.plan.grid import Cell, cell_id, expand
+from runner.plan.schedule import Job
+from runner.results import rundir as results
+from runner.results.metadata import RunMetadata, read_metadata, write_metadata
+from runner.results.rows import Status
+from runner.workloads.task import Task
+
+DEFAULT_BUDGET_S = 300.0
+DEFAULT_PRECISION = 0.05
+#: The largest pool searched by default (or the task count, where smaller).
+DEFAULT_MAX_POOL = 256
+MAX_POOL_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class AdviseOptions:
+    budget_s: float = DEFAULT_BUDGET_S
+    precision: float = DEFAULT_PRECISION
+    max_pool: int | None = None  # None: the task count, at most DEFAULT_MAX_POOL
+    out: Path | None = None
+    results_root: Path = Path("results")
+
+    def check(self) -> None:
+        """Refuse impossible options before anything runs."""
+        if not self.budget_s > 0:
+            raise AdviseError(f"--budget {self.budget_s:g}: must be more than 0 seconds")
+        if not 0 < self.precision < 1:
+            raise AdviseError(f"--precision {self.precision:g}: must lie between 0 and 1, "
+                              "e.g. 0.05 for 5%")
+        if self.max_pool is not None and not 1 <= self.max_pool <= MAX_POOL_LIMIT:
+            raise AdviseError(f"--max-pool {self.max_pool}: must be from 1 to "
+                              f"{MAX_POOL_LIMIT:,}")
+
+
+class AdviseProgress:
+    """Hooks the CLI implements; the defaults do nothing."""
+
+    def trial(self, group: str, trial: Trial, leader: Trial | None, used_s: float,
+              budget_s: float) -> None:
+        """One configuration was measured."""
+
+
+@dataclass
+class Group:
+    """One workload parameter set: the search's candidates and what it measured."""
+
+    name: str
+    base: Cell
+    max_pool: int
+    cells: dict[Config, Cell] = field(default_factory=dict)
+    cpus: dict[Config, list[float]] = field(default_factory=dict)
+    answer: Answer | None = None
+
+    def cell(self, config: Config, options: Mapping[str, Any]) -> Cell:
+        if config not in self.cells:
+            base = self.base
+            self.cells[config] = Cell(
+                cell_id(base.workload, base.params, config.model, config.pool_size),
+                base.workload, base.params, config.model, config.pool_size,
+                options[config.model])
+        return self.cells[config]
+
+
+@dataclass(frozen=True)
+class AdviseOutcome:
+    run_dir: Path
+    advice: AdviceFile
+    searched: list[tuple[Group, GridCost]]
+    runs: int
+    failed: int
+    interrupted: bool
+
+
+def advise(source: ExperimentFile, options: AdviseOptions,
+           progress: AdviseProgress | None = None,
+           clock: Callable[[], float] = time.monotonic) -> AdviseOutcome:
+    """Search every parameter set of the file and write the run directory and advice."""
+    options.check()
+    experiment = source.experiment
+    if experiment.python:
+        raise AdviseError(f"{source.path}: advise measures under this interpreter only; "
+                          "remove `python:` from the file")
+    groups = _groups(source, options.max_pool)
+    run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
+                                             results.new_run_id(), options.out)
+    (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")
+    metadata = start_metadata(source, run_id, len(groups))
+    write_metadata(run_dir / results.METADATA, metadata)
+    if options.out is None:
+        results.link_latest(run_dir)
+    session = _Session(source, run_id, run_dir, options,
+                       progress=progress or AdviseProgress(), clock=clock)
+    interrupted = False
+    try:
+        with sigterm_as_interrupt():
+            session.search(groups)
+    except KeyboardInterrupt:
+        interrupted = True
+    return session.finish(groups, metadata, interrupted)
+
+
+class _Session:
+    def __init__(self, source: ExperimentFile, run_id: str, run_dir: Path,
+                 options: AdviseOptions, *, progress: AdviseProgress,
+                 clock: Callable[[], float]) -> None:
+        experiment = source.experiment
+        self.source, self.run_dir, self.options = source, run_dir, options
+        self.progress, self.clock = progress, clock
+        self.models = {name: MODELS[name].pooled for name in experiment.models.selected()}
+        self.model_options = experiment.models.selected()
+        self.settings = Settings(run_id=run_id, experiment=experiment.name,
+                                 isolation=experiment.isolation, warmups=experiment.warmups,
+                                 timeout_s=experiment.timeout_s)
+        self.started = clock()
+        self.runs = self.failed = 0
+        self.current: Search | None = None
+
+    def search(self, groups: list[Group]) -> None:
+        deadline = self.started + self.options.budget_s
+        params = self.source.experiment.param_columns()
+        with Resources() as resources, results.RunsWriter(self.run_dir, params) as writer:
+            for left, group in zip(range(len(groups), 0, -1), groups, strict=True):
+                # Each parameter set gets an equal share of what is left, so a slow first
+                # one cannot leave the others unanswered.
+                share = self.clock() + (deadline - self.clock()) / left
+                measure = self._measure_for(group, resources, writer)
+                self.current = Search(
+                    self.models, group.max_pool, measure, precision=self.options.precision,
+                    clock=self.clock, deadline=min(deadline, share),
+                    on_trial=self._reporter(group.name))
+                group.answer = self.current.run()
+                self.current = None
+
+    def _reporter(self, name: str) -> Callable[[Trial, Trial | None], None]:
+        def report(trial: Trial, leader: Trial | None) -> None:
+            self.progress.trial(name, trial, leader, self.clock() - self.started,
+                                self.options.budget_s)
+
+        return report
+
+    def _measure_for(self, group: Group, resources: Resources, writer: results.RunsWriter
+                     ) -> Callable[[Config, int], list[float]]:
+        tasks: dict[str, Task | Exception] = {}
+        done: dict[Config, int] = {}
+
+        def measure(config: Config, repetitions: int) -> list[float]:
+            cell = group.cell(config, self.model_options)
+            if cell.id not in tasks:
+                try:
+                    tasks[cell.id] = cell.workload.make_task(cell.params, resources)
+                except Exception as error:  # e.g. the embedded server failed to start
+                    tasks[cell.id] = error
+            walls = []
+            for _ in range(repetitions):
+                done[config] = done.get(config, 0) + 1
+                record, timings = run_once(Job(cell, done[config]), tasks[cell.id],
+                                           self.settings)
+                writer.write(record, timings)
+                self.runs += 1
+                if record.status == Status.OK and record.wall_s is not None:
+                    walls.append(record.wall_s)
+                    if record.cpu_s is not None:
+                        group.cpus.setdefault(config, []).append(record.cpu_s)
+                elif record.status in (Status.ERROR, Status.TIMEOUT):
+                    self.failed += 1
+            return walls
+
+        return measure
+
+    def finish(self, groups: list[Group], metadata: RunMetadata,
+               interrupted: bool) -> AdviseOutcome:
+        if self.current is not None:  # interrupted inside a search: its best so far
+            for group in groups:
+                if group.answer is None:
+                    group.answer = self.current.answer()
+                    break
+        used = self.clock() - self.started
+        answered = [g for g in groups if g.answer is not None]
+        advice = [self._advice(g) for g in answered]
+        record = AdviceFile(
+            experiment=self.source.experiment.name, budget_s=self.options.budget_s,
+            seconds_used=round(used, 3), runs_used=self.runs,
+            budget_exhausted=any(g.answer.budget_exhausted for g in answered if g.answer)
+            or len(answered) < len(groups),
+            advice=advice)
+        searched = [(g, grid_cost(g.answer.trials, self.models, g.max_pool))
+                    for g in answered if g.answer]
+        tried = {m: sorted({c.pool_size for g in answered for c in g.cells if c.model == m})
+                 for m in self.models}
+        (self.run_dir / results.INPUT).write_text(
+            final_experiment_text(self.source, tried, self.models), encoding="utf-8")
+        write_metadata(self.run_dir / results.METADATA, ended(
+            read_metadata(self.run_dir / results.METADATA), interrupted, self.runs,
+            cells=sum(len(g.cells) for g in groups)))
+        write_advice(self.run_dir / ADVICE, record)
+        if self.runs:
+            from runner.advise.section import add_to_reports
+            from runner.execution.pipeline import write_reports
+
+            write_reports(self.run_dir)
+            add_to_reports(self.run_dir, record, searched, interrupted)
+        return AdviseOutcome(self.run_dir, record, searched, self.runs, self.failed,
+                             interrupted)
+
+    def _advice(self, group: Group) -> Advice:
+        answer = group.answer
+        assert answer is not None
+        sync = next((t for t in answer.trials if not t.config.pooled and t.walls), None)
+        share = cpu_share(sync.walls, group.cpus.get(sync.config, [])) if sync else None
+        return advice_for(answer, Measured(group.base.workload.name, group.base.params,
+                                           share))
+
+
+def progress_line(group: str, trial: Trial, leader: Trial | None, used_s: float,
+                  budget_s: float) -> str:
+    """``sleep: asyncio/p8: median 0.0111 s (3 runs); best asyncio/p8 0.0111 s; 1/60 s``"""
+    median = f"median {trial.median:.4g} s" if trial.median else "no ok run"
+    best = (f"best {leader.config} {leader.median:.4g} s" if leader and leader.median
+            else "no best yet")
+    return (f"{group}: {trial.config}: {median} ({trial.runs} runs); {best}; "
+            f"{used_s:.0f}/{budget_s:g} s")
+
+
+def _groups(source: ExperimentFile, max_pool: int | None) -> list[Group]:
+    """One group per workload parameter set, in file order."""
+    groups: dict[str, Group] = {}
+    for cell in expand(source.experiment):
+        name = cell_id(cell.workload, cell.params, "sync", 1).removesuffix("/sync")
+        if name not in groups:
+            tasks = cell.params.get("tasks")
+            default = min(tasks, DEFAULT_MAX_POOL) if isinstance(tasks, int) else (
+                DEFAULT_MAX_POOL)
+            groups[name] = Group(name, cell, max_pool or default)
+    return list(groups.values())
+
+
+__all__ = ["DEFAULT_BUDGET_S", "DEFAULT_PRECISION", "MAX_RUNS", "MIN_RUNS", "AdviseOptions",
+           "AdviseOutcome", "AdviseProgress", "advise", "progress_line"]

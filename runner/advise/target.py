@@ -1,0 +1,67 @@
+"""``runexp advise MODULE:FUNCTION``: a callable workload built from the command line and
+validated as a file's would be (the module is imported from the current directory)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from runner.config.loader import ExperimentFile, parse
+from runner.errors import AdviseError, ConfigError
+
+#: What each field of the built workload is called on the command line.
+OPTION_OF = {"target": "MODULE:FUNCTION", "async_target": "--async", "setup": "--setup",
+             "tasks": "--tasks", "args": "--args"}
+DEFAULT_TASKS = 20
+
+
+def parse_args(text: str | None) -> dict[str, Any]:
+    """--args: a JSON object, or nothing."""
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AdviseError(f"--args {text!r}: not JSON ({error.msg} at character "
+                          f"{error.pos + 1})") from None
+    if not isinstance(value, dict):
+        raise AdviseError(f"--args {text!r}: must be a JSON object, e.g. '{{\"n\": 25}}'")
+    return value
+
+
+def callable_source(target: str, *, async_target: str | None = None,
+                    setup: str | None = None, tasks: int | None = None,
+                    args: dict[str, Any] | None = None, cwd: Path | None = None
+                    ) -> ExperimentFile:
+    """The experiment advise searches for one function; every model is a candidate."""
+    workload: dict[str, Any] = {"kind": "callable", "target": target,
+                                "tasks": tasks or DEFAULT_TASKS}
+    if async_target:
+        workload["async_target"] = async_target
+    if setup:
+        workload["setup"] = setup
+    if args:
+        workload["args"] = args
+    function = target.rpartition(":")[2]
+    name = re.sub(r"[^a-z0-9_-]+", "-", function.lower()).strip("-")[:56] or "callable"
+    data = {"name": f"advise-{name}",
+            "description": f"runexp advise {target}",
+            "workloads": [workload],
+            "models": ["sync", "threads", "asyncio", "processes"]}
+    text = yaml.safe_dump(data, sort_keys=False)
+    path = (cwd or Path.cwd()) / "advise.yaml"  # never written: names where imports start
+    try:
+        return ExperimentFile(path=path, text=text, experiment=parse(text, path))
+    except ConfigError as error:
+        raise AdviseError("\n".join(_message(p.path, p.message) for p in error.problems)
+                          ) from None
+
+
+def _message(field: str, message: str) -> str:
+    key = field.rpartition(".")[2]
+    message = re.sub(r" \(got .*\)$", "", message.removeprefix("Value error, "))
+    return f"{OPTION_OF.get(key, key)}: {message}"

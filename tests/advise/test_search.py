@@ -1,0 +1,139 @@
+"""The search on synthetic cost models: a known optimum, noise, a fake clock."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from runner.advise.search import Config, Search, doubling
+
+Curve = Callable[[str, int], float]
+
+
+class FakeMachine:
+    """Wall times from a cost curve with 1% noise; the clock advances by each run."""
+
+    def __init__(self, curve: Curve, seed: int = 1, noise: float = 0.01,
+                 noisy_after: int | None = None) -> None:
+        self.curve = curve
+        self.noise = noise
+        self.noisy_after = noisy_after  # from this run on, 15% noise: a machine got busy
+        self.now = 0.0
+        self.runs: list[Config] = []
+        self.random = random.Random(seed)
+
+    def measure(self, config: Config, repetitions: int) -> list[float]:
+        walls = []
+        for _ in range(repetitions):
+            busy = self.noisy_after is not None and len(self.runs) >= self.noisy_after
+            noise = 0.15 if busy else self.noise
+            wall = self.curve(config.model, config.pool_size) * self.random.gauss(1, noise)
+            self.now += wall
+            self.runs.append(config)
+            walls.append(wall)
+        return walls
+
+    def clock(self) -> float:
+        return self.now
+
+
+def search(machine: FakeMachine, models: dict[str, bool], max_pool: int = 64,
+           budget: float = 1e9, precision: float = 0.05) -> Search:
+    return Search(models, max_pool, machine.measure, precision=precision,
+                  clock=machine.clock, deadline=budget)
+
+
+def peaked(optimum: int) -> Curve:
+    """Work split over workers up to ``optimum``; each worker past it adds 2% overhead."""
+    def curve(model: str, pool: int) -> float:
+        if model == "sync":
+            return 1.0
+        return 1.0 / min(pool, optimum) * (1 + 0.02 * max(0, pool - optimum))
+    return curve
+
+
+def test_doubling_ends_at_the_largest_pool() -> None:
+    assert doubling(1) == [1]
+    assert doubling(8) == [1, 2, 4, 8]
+    assert doubling(20) == [1, 2, 4, 8, 16, 20]
+
+
+def test_it_finds_the_optimum_pool_within_a_doubling_step() -> None:
+    machine = FakeMachine(peaked(12))
+    answer = search(machine, {"sync": False, "threads": True}).run()
+    assert answer.chosen is not None and answer.chosen.config.model == "threads"
+    assert 8 <= answer.chosen.config.pool_size <= 16
+    assert not answer.budget_exhausted
+
+
+def test_a_flat_curve_stops_after_few_configurations() -> None:
+    machine = FakeMachine(lambda model, pool: 1.0)  # the GIL: no pool gains anything
+    answer = search(machine, {"sync": False, "threads": True}).run()
+    assert len(answer.trials) <= 3
+    assert answer.chosen is not None and answer.chosen.config.model == "sync"
+    assert answer.tie
+
+
+def test_the_budget_stops_the_search_with_the_best_so_far() -> None:
+    machine = FakeMachine(peaked(64))
+    answer = search(machine, {"sync": False, "threads": True}, max_pool=256, budget=4.0).run()
+    assert answer.budget_exhausted
+    assert machine.now < 4.0 + 1.0  # at most one run past the deadline
+    assert answer.chosen is not None
+
+
+def test_a_tie_prefers_the_cheaper_model_and_the_smaller_pool() -> None:
+    def curve(model: str, pool: int) -> float:
+        return 1.0 / min(pool, 4) if model != "sync" else 1.0
+
+    machine = FakeMachine(curve)
+    answer = search(machine, {"sync": False, "processes": True, "asyncio": True},
+                    max_pool=8).run()
+    assert answer.chosen is not None
+    assert answer.chosen.config == Config("asyncio", 4)
+    assert answer.tie
+    assert answer.runner_up is not None and answer.runner_up.config.model == "processes"
+
+
+def test_a_clearly_slower_model_is_dropped_without_refinement() -> None:
+    def curve(model: str, pool: int) -> float:
+        if model == "threads":
+            return 1.0
+        return 1.0 if model == "sync" else 1.0 / min(pool, 8)
+
+    machine = FakeMachine(curve)
+    answer = search(machine, {"sync": False, "asyncio": True, "threads": True},
+                    max_pool=8).run()
+    assert answer.chosen is not None and answer.chosen.config == Config("asyncio", 8)
+    threads = [t for t in answer.trials if t.config.model == "threads"]
+    assert len(threads) <= 2
+    assert any(t.fate.startswith("dropped:") for t in threads)
+    assert not answer.tie and answer.p_value is not None and answer.p_value < 0.05
+
+
+def test_a_model_that_cannot_catch_the_leader_stops_climbing() -> None:
+    def curve(model: str, pool: int) -> float:
+        scale = 8.0 if model == "processes" else 1.0  # e.g. start-up that never pays off
+        return 1.0 if model == "sync" else scale / min(pool, 64)
+
+    machine = FakeMachine(curve)
+    answer = search(machine, {"sync": False, "asyncio": True, "processes": True},
+                    max_pool=64).run()
+    assert answer.chosen is not None and answer.chosen.config == Config("asyncio", 64)
+    processes = [t.config.pool_size for t in answer.trials if t.config.model == "processes"]
+    assert max(processes) < 64
+    assert any("linear scaling" in t.fate for t in answer.trials)
+
+
+def test_finalists_get_more_rounds_while_a_tie_is_not_yet_told_apart() -> None:
+    def curve(model: str, pool: int) -> float:
+        return {"sync": 1.0, "asyncio": 0.5, "processes": 0.4}[model]
+
+    # Quiet while the search runs (3 runs each are precise), busy in the final rounds:
+    # 3 noisy rounds leave asyncio and processes tied; more rounds tell them apart.
+    machine = FakeMachine(curve, seed=13, noisy_after=12)
+    answer = search(machine, {"sync": False, "asyncio": True, "processes": True},
+                    max_pool=2).run()
+    assert answer.chosen is not None and answer.chosen.config == Config("processes", 1)
+    assert not answer.tie
+    assert len(answer.chosen.walls) > 6  # 3 runs, 3 final rounds, then more
