@@ -100,7 +100,7 @@ def run(
 def _print_answer(content: Content | None, run_dir: Path) -> None:
     """Per comparison group its winner and verdict (as hyperfine closes with its
     summary), then where the reports are; nothing where no report was written."""
-    from runner.report.content import terminal_summary
+    from runner.report.markdown import terminal_summary
     from runner.results.rundir import REPORT_HTML, REPORT_MD
 
     if content is None:

@@ -32,7 +32,7 @@ def write_reports(run_dir: Path) -> Content:
     Everything comes from runs.csv (and tasks.csv), experiment.yaml and metadata.
     """
     from runner.report import content as report
-    from runner.report import html, plots
+    from runner.report import html, markdown, plots
     from runner.report.scaling import scaling_table
     from runner.report.summary import result_counts, summarize_runs
 
@@ -52,7 +52,7 @@ def write_reports(run_dir: Path) -> Content:
     write_metadata(run_dir / results.METADATA, metadata)
     drawn = plots.draw_all(run_dir, summary, runs, tasks, scaling=scaling)
     content = report.build(summary, runs, metadata, scaling=scaling)
-    (run_dir / results.REPORT_MD).write_text(report.markdown(content, drawn), encoding="utf-8")
+    (run_dir / results.REPORT_MD).write_text(markdown.render(content, drawn), encoding="utf-8")
     (run_dir / results.REPORT_HTML).write_text(html.render(content, drawn), encoding="utf-8")
     drawn.check()  # a plot that could not be drawn: said in the report, and now an error
     return content

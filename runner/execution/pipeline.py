@@ -170,8 +170,9 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
                         on_round=progress.round)
     todo: Jobs
     if isinstance(jobs, Rounds):  # the rounds go on from what was recorded
-        runs = readers.read_runs(run_dir)
-        for cell, repetition, status, wall_s in zip(
+        # (a run killed before its first row was whole has a header and nothing else)
+        runs = readers.read_runs(run_dir) if readers.read_done(run_dir) else None
+        for cell, repetition, status, wall_s in [] if runs is None else zip(
                 runs["cell"], runs["repetition"], runs["status"], runs["wall_s"], strict=True):
             jobs.record(str(cell), int(repetition), bool(status == Status.OK),
                         None if is_missing(wall_s) else float(wall_s))

@@ -4,7 +4,8 @@ import re
 
 import pandas as pd
 
-from runner.report.content import build, markdown
+from runner.report.content import build
+from runner.report.markdown import render as markdown
 from runner.report.plots import Drawing
 from runner.report.summary import summarize_runs
 from runner.results.metadata import RunMetadata
@@ -120,7 +121,7 @@ def test_the_noisy_cell_count_of_metadata_and_the_report_agree() -> None:
 
 
 def test_the_terminal_summary_gives_each_group_its_winner_and_verdict() -> None:
-    from runner.report.content import terminal_summary
+    from runner.report.markdown import terminal_summary
 
     table = pd.concat([failing({"sync": [1.0, 1.1], "threads/p2": [0.6, 0.5]}, "good", "x"),
                        failing({"sync": [None], "threads/p2": [None, None]}, "bad", "x")])

@@ -1,0 +1,102 @@
+"""The text renderings of a report's content: report.md, and the summary a run prints.
+
+``runner.report.html`` renders the same content as report.html, so the two never
+disagree.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from runner.report.content import (
+    COLUMNS,
+    FAILURE_COLUMNS,
+    HOST_COLUMNS,
+    NO_SUCCESS,
+    NO_SUCCESS_DETAIL,
+    NUMERIC_COLUMNS,
+    SCALING_COLUMNS,
+    SCALING_INTRO,
+    Content,
+    Row,
+    plots_problem,
+)
+from runner.report.plots import Drawing
+
+
+def render(content: Content, drawing: Drawing) -> str:
+    """report.md: the content as Markdown, linking the PNG plots."""
+    parts = [f"# {content.title}", ""]
+    if content.description:
+        parts += [content.description, ""]
+    parts += [f"> **Warning:** {w}\n" for w in content.warnings]
+    parts += [f"- {fact}" for fact in content.facts] + [""]
+    for group in content.groups:
+        parts += [f"## {group.name}", ""]
+        if group.fastest:
+            parts += [f"**Fastest: {group.fastest}.** {group.verdict}", ""]
+        else:
+            parts += [f"**{NO_SUCCESS}**: {NO_SUCCESS_DETAIL}", ""]
+            parts += _markdown_table(FAILURE_COLUMNS, group.failures)
+            parts += _more(group.more_failures)
+        parts += _markdown_table(COLUMNS, group.rows)
+        if group.noise:
+            parts += ["Noisy cells (compare them with care):", ""]
+            parts += [f"- `{cell}`" for cell in group.noise] + [""]
+    if content.scaling:
+        parts += ["## Scaling", "", SCALING_INTRO, ""]
+        for table in content.scaling:
+            parts += [f"### {table.name}", "", *_markdown_table(SCALING_COLUMNS, table.rows)]
+    if drawing.plots or drawing.problem:
+        parts += ["## Plots", ""]
+        if drawing.problem:
+            parts += [plots_problem(drawing), ""]
+        parts += [f"![{plot.title}](plots/{plot.png.name})\n" for plot in drawing.plots]
+    if content.per_host:
+        parts += ["## Per host", "", *_markdown_table(HOST_COLUMNS, content.per_host)]
+    if content.failures:
+        parts += ["## Failed and skipped runs", "",
+                  *_markdown_table(FAILURE_COLUMNS, content.failures),
+                  *_more(content.more_failures)]
+    parts += ["## Environment", ""]
+    parts += [f"- {label}: {value}" for label, value in content.environment]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _markdown_table(columns: tuple[str, ...], rows: list[Row]) -> list[str]:
+    """The lines of a Markdown table, numbers right-aligned, then an empty line."""
+    align = "|" + "|".join("---:" if c in NUMERIC_COLUMNS else "---" for c in columns) + "|"
+    return ["| " + " | ".join(columns) + " |", align,
+            *("| " + " | ".join(row[c].replace("|", "\\|") for c in columns) + " |"
+              for row in rows), ""]
+
+
+def _more(count: int) -> list[str]:
+    return [f"…and {count} more in runs.csv.", ""] if count else []
+
+
+#: Width of the terminal summary's lines, as most terminals are at least this wide.
+TERMINAL_WIDTH = 80
+#: Failed runs shown in the terminal per group where none succeeded; report.md lists more.
+TERMINAL_FAILURES = 3
+
+
+def terminal_summary(content: Content) -> str:
+    """The answer for the terminal at the end of a run: per group its winner, then its
+    verdict wrapped (or, where nothing succeeded, its first failures)."""
+
+    blocks = []
+    for group in content.groups:
+        if group.fastest:
+            lines = [f"{group.name}: {group.fastest}",
+                     textwrap.fill(group.verdict, TERMINAL_WIDTH, initial_indent="  ",
+                                   subsequent_indent="  ", break_on_hyphens=False)]
+        else:
+            shown = group.failures[:TERMINAL_FAILURES]
+            lines = [f"{group.name}: no run succeeded",
+                     *(f"  {row['cell']} run {row['repetition']}: {row['status']}: "
+                       f"{row['error or reason']}".rstrip(": ") for row in shown)]
+            hidden = len(group.failures) - len(shown) + group.more_failures
+            lines += [f"  …and {hidden} more in the report"] if hidden else []
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
