@@ -45,14 +45,15 @@ def final_experiment_text(source: ExperimentFile, tried: Mapping[str, list[int]]
                                    default_flow_style=None)
 
 
-def start_metadata(source: ExperimentFile, run_id: str, groups: int) -> RunMetadata:
+def start_metadata(source: ExperimentFile, run_id: str, groups: int,
+                   cluster: str | None = None) -> RunMetadata:
     """metadata.json as the search begins; its cells and runs are known only at the end."""
     return RunMetadata(
         run_id=run_id, started_at=_now(), command=shlex.join(
             [Path(sys.argv[0]).name, *sys.argv[1:]]),
         experiment_file=str(source.path),
         experiment=source.experiment.model_dump(mode="json", by_alias=True),
-        options=OptionsRecord(), seed=None, cells=groups, planned_runs=0,
+        options=OptionsRecord(cluster=cluster), seed=None, cells=groups, planned_runs=0,
         load_average_at_start=load_average(),
         environment=environment(source.path.parent.resolve()),
     )

@@ -10,8 +10,8 @@ RunexpError subclasses and never prints; progress goes through ``AdviseProgress`
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +33,15 @@ from runner.advise.record import (
     start_metadata,
 )
 from runner.advise.search import MAX_RUNS, MIN_RUNS, Answer, Config, Search, Trial
-from runner.config.loader import ExperimentFile
+from runner.config.loader import ExperimentFile, parse
 from runner.errors import AdviseError
 from runner.execution.local import Resources, Settings, run_once
 from runner.models import MODELS
 from runner.plan.grid import Cell, cell_id, expand
 from runner.plan.schedule import Job
 from runner.results import rundir as results
-from runner.results.metadata import RunMetadata, read_metadata, write_metadata
-from runner.results.rows import Status
+from runner.results.metadata import HostFacts, RunMetadata, read_metadata, write_metadata
+from runner.results.rows import RunRecord, Status
 from runner.workloads.task import Task
 
 DEFAULT_BUDGET_S = 300.0
@@ -58,6 +58,7 @@ class AdviseOptions:
     max_pool: int | None = None  # None: the task count, at most DEFAULT_MAX_POOL
     out: Path | None = None
     results_root: Path = Path("results")
+    cluster: str | None = None  # a Dask scheduler's address; wins over the file's executor
 
     def check(self) -> None:
         """Refuse impossible options before anything runs."""
@@ -120,14 +121,17 @@ def advise(source: ExperimentFile, options: AdviseOptions,
         raise AdviseError(f"{source.path}: advise measures under this interpreter only; "
                           "remove `python:` from the file")
     groups = _groups(source, options.max_pool)
+    address = options.cluster
+    if address is None and experiment.executor.kind == "dask":
+        address = experiment.executor.address
     run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
                                              results.new_run_id(), options.out)
     (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")
-    metadata = start_metadata(source, run_id, len(groups))
+    metadata = start_metadata(source, run_id, len(groups), address)
     write_metadata(run_dir / results.METADATA, metadata)
     if options.out is None:
         results.link_latest(run_dir)
-    session = _Session(source, run_id, run_dir, options,
+    session = _Session(source, run_id, run_dir, options, address,
                        progress=progress or AdviseProgress(), clock=clock)
     interrupted = False
     try:
@@ -140,10 +144,12 @@ def advise(source: ExperimentFile, options: AdviseOptions,
 
 class _Session:
     def __init__(self, source: ExperimentFile, run_id: str, run_dir: Path,
-                 options: AdviseOptions, *, progress: AdviseProgress,
+                 options: AdviseOptions, address: str | None, *, progress: AdviseProgress,
                  clock: Callable[[], float]) -> None:
         experiment = source.experiment
         self.source, self.run_dir, self.options = source, run_dir, options
+        self.address = address  # a Dask scheduler's, or None: every run measured here
+        self.hosts: dict[str, HostFacts] = {}
         self.progress, self.clock = progress, clock
         self.models = {name: MODELS[name].pooled for name in experiment.models.selected()}
         self.model_options = experiment.models.selected()
@@ -184,16 +190,13 @@ class _Session:
 
         def measure(config: Config, repetitions: int) -> list[float]:
             cell = group.cell(config, self.model_options)
-            if cell.id not in tasks:
-                try:
-                    tasks[cell.id] = cell.workload.make_task(cell.params, resources)
-                except Exception as error:  # e.g. the embedded server failed to start
-                    tasks[cell.id] = error
-            walls = []
+            jobs = []
             for _ in range(repetitions):
                 done[config] = done.get(config, 0) + 1
-                record, timings = run_once(Job(cell, done[config]), tasks[cell.id],
-                                           self.settings)
+                jobs.append(Job(cell, done[config]))
+            walls: list[float] = []
+
+            def sink(record: RunRecord, timings: Sequence[tuple[float, float]]) -> None:
                 writer.write(record, timings)
                 self.runs += 1
                 if record.status == Status.OK and record.wall_s is not None:
@@ -202,9 +205,35 @@ class _Session:
                         group.cpus.setdefault(config, []).append(record.cpu_s)
                 elif record.status in (Status.ERROR, Status.TIMEOUT):
                     self.failed += 1
+
+            if self.address is not None:
+                self._on_cluster(self.address, config, jobs, sink)
+                return walls
+            if cell.id not in tasks:
+                try:
+                    tasks[cell.id] = cell.workload.make_task(cell.params, resources)
+                except Exception as error:  # e.g. the embedded server failed to start
+                    tasks[cell.id] = error
+            for job in jobs:
+                sink(*run_once(job, tasks[cell.id], self.settings))
             return walls
 
         return measure
+
+    def _on_cluster(self, address: str, config: Config, jobs: list[Job],
+                    sink: Callable[[RunRecord, Sequence[tuple[float, float]]], None]) -> None:
+        """One configuration's runs as one batch on the cluster: the search's next step
+        depends on them, so nothing else is in flight."""
+        from runner.execution.cluster import execute_on_cluster
+
+        # A worker finds its cell in the text it is sent; advise's pool sizes are not the
+        # file's, so the text sent is the file with this configuration as its grid.
+        tried = {config.model: [config.pool_size]} if config.pooled else {}
+        text = final_experiment_text(self.source, tried, self.models)
+        source = ExperimentFile(path=self.source.path, text=text,
+                                experiment=parse(text, self.source.path))
+        execute_on_cluster(address, jobs, self.settings, source, sink=sink, on_run=None,
+                           hosts=self.hosts)
 
     def finish(self, groups: list[Group], metadata: RunMetadata,
                interrupted: bool) -> AdviseOutcome:
@@ -228,9 +257,10 @@ class _Session:
                  for m in self.models}
         (self.run_dir / results.INPUT).write_text(
             final_experiment_text(self.source, tried, self.models), encoding="utf-8")
-        write_metadata(self.run_dir / results.METADATA, ended(
-            read_metadata(self.run_dir / results.METADATA), interrupted, self.runs,
-            cells=sum(len(g.cells) for g in groups)))
+        final = ended(read_metadata(self.run_dir / results.METADATA), interrupted,
+                      self.runs, cells=sum(len(g.cells) for g in groups))
+        write_metadata(self.run_dir / results.METADATA,
+                       replace(final, hosts={**final.hosts, **self.hosts}))
         write_advice(self.run_dir / ADVICE, record)
         if self.runs:
             from runner.advise.section import add_to_reports

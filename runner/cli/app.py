@@ -177,6 +177,9 @@ def advise(
         help="Largest pool size searched (default: the task count, at most 256).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Write the run here (an empty or new directory).")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        help="Measure on the Dask cluster whose scheduler is here, e.g. "
+             "tcp://10.0.0.5:8786 (each configuration's runs are one batch).")] = None,
     async_target: Annotated[str | None, typer.Option(
         "--async", help="MODULE:FUNCTION: the coroutine function asyncio runs.")] = None,
     setup: Annotated[str | None, typer.Option(
@@ -203,7 +206,7 @@ def advise(
 
     try:
         options = AdviseOptions(budget_s=budget, precision=precision, max_pool=max_pool,
-                                out=out)
+                                out=out, cluster=cluster)
         options.check()
         is_file = Path(what).exists() or what.endswith((".yaml", ".yml")) or ":" not in what
         if is_file:
