@@ -1,16 +1,11 @@
-"""What an advise run writes besides its rows: experiment.yaml as searched, metadata,
-and the signal handling that lets SIGTERM end a search as Ctrl-C does."""
+"""What an advise run writes besides its rows: experiment.yaml as searched, and metadata."""
 
 from __future__ import annotations
 
-import contextlib
 import shlex
-import signal
 import sys
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +13,7 @@ import yaml
 
 from runner.config.loader import ExperimentFile, parse_yaml
 from runner.execution.environment import environment, load_average
+from runner.execution.pipeline import now
 from runner.results.metadata import OptionsRecord, RunMetadata
 
 
@@ -49,7 +45,7 @@ def start_metadata(source: ExperimentFile, run_id: str, groups: int,
                    cluster: str | None = None) -> RunMetadata:
     """metadata.json as the search begins; its cells and runs are known only at the end."""
     return RunMetadata(
-        run_id=run_id, started_at=_now(), command=shlex.join(
+        run_id=run_id, started_at=now(), command=shlex.join(
             [Path(sys.argv[0]).name, *sys.argv[1:]]),
         experiment_file=str(source.path),
         experiment=source.experiment.model_dump(mode="json", by_alias=True),
@@ -61,26 +57,5 @@ def start_metadata(source: ExperimentFile, run_id: str, groups: int,
 
 def ended(metadata: RunMetadata, interrupted: bool, runs: int, *, cells: int) -> RunMetadata:
     """The search decides its cells and runs as it goes: recorded once it ends."""
-    return replace(metadata, ended_at=_now(), interrupted=interrupted, cells=cells,
+    return replace(metadata, ended_at=now(), interrupted=interrupted, cells=cells,
                    planned_runs=runs)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops the search as Ctrl-C does: rows kept, the advice so far written."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

@@ -26,16 +26,12 @@ from runner.advise.advice import (
     grid_cost,
     write_advice,
 )
-from runner.advise.record import (
-    ended,
-    final_experiment_text,
-    sigterm_as_interrupt,
-    start_metadata,
-)
+from runner.advise.record import ended, final_experiment_text, start_metadata
 from runner.advise.search import MAX_RUNS, MIN_RUNS, Answer, Config, Search, Trial
 from runner.config.loader import ExperimentFile, parse
 from runner.errors import AdviseError
 from runner.execution.local import Resources, Settings, run_once
+from runner.execution.pipeline import sigterm_as_interrupt
 from runner.models import MODELS
 from runner.plan.grid import Cell, cell_id, expand
 from runner.plan.schedule import Job

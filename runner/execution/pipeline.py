@@ -179,7 +179,7 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
         todo = jobs
     else:
         todo = list(missing(jobs, readers.read_done(run_dir)))
-    resume = Resume(at=_now(), command=_command(), file=str(source.path),
+    resume = Resume(at=now(), command=_command(), file=str(source.path),
                     runs=_count(todo), repetitions=options.repetitions)
     metadata = replace(metadata, resumes=[*metadata.resumes, resume], options=replace(
         stored, repetitions=repetitions, cluster=options.cluster or stored.cluster))
@@ -227,7 +227,7 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
     progress.start(_count(jobs), run_dir, adaptive=isinstance(jobs, Rounds))
     try:
         with results.RunsWriter(run_dir, source.experiment.param_columns()
-                                ) as out, _sigterm_as_interrupt():
+                                ) as out, sigterm_as_interrupt():
             def sink(record: RunRecord, timings: Sequence[tuple[float, float]]) -> None:
                 out.write(record, timings)
                 if isinstance(jobs, Rounds):
@@ -253,7 +253,7 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
         interrupted = True
     finally:
         progress.finish()
-        metadata = replace(metadata, ended_at=_now(), interrupted=interrupted,
+        metadata = replace(metadata, ended_at=now(), interrupted=interrupted,
                            stopped_early=stopped_early, hosts=hosts)
         write_metadata(run_dir / results.METADATA, metadata)
     content = None
@@ -273,8 +273,8 @@ def _cluster_address(source: ExperimentFile, metadata: RunMetadata) -> str | Non
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a run as Ctrl-C does: finished rows kept, summary written."""
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a run (or an advise search) as Ctrl-C does: finished rows kept."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -294,7 +294,7 @@ def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, *,
     """metadata.json as a run begins; the file's interpreters are probed here, once."""
     return RunMetadata(
         run_id=run_id,
-        started_at=_now(),
+        started_at=now(),
         command=_command(),
         experiment_file=str(source.path),
         experiment=source.experiment.model_dump(mode="json", by_alias=True),
@@ -315,6 +315,7 @@ def _command() -> str:
     return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]])
 
 
-def _now() -> str:
+def now() -> str:
+    """UTC now, to the second, as metadata.json writes times."""
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
