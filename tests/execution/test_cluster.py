@@ -28,8 +28,10 @@ def free_port() -> int:
 
 
 def dask(*args: str, log: Path) -> subprocess.Popen[bytes]:
+    # TMPDIR too: a worker killed mid-run cannot remove its run's temporary folder.
+    (log.parent / "tmp").mkdir(exist_ok=True)
     env = {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(log.parent / "dask-tmp"),
-           "PYTHONPATH": str(ROOT)}
+           "TMPDIR": str(log.parent / "tmp"), "PYTHONPATH": str(ROOT)}
     dask_command = str(Path(sys.executable).with_name("dask"))
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen([dask_command, *args], stdout=out, stderr=subprocess.STDOUT,
