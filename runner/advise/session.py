@@ -31,7 +31,7 @@ from runner.advise.search import MAX_RUNS, MIN_RUNS, Answer, Config, Search, Tri
 from runner.config.loader import ExperimentFile, parse
 from runner.errors import AdviseError
 from runner.execution.local import Resources, Settings, run_once
-from runner.execution.pipeline import sigterm_as_interrupt
+from runner.execution.pipeline import cluster_address, sigterm_as_interrupt
 from runner.models import MODELS
 from runner.plan.grid import Cell, cell_id, expand
 from runner.plan.schedule import Job
@@ -117,9 +117,7 @@ def advise(source: ExperimentFile, options: AdviseOptions,
         raise AdviseError(f"{source.path}: advise measures under this interpreter only; "
                           "remove `python:` from the file")
     groups = _groups(source, options.max_pool)
-    address = options.cluster
-    if address is None and experiment.executor.kind == "dask":
-        address = experiment.executor.address
+    address = cluster_address(options.cluster, experiment)
     run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
                                              results.new_run_id(), options.out)
     (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")

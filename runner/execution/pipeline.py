@@ -236,7 +236,7 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
                 counts["runs"] += 1
                 counts["failed"] += record.status in (Status.ERROR, Status.TIMEOUT)
 
-            address = _cluster_address(source, metadata)
+            address = cluster_address(metadata.options.cluster, source.experiment)
             if address is None:
                 stopped_early = not execute(jobs, settings, sink, on_run=progress.advance)
             else:
@@ -263,13 +263,11 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
                       content)
 
 
-def _cluster_address(source: ExperimentFile, metadata: RunMetadata) -> str | None:
+def cluster_address(given: str | None, experiment: Experiment) -> str | None:
     """--cluster, else the file's ``executor: {kind: dask}``, else None (run here)."""
-    address = metadata.options.cluster
-    executor = source.experiment.executor
-    if address is None and executor.kind == "dask":
-        address = executor.address
-    return address
+    if given is None and experiment.executor.kind == "dask":
+        return experiment.executor.address
+    return given
 
 
 @contextlib.contextmanager

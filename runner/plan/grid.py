@@ -13,7 +13,7 @@ from runner.models import MODELS
 from runner.models.options import ModelOptions
 from runner.workloads.spec import WorkloadSpec
 
-__all__ = ["SELECT_KEYS", "Cell", "cell_id", "expand", "format_value", "group_of",
+__all__ = ["SELECT_KEYS", "Cell", "cell_id", "expand", "format_value",
            "parse_selection", "select"]
 
 #: Keys --only accepts besides the parameter names.
@@ -96,14 +96,6 @@ class _Heads:
 def _tail(model: str, pool_size: int, python: str | None) -> str:
     tail = f"/{model}/p{pool_size}" if MODELS[model].pooled else f"/{model}"
     return tail + (f"@{python}" if python else "")
-
-
-def group_of(cell: str) -> str:
-    """The workload, parameters and interpreter of a cell id, without model and pool:
-    ``http[latency_ms=20]/threads/p20@python3.12`` -> ``http[latency_ms=20]@python3.12``."""
-    head, _, rest = cell.partition("/")
-    _, at, python = rest.rpartition("@")
-    return f"{head}@{python}" if at else head
 
 
 def expand(experiment: Experiment) -> list[Cell]:
