@@ -129,7 +129,7 @@ _ZIP_CONFIG = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def _axis_item(hint: Any) -> Any | None:
-    """``T`` of a field annotated ``Axis[T]`` (possibly ``Optional``), else None."""
+    """``T`` of a field annotated ``Axis[T]``, else None."""
     if typing.get_origin(hint) is not Annotated:
         return None
     if not any(isinstance(meta, _AxisMark) for meta in hint.__metadata__):
