@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from runner.execution.server import EmbeddedServer
+from tests.dask_cluster import Cluster
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +31,13 @@ def write_yaml(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """A real scheduler and two workers, for tests that skip without Dask installed."""
+    running = Cluster(tmp_path)
+    try:
+        yield running
+    finally:
+        running.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -66,3 +67,10 @@ def sample_record(repetition: int, **params: object) -> RunRecord:
         throughput_per_s=24.3, error="", started_at="2026-01-01T00:00:00.000Z", host="h",
         python="cpython-3.11.7",
     )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

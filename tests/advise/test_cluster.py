@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -14,16 +13,8 @@ from tests.helpers import run_cli
 
 pytest.importorskip("distributed", reason="pip install 'runexp[dask]'")
 
-from tests.execution.test_cluster import Cluster, free_port
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    running = Cluster(tmp_path)
-    try:
-        yield running
-    finally:
-        running.close()
+from tests.dask_cluster import Cluster
+from tests.helpers import free_port
 
 
 def test_advise_on_a_cluster_measures_every_run_there(cluster: Cluster,

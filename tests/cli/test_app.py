@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 
 from runner.report.summary import STAT_COLUMNS
 from runner.results.rows import columns
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, free_port, run_cli
 
 WriteYaml = Callable[..., Path]
 
@@ -113,12 +112,6 @@ def test_only_and_repetitions_and_out(write_yaml: WriteYaml, tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     runs = pd.read_csv(out / "runs.csv")
     assert list(runs["cell"]) == ["fib/threads/p2"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_failed_runs_are_recorded_and_exit_1(write_yaml: WriteYaml, tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -16,73 +15,10 @@ import pytest
 
 from runner.config.loader import load
 from runner.execution.pipeline import plan_jobs
-from tests.helpers import ROOT, run_cli
+from tests.dask_cluster import Cluster
+from tests.helpers import ROOT, free_port, run_cli
 
 pytest.importorskip("distributed", reason="pip install 'runexp[dask]'")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def dask(*args: str, log: Path) -> subprocess.Popen[bytes]:
-    # TMPDIR too: a worker killed mid-run cannot remove its run's temporary folder.
-    (log.parent / "tmp").mkdir(exist_ok=True)
-    env = {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(log.parent / "dask-tmp"),
-           "TMPDIR": str(log.parent / "tmp"), "PYTHONPATH": str(ROOT)}
-    dask_command = str(Path(sys.executable).with_name("dask"))
-    with log.open("w") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen([dask_command, *args], stdout=out, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True)
-
-
-def wait_for_workers(address: str, count: int, timeout: float = 60) -> None:
-    from distributed import Client
-
-    with Client(address, timeout="30s") as client:
-        client.wait_for_workers(count, timeout=timeout)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-class Cluster:
-    def __init__(self, folder: Path) -> None:
-        port = free_port()
-        self.address = f"tcp://127.0.0.1:{port}"
-        self.folder = folder
-        self.scheduler = dask("scheduler", "--host", "127.0.0.1", "--port", str(port),
-                              "--no-dashboard", log=folder / "scheduler.log")
-        self.workers = [self.add_worker(i) for i in range(2)]
-        wait_for_workers(self.address, 2)
-
-    def add_worker(self, index: int) -> subprocess.Popen[bytes]:
-        return dask("worker", self.address, "--nworkers", "1", "--nthreads", "1",
-                    "--resources", "runexp=1", "--no-dashboard",
-                    log=self.folder / f"worker{index}.log")
-
-    def close(self) -> None:
-        for worker in self.workers:  # workers first: an orphaned worker lingers ~40 s
-            stop(worker)
-        stop(self.scheduler)
-
-
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    running = Cluster(tmp_path)
-    try:
-        yield running
-    finally:
-        running.close()
 
 
 def expected_pairs(path: Path) -> set[tuple[str, int]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, free_port, run_cli
 
 WriteYaml = Callable[..., Path]
 
@@ -109,11 +109,7 @@ def test_sigterm_stops_cleanly_with_130(write_yaml: WriteYaml, tmp_path: Path) -
 
 
 def test_fail_fast_stops_at_the_first_failure(write_yaml: WriteYaml, tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     path = write_yaml(f"""
         name: failing
         repetitions: 3
