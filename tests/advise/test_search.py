@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from runner.advise.search import Config, Search, doubling
+from runner.advise.search import FINAL_RUNS, Config, Search, doubling
 
 Curve = Callable[[str, int], float]
 
@@ -76,9 +76,9 @@ def test_a_flat_curve_stops_after_few_configurations() -> None:
 
 def test_the_budget_stops_the_search_with_the_best_so_far() -> None:
     machine = FakeMachine(peaked(64))
-    answer = search(machine, {"sync": False, "threads": True}, max_pool=256, budget=4.0).run()
+    answer = search(machine, {"sync": False, "threads": True}, max_pool=256, budget=2.0).run()
     assert answer.budget_exhausted
-    assert machine.now < 4.0 + 1.0  # at most one run past the deadline
+    assert machine.now < 2.0 + 1.0  # at most one run past the deadline
     assert answer.chosen is not None
 
 
@@ -129,11 +129,34 @@ def test_finalists_get_more_rounds_while_a_tie_is_not_yet_told_apart() -> None:
     def curve(model: str, pool: int) -> float:
         return {"sync": 1.0, "asyncio": 0.5, "processes": 0.4}[model]
 
-    # Quiet while the search runs (3 runs each are precise), busy in the final rounds:
-    # 3 noisy rounds leave asyncio and processes tied; more rounds tell them apart.
-    machine = FakeMachine(curve, seed=13, noisy_after=12)
+    # A busy machine (15% noise) from the fifth run on: FINAL_RUNS interleaved rounds of
+    # the two best models leave them tied; more rounds tell them apart.
+    machine = FakeMachine(curve, seed=13, noisy_after=5)
     answer = search(machine, {"sync": False, "asyncio": True, "processes": True},
                     max_pool=2).run()
     assert answer.chosen is not None and answer.chosen.config == Config("processes", 1)
     assert not answer.tie
-    assert len(answer.chosen.walls) > 6  # 3 runs, 3 final rounds, then more
+    rounds = 0  # the interleaved pairs the search ended with
+    while rounds * 2 + 2 <= len(machine.runs) and {
+            c.model for c in machine.runs[-rounds * 2 - 2:len(machine.runs) - rounds * 2]
+    } == {"asyncio", "processes"}:
+        rounds += 1
+    assert rounds > FINAL_RUNS
+
+
+def test_one_run_settles_a_decisive_step_and_more_runs_a_close_one() -> None:
+    def curve(model: str, pool: int) -> float:
+        return 1.0 if model == "sync" else 1.0 / min(pool, 4) * (0.9 if pool >= 8 else 1)
+
+    machine = FakeMachine(curve)
+    answer = search(machine, {"sync": False, "threads": True}, max_pool=16).run()
+    runs = {str(t.config): len(t.walls) for t in answer.trials}
+    # 1 -> 2 -> 4 halve the time: one run each shows it.
+    assert runs["threads/p1"] == runs["threads/p2"] == 1
+    # 4 -> 8 gains 10%: both are measured until the difference is significant.
+    assert runs["threads/p4"] >= 3 and runs["threads/p8"] >= 3
+    assert answer.chosen is not None and answer.chosen.config.pool_size >= 8
+    # The runner-up, however far behind, is re-measured beside the answer, so that its
+    # p-value compares runs made side by side.
+    assert answer.runner_up is not None and answer.p_value is not None
+    assert answer.p_value < 0.05
