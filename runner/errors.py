@@ -77,5 +77,10 @@ class ServerError(RunexpError):
     """The embedded HTTP test server could not be started."""
 
 
+class ForkServerError(RunexpError):
+    """A fork server could not start, or died; never reaches the command line: runs then
+    start a fresh interpreter each, or the run it served is an error row."""
+
+
 class ReportError(RunexpError):
     """The reports were written but are incomplete (e.g. the plots could not be drawn)."""

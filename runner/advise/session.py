@@ -209,7 +209,7 @@ class _Session:
                 except Exception as error:  # e.g. the embedded server failed to start
                     tasks[cell.id] = error
             for job in jobs:
-                sink(*run_once(job, tasks[cell.id], self.settings))
+                sink(*run_once(job, tasks[cell.id], self.settings, resources))
             return walls
 
         return measure

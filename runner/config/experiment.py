@@ -237,9 +237,12 @@ class Experiment(StrictModel):
     timeout_s: Annotated[StrictFloat, Field(gt=0, le=86_400)] | None = Field(
         default=None, description="Limit of one run, in seconds; a run past it is killed."
     )
-    isolation: Literal["process", "inline"] = Field(
+    isolation: Literal["process", "spawn", "inline"] = Field(
         default="process",
-        description="process: each timed run in a fresh interpreter; inline: in the runner.",
+        description="process: each timed run in a fresh process, forked from a fork server "
+                    "that imported what the runs need (a fresh interpreter where the "
+                    "platform cannot fork safely); spawn: a fresh interpreter per run; "
+                    "inline: in the runner.",
     )
     order: Literal["interleaved", "sequential", "random"] = Field(
         default="interleaved",
@@ -284,7 +287,7 @@ class Experiment(StrictModel):
             problems.append((("seed",), "applies only with order: random", self.seed))
         if self.python is not None:
             if self.isolation == "inline":
-                problems.append((("python",), "other interpreters need isolation: process",
+                problems.append((("python",), "other interpreters need isolation: process or spawn",
                                  self.python))
             problems += _same_interpreter_twice(self.python)
             self._python_labels = dict(zip(self.python, labels(self.python), strict=True))

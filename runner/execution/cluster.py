@@ -120,11 +120,12 @@ def run_remote(payload: dict[str, Any], cell_id: str, repetition: int
     cell = _cells(payload["text"], payload["path"])[cell_id]
     job = Job(cell, repetition)
     task: Task | Exception
+    resources = _worker_resources()
     try:
-        task = cell.workload.make_task(cell.params, _worker_resources())
+        task = cell.workload.make_task(cell.params, resources)
     except Exception as error:
         task = error
-    record, timings = run_once(job, task, settings)
+    record, timings = run_once(job, task, settings, resources)
     facts = {"cpu_model": cpu_model(), "logical_cores": os.cpu_count(),
              "host": socket.gethostname()}
     return record, list(timings), facts
@@ -137,7 +138,8 @@ def _cells(text: str, path: str) -> dict[str, Cell]:
 
 @functools.cache
 def _worker_resources() -> Resources:
-    """Kept for the worker process's life, so the embedded server starts once per worker."""
+    """Kept for the worker process's life, so that the embedded server and the fork
+    servers start once per worker."""
     resources = Resources().__enter__()
     atexit.register(resources.__exit__, None, None, None)
     return resources

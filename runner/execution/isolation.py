@@ -1,9 +1,11 @@
-"""Run one visit of a cell in a fresh interpreter (``python -m runner.execution.worker``).
+"""Run one visit of a cell in a fresh process: forked from a fork server (see
+``runner.execution.forkserver``) or a freshly started interpreter
+(``python -m runner.execution.worker``); both speak the worker's protocol.
 
-A fresh process per timed run means no warm pools, imports, sessions or GC
-state leak from one cell to the next, as pyperf runs benchmarks in fresh
-worker processes. It also makes timeouts real: a thread cannot be killed, but
-the worker's whole process group (the worker and its pool processes) can.
+A fresh process per timed run means no warm pools, sessions or GC state leak from
+one cell to the next, as pyperf runs benchmarks in fresh worker processes. It also
+makes timeouts real: a thread cannot be killed, but the worker's whole process group
+(the worker and its pool processes) can.
 
 Each worker gets a temporary folder of its own as TMPDIR, removed once its
 group is gone: whatever it or its pool processes left there (a killed file
@@ -24,10 +26,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
+from runner.errors import ForkServerError
+from runner.execution.forkserver import ForkedChild, ForkServers, server_key
 from runner.execution.worker import RunResult, Visit, object_path
 from runner.results.rows import Status
 
@@ -40,34 +44,58 @@ GROUP_END_S = 5.0
 
 
 def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executable,
-                 import_path: list[str] | None = None) -> RunResult:
+                 import_path: list[str] | None = None, forks: ForkServers | None = None
+                 ) -> RunResult:
     """One visit in a worker subprocess; timeouts kill it, deaths become errors.
 
+    With ``forks``, the worker is forked from the zygote that preloaded this kind of
+    run (started on first use), else a fresh interpreter is started for it.
     ``import_path`` replaces this interpreter's sys.path for another interpreter
     (see ``runner.config.pythons``); it is also that worker's PYTHONPATH, so that
     ``python -m runner.execution.worker`` finds the runner package at all.
     """
-    request = encode(job, sys.path if import_path is None else import_path)
+    sys_path = sys.path if import_path is None else import_path
+    request = encode(job, sys_path)
+    env = dict(os.environ)
+    if import_path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(import_path)
+    else:
+        # ``-m runner...`` must find this very runner package, not another copy (an
+        # older install in site-packages) that the interpreter would find first.
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(__file__).resolve().parents[2]), *filter(None, [env.get("PYTHONPATH")])])
+    server = None
+    if forks is not None:
+        key = server_key(python, sys_path, object_path(job.model), job.task)
+        server = forks.get(key, env, request)
     # A short name: multiprocessing's forkserver puts a socket two levels below,
     # and socket paths are limited to about 100 bytes.
     folder = tempfile.mkdtemp(prefix="runexp-")
-    env = {**os.environ, "TMPDIR": folder}
-    if import_path is not None:
-        env["PYTHONPATH"] = os.pathsep.join(import_path)
     try:
-        return _run_worker(request, timeout_s, python, env)
+        if server is not None:
+            with contextlib.suppress(ForkServerError):  # gone since: spawn this one
+                return _run_worker(request, timeout_s,
+                                   lambda stderr: server.fork(folder, stderr))
+
+        def spawn(stderr: IO[bytes]) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [python, "-m", "runner.execution.worker"], stdin=subprocess.PIPE,
+                # start_new_session: its own process group, killable as a whole
+                stdout=subprocess.PIPE, stderr=stderr, env={**env, "TMPDIR": folder},
+                start_new_session=True)
+
+        return _run_worker(request, timeout_s, spawn)
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # the group is gone: nothing writes there
 
 
-def _run_worker(request: bytes, timeout_s: float | None, python: str,
-                env: dict[str, str]) -> RunResult:
+Process = subprocess.Popen[bytes] | ForkedChild
+
+
+def _run_worker(request: bytes, timeout_s: float | None,
+                start: Callable[[IO[bytes]], Process]) -> RunResult:
     with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(
-            [python, "-m", "runner.execution.worker"], stdin=subprocess.PIPE,
-            # start_new_session: its own process group, killable as a whole
-            stdout=subprocess.PIPE, stderr=stderr, env=env, start_new_session=True,
-        )
+        process = start(stderr)
         try:
             assert process.stdin is not None
             assert process.stdout is not None
@@ -93,7 +121,7 @@ def encode(job: Visit, sys_path: list[str]) -> bytes:
     return json.dumps(header).encode() + b"\n" + payload
 
 
-def _follow(process: subprocess.Popen[bytes], stdout: IO[bytes],
+def _follow(process: Process, stdout: IO[bytes],
             timeout_s: float | None) -> RunResult | None:
     """Read the worker's events until its result; None if it died first."""
     lines = _LineReader(stdout.fileno())
@@ -118,7 +146,7 @@ class _LineReader:
         self.fd = fd
         self.buffer = b""
 
-    def next(self, deadline: float, process: subprocess.Popen[bytes]) -> bytes | None:
+    def next(self, deadline: float, process: Process) -> bytes | None:
         """The next line; b"timeout" past the deadline; None at EOF or worker death."""
         while b"\n" not in self.buffer:
             remaining = deadline - time.monotonic()
@@ -137,7 +165,7 @@ class _LineReader:
         return line
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
+def _kill(process: Process) -> None:
     """SIGKILL the worker's whole group, the worker and any pool processes it made, and
     wait (``GROUP_END_S`` at most) until none of them runs.
 
@@ -180,7 +208,7 @@ def _group_runs(group: int) -> bool:
     return False
 
 
-def _close(process: subprocess.Popen[bytes]) -> None:
+def _close(process: Process) -> None:
     for stream in (process.stdin, process.stdout):
         with contextlib.suppress(OSError):
             if stream is not None:
@@ -189,9 +217,10 @@ def _close(process: subprocess.Popen[bytes]) -> None:
     _kill(process)
 
 
-def _death(process: subprocess.Popen[bytes], stderr: IO[bytes]) -> str:
+def _death(process: Process, stderr: IO[bytes]) -> str:
     code = process.wait()
-    how = (f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}")
+    how = (process.how_it_ended() if isinstance(process, ForkedChild) else None) or (
+        f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit code {code}")
     stderr.seek(0)
     tail = stderr.read().decode(errors="replace").strip().splitlines()
     last = f": {tail[-1]}" if tail else ""

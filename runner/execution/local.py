@@ -20,6 +20,7 @@ from runner.config.pythons import (
     Interpreter,
     python_label,
 )
+from runner.execution.forkserver import ForkServers
 from runner.execution.isolation import import_path_for_foreign_interpreters, run_isolated
 from runner.execution.server import EmbeddedServer
 from runner.execution.worker import RunResult, Visit, describe, visit
@@ -44,11 +45,27 @@ class Resources:
     def __init__(self) -> None:
         self._stack = ExitStack()
         self._server: EmbeddedServer | None = None
+        self._forks: ForkServers | None = None
+        self._foreign_path: list[str] | None = None
 
     def embedded_server(self) -> str:
         if self._server is None:
             self._server = self._stack.enter_context(EmbeddedServer())
         return self._server.url
+
+    def fork_servers(self) -> ForkServers:
+        if self._forks is None:
+            self._forks = ForkServers()
+            self._stack.callback(self._forks.close)
+        return self._forks
+
+    def foreign_import_path(self) -> list[str]:
+        """One import path for other interpreters, for the experiment's length: their
+        fork servers are keyed by it."""
+        if self._foreign_path is None:
+            self._foreign_path = self._stack.enter_context(
+                import_path_for_foreign_interpreters())
+        return self._foreign_path
 
     def __enter__(self) -> Resources:
         return self
@@ -97,7 +114,7 @@ def execute(jobs: Iterable[Job], settings: Settings, sink: Sink,
                     tasks[cell.id] = cell.workload.make_task(cell.params, resources)
                 except Exception as error:  # e.g. the embedded server failed to start
                     tasks[cell.id] = error
-            record, timings = run_once(job, tasks[cell.id], settings)
+            record, timings = run_once(job, tasks[cell.id], settings, resources)
             sink(record, timings)
             if on_run is not None:
                 on_run(job, record)
@@ -106,9 +123,12 @@ def execute(jobs: Iterable[Job], settings: Settings, sink: Sink,
     return True
 
 
-def run_once(job: Job, task: Task | Exception, settings: Settings
+def run_once(job: Job, task: Task | Exception, settings: Settings, resources: Resources
              ) -> tuple[RunRecord, Sequence[tuple[float, float]]]:
-    """One timed run (after its warmups), isolated or inline: its row and task timings."""
+    """One timed run (after its warmups), isolated or inline: its row and task timings.
+
+    ``isolation: process`` forks the run from one of the fork servers ``resources``
+    keeps (where the platform can); ``spawn`` starts a fresh interpreter for it."""
     started_at = utc_now()
     cell = job.cell
     interpreter = settings.interpreters.get(cell.python) if cell.python else None
@@ -119,14 +139,14 @@ def run_once(job: Job, task: Task | Exception, settings: Settings
     else:
         job_visit = Visit(task, MODELS[cell.model], cell.pool_size, cell.options.model_dump(),
                           settings.warmups, cell.workload.records_tasks)
+        forks = resources.fork_servers() if settings.isolation == "process" else None
         if settings.isolation == "inline":
             result = _flag_overrun(visit(job_visit), settings.timeout_s)
         elif interpreter is not None and interpreter.executable:
-            with import_path_for_foreign_interpreters() as path:
-                result = run_isolated(job_visit, settings.timeout_s, interpreter.executable,
-                                      path)
+            result = run_isolated(job_visit, settings.timeout_s, interpreter.executable,
+                                  resources.foreign_import_path(), forks)
         else:
-            result = run_isolated(job_visit, settings.timeout_s)
+            result = run_isolated(job_visit, settings.timeout_s, forks=forks)
     python = interpreter.python_column if interpreter is not None else settings.python
     count = task.count if isinstance(task, Task) else None
     return (make_record(job, settings, started_at, result, python, count=count),

@@ -1,7 +1,9 @@
 """One visit of a cell: ``warmups`` untimed runs, then one timed run, in this process.
 
-Run in-process for ``isolation: inline``, or as ``python -m runner.execution.worker`` in a
-fresh interpreter (the default), where it speaks this protocol:
+Run in-process for ``isolation: inline``, or in a process of its own, forked from a fork
+server (``runner.execution.zygote``, the default) or as ``python -m
+runner.execution.worker`` in a fresh interpreter (``isolation: spawn``), where it speaks
+this protocol:
 
 - stdin: one JSON header line, then ``task_bytes`` bytes of the pickled task.
   stdin then stays open; its end means the parent has gone, and the worker's

@@ -41,6 +41,10 @@ class CallableTask(Task):
             if path:
                 resolve(path)
 
+    def imports(self) -> tuple[str, ...]:
+        return tuple(sorted({path.partition(":")[0] for path in (
+            self.target, self.async_target, self.setup, self.teardown) if path}))
+
     def open(self) -> Any:
         if self.setup:
             resolve(self.setup)(self.args)

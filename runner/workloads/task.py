@@ -35,6 +35,12 @@ class Task(ABC):
         """
         return
 
+    def imports(self) -> tuple[str, ...]:
+        """What ``preload`` imports beyond the task class's own module, by name, where
+        that depends on the task's data (a user's module): tasks of one class that name
+        the same share a fork server, whose children inherit exactly those imports."""
+        return ()
+
     def open(self) -> Any:
         """The resource one worker (thread, process or the sync loop) reuses."""
         return None

@@ -1,9 +1,10 @@
-"""A runner killed outright (SIGKILL, no handler runs) leaves nothing running.
+"""A runner stopped by Ctrl-C, SIGTERM or killed outright (SIGKILL, no handler runs)
+leaves nothing running.
 
-Its cell worker, the worker's pool processes and the embedded server each
-notice that their standard input, a pipe from the runner, has ended, and go.
-Nothing else would end them here: the pool processes sleep for a minute and
-the server serves until told to stop.
+Its cell worker, the worker's pool processes, the fork server and the embedded
+server each notice that their standard input (the fork server: its socket), a
+pipe from the runner, has ended, and go. Nothing else would end them here: the
+pool processes sleep for a minute and the servers serve until told to stop.
 """
 
 from __future__ import annotations
@@ -73,9 +74,12 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
     return False
 
 
-def test_a_killed_runner_takes_its_worker_pool_and_server_with_it(
-        write_yaml: Callable[..., Path]) -> None:
-    path = write_yaml(EXPERIMENT)
+@pytest.mark.parametrize(("isolation", "stop"), [
+    ("process", signal.SIGKILL), ("spawn", signal.SIGKILL),
+    ("process", signal.SIGINT), ("process", signal.SIGTERM)])
+def test_a_stopped_runner_takes_its_worker_pool_server_and_fork_server_with_it(
+        isolation: str, stop: signal.Signals, write_yaml: Callable[..., Path]) -> None:
+    path = write_yaml(EXPERIMENT + f"    isolation: {isolation}\n")
     # A runner killed outright cannot remove its runs' temporary folders: keep them here.
     temp = path.parent / "temp"
     temp.mkdir()
@@ -90,21 +94,29 @@ def test_a_killed_runner_takes_its_worker_pool_and_server_with_it(
             # Only once the http cell's row is written: its worker would end by itself.
             if not runs.exists() or runs.read_text().count("\n") < 2:
                 return False
-            children = [p for p in processes() if p.ppid == runner.pid]
+            everything = processes()
+            children = [p for p in everything if p.ppid == runner.pid]
             servers = [p for p in children if "runner.execution.server" in p.command]
-            workers = [p for p in children if "runner.execution.worker" in p.command]
-            pools = [p for p in processes()
+            zygotes = [p for p in children if "runner.execution.zygote" in p.command]
+            # A worker leads its own group: spawned by the runner or forked by a zygote.
+            parents = {runner.pid, *(z.pid for z in zygotes)}
+            workers = [p for p in everything if p.ppid in parents and p.group == p.pid
+                       and p not in zygotes and "runner.execution.server" not in p.command]
+            pools = [p for p in everything
                      if workers and p.group == workers[0].pid and p.pid != workers[0].pid]
-            if servers and workers and len(pools) >= 2:
-                left.update(p.pid for p in servers + workers + pools)
+            if servers and workers and len(pools) >= 2 and (
+                    bool(zygotes) == (isolation == "process")):
+                left.update(p.pid for p in servers + zygotes + workers + pools)
                 return True
             return False
 
         assert wait_for(sleeping_cell_running, 60), "the sleep cell's worker never started"
-        runner.kill()
-        runner.wait()
+        runner.send_signal(stop)
+        runner.wait(timeout=30)
         assert wait_for(lambda: not alive(left), 10), \
-            f"still running after the runner was killed: {alive(left)}"
+            f"still running after the runner was stopped: {alive(left)}"
+        if stop != signal.SIGKILL:  # the runner's own cleanup ran: no folder left either
+            assert not list(temp.iterdir())
     finally:
         runner.kill()
         for pid in alive(left):
