@@ -223,7 +223,7 @@ class Search:
     def _faster(self, new: Trial, old: Trial) -> bool:
         """``new`` beats ``old``: at once where one run each shows a decisive step, else by
         ``clearly_slower`` with MIN_RUNS each, or CLIMB_RUNS each where ``new`` looks
-        faster by more than the precision but not yet significantly. The climb asks
+        faster by more than twice the precision but not yet significantly. The climb asks
         whether throughput still rises, not by how much: precision is for the answer."""
         if decisively_faster(new.walls, old.walls):
             return True
@@ -234,7 +234,7 @@ class Search:
                 return False
             if clearly_slower(old.walls, new.walls):
                 return True
-            if (new.median or 0.0) > (old.median or 0.0) * (1 - self.precision):
+            if (new.median or 0.0) > (old.median or 0.0) * (1 - 2 * self.precision):
                 return False
         return False
 
@@ -269,7 +269,6 @@ class Search:
             break
         if best is None or self.exhausted:
             return
-        self._settle(best)
         leader = self.leader()
         if leader is not None and self._beaten(best, leader):
             return
@@ -302,8 +301,9 @@ class Search:
         return True
 
     def _refine(self, model: str, best: Trial, tried: list[Trial]) -> None:
-        """Try the midpoint between the best size and its faster tried neighbour: where
-        a curve has one optimum, it lies on that side."""
+        """Try the midpoint between the best size and its faster tried neighbour (where
+        a curve has one optimum, it lies on that side), unless the best is decisively
+        faster than that neighbour too."""
         at = tried.index(best)
         neighbours = [t for t in (tried[at - 1] if at > 0 else None,
                                   tried[at + 1] if at + 1 < len(tried) else None)
@@ -312,7 +312,10 @@ class Search:
             return
         other = min(neighbours, key=lambda t: t.median or 0.0)
         middle = (best.config.pool_size + other.config.pool_size) // 2
-        if middle in (best.config.pool_size, other.config.pool_size):
+        if middle in (best.config.pool_size, other.config.pool_size) or decisively_faster(
+                best.walls, other.walls):
+            # A decisive step from the neighbour: the curve still rose steeply there, so
+            # its optimum lies at the best size or beyond, not between.
             return
         trial = self._probe(Config(model, middle))
         if trial is None:
@@ -342,7 +345,11 @@ class Search:
         self._drop_beaten()
         finalists = self.finalists()
         rival = self._rival(finalists)
-        if rival is not None:  # measured beside the answer, so its p-value means something
+        if rival is not None and decisively_faster(finalists[0].walls, rival.walls):
+            # Far behind: enough runs for a U test to say so, not interleaved rounds.
+            self._top_up(rival, MIN_VALUES_FOR_U_TEST)
+            self._top_up(finalists[0], MIN_VALUES_FOR_U_TEST)
+        elif rival is not None:  # close: measured beside the answer, as the finalists are
             finalists.append(rival)
         if len(finalists) < 2:
             return
