@@ -120,7 +120,9 @@ class ForkServer:
         child_in, stdin_w = os.pipe()
         stdout_r, child_out = os.pipe()
         try:
-            body = json.dumps({"tmpdir": tmpdir}).encode()
+            # The runner's CPUs now, as a process it started now would inherit them.
+            cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+            body = json.dumps({"tmpdir": tmpdir, "cpus": cpus}).encode()
             with self.lock:
                 socket.send_fds(self.sock, [LENGTH.pack(len(body))],
                                 [child_in, child_out, stderr.fileno()])

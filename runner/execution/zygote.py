@@ -9,7 +9,8 @@ where FD is its end of a Unix socket pair. It speaks this protocol on it:
   (imports only, by the Task contract), then answers
   ``{"event": "ready", "threads": [...]}``: the threads alive after importing, which
   must be the main thread alone, or the runner does not fork from it.
-- in, per run: an 8-byte length, then a JSON object ``{"tmpdir": ...}``, with three
+- in, per run: an 8-byte length, then a JSON object ``{"tmpdir": ..., "cpus": [...]}``
+  (the runner's CPU affinity at that moment, which the child takes), with three
   file descriptors attached (SCM_RIGHTS): the child's stdin, stdout and stderr. It
   forks; the child starts a session of its own, takes them as 0, 1 and 2 and runs the
   worker's ``main``, exactly as a freshly started worker would (its request arrives on
@@ -109,6 +110,8 @@ def _become_worker(message: dict[str, Any], fds: list[int], keep_out: list[int])
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
+    if message.get("cpus") and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, message["cpus"])
     os.environ["TMPDIR"] = message["tmpdir"]
     tempfile.tempdir = None  # gettempdir() may have cached the zygote's while importing
     worker.main()

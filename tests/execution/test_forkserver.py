@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from runner.execution.forkserver import ForkServer, ForkServers, available, server_key
-from runner.execution.isolation import encode
+from runner.execution.isolation import encode, run_isolated
 from runner.execution.worker import Visit, object_path
 from runner.models.processes import ProcessesModel
 from runner.models.sync import SyncModel
@@ -40,7 +40,8 @@ def work(index, args):
     CALLS += 1
     with open(args["log"], "a") as log:
         log.write(json.dumps({"pid": os.getpid(), "calls": CALLS, "random": random.random(),
-                              "tmp": tempfile.gettempdir()}) + "\\n")
+                              "tmp": tempfile.gettempdir(),
+                              "cpus": sorted(os.sched_getaffinity(0))}) + "\\n")
 """
 
 
@@ -118,6 +119,28 @@ def test_a_workload_whose_import_starts_a_thread_is_spawned_instead(tmp_path: Pa
         assert "poller" in forks.refused[key]
     finally:
         forks.close()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to pin one")
+def test_a_forked_run_takes_the_runners_cpus_of_the_moment(tmp_path: Path) -> None:
+    write_experiment(tmp_path, "")
+    log = tmp_path / "calls.jsonl"
+    task = CallableTask(count=1, target="userwork:work", async_target=None, setup=None,
+                        teardown=None, args={"log": str(log)})
+    forks = ForkServers()
+    allowed = os.sched_getaffinity(0)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        run_isolated(visit_of(task, SyncModel()), None, forks=forks)  # the zygote starts
+        os.sched_setaffinity(0, {min(allowed)})  # as taskset would, after it started
+        run_isolated(visit_of(task, SyncModel()), None, forks=forks)
+    finally:
+        os.sched_setaffinity(0, allowed)
+        sys.path.remove(str(tmp_path))
+        forks.close()
+    calls = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [call["cpus"] for call in calls] == [sorted(allowed), [min(allowed)]]
+    assert calls[0]["pid"] != calls[1]["pid"]
 
 
 def children_of(pid: int) -> list[tuple[int, str]]:
