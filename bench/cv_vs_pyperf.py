@@ -4,8 +4,9 @@ Both time one run of the sync model over fib tasks (``SyncModel.run`` of a
 ``FibTask``), each value in the pattern its tool uses:
 
 - runexp: one process-isolated timed run per value, with one warmup before it
-  in the same fresh interpreter (``runner.execution.isolation.run_isolated``, the call
-  ``runexp run`` makes for every timed run);
+  in the same fresh process, forked from a fork server
+  (``runner.execution.isolation.run_isolated``, the call ``runexp run`` makes for
+  every timed run);
 - pyperf: one of its worker processes per slot: 1 warmup and 3 values
   (``pyperf_fib.py -p 1 --loops 1 --warmups 1 --values 3``: for this function
   pyperf's own calibration picks loops=1 and warmups=1, and by default it runs
@@ -47,6 +48,7 @@ from pathlib import Path
 
 from common import ROOT, last_cpu, on_cpu, result
 
+from runner.execution.forkserver import ForkServers
 from runner.execution.isolation import run_isolated
 from runner.execution.worker import Visit
 from runner.models.sync import SyncModel
@@ -56,10 +58,15 @@ from runner.workloads.fib_task import FibTask
 PER_SLOT = 3  # values per slot and tool: one pyperf worker process's worth
 
 
+#: Fork servers, as ``runexp run`` uses by default (isolation: process).
+FORKS = ForkServers()
+
+
 def runexp_values(tasks: int, n: int) -> list[float]:
     values = []
     for _ in range(PER_SLOT):
-        outcome = run_isolated(Visit(FibTask(tasks, n), SyncModel(), 1, {}, 1), timeout_s=None)
+        outcome = run_isolated(Visit(FibTask(tasks, n), SyncModel(), 1, {}, 1), timeout_s=None,
+                               forks=FORKS)
         assert outcome.wall_s is not None, outcome.message
         values.append(outcome.wall_s)
     return values
@@ -154,4 +161,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        FORKS.close()

@@ -1,8 +1,9 @@
 """Targets 1 and 2 of issue 7: runexp's timings against the lesson's hand-written scripts.
 
 1. Harness overhead: fib x20 (small n) and http x160 at 20 ms, every model;
-   runexp's recorded wall time (a worker subprocess, as in every run) against
-   bench/handwritten.py (also a fresh interpreter), interleaved; the ratio of
+   runexp's recorded wall time (a process forked from a fork server, as every run
+   of ``isolation: process``) against bench/handwritten.py (a fresh interpreter),
+   interleaved; the ratio of
    medians must stay within 1.05. fib's n is 25 by default: 20 x fib(25) lasts
    about 0.2 s here, long enough for this machine's scheduling noise (a few ms
    a run) not to swamp the comparison, as it did at n=20 (20-40 ms runs).
@@ -36,6 +37,7 @@ import time
 
 from common import handwritten, interleaved, last_cpu, median, on_cpu, result
 
+from runner.execution.forkserver import ForkServers
 from runner.execution.isolation import run_isolated
 from runner.execution.server import EmbeddedServer
 from runner.execution.worker import Visit
@@ -47,8 +49,13 @@ from runner.workloads.http_task import HttpTask
 POOL = 4
 
 
+#: Fork servers, as ``runexp run`` uses by default (isolation: process).
+FORKS = ForkServers()
+
+
 def runexp_run(task: FibTask | HttpTask, model: str, pool: int) -> float:
-    outcome = run_isolated(Visit(task, MODELS[model], pool, {}, 0), timeout_s=None)
+    outcome = run_isolated(Visit(task, MODELS[model], pool, {}, 0), timeout_s=None,
+                           forks=FORKS)
     assert outcome.wall_s is not None, outcome.message
     return outcome.wall_s
 
@@ -140,4 +147,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        FORKS.close()
