@@ -280,7 +280,8 @@ def progress_line(group: str, trial: Trial, leader: Trial | None, used_s: float,
     median = f"median {trial.median:.4g} s" if trial.median else "no ok run"
     best = (f"best {leader.config} {leader.median:.4g} s" if leader and leader.median
             else "no best yet")
-    return (f"{group}: {trial.config}: {median} ({trial.runs} runs); {best}; "
+    runs = f"{trial.runs} run" + ("" if trial.runs == 1 else "s")
+    return (f"{group}: {trial.config}: {median} ({runs}); {best}; "
             f"{used_s:.0f}/{budget_s:g} s")
 
 

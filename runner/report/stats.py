@@ -204,7 +204,7 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float
     pooled = [*a, *b]
     tied = len(set(pooled)) < len(pooled)
     if not tied and max(m, n) <= EXACT_U_LIMIT:
-        counts = _u_distribution(m, n)
+        counts = u_distribution(m, n)
         total = sum(counts)
         k = round(u)
         lower = sum(counts[: k + 1]) / total
@@ -219,7 +219,8 @@ def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> tuple[float, float
     return u, min(1.0, 2 * (1 - statistics.NormalDist().cdf(max(z, 0.0))))
 
 
-def _u_distribution(m: int, n: int) -> list[int]:
+@functools.lru_cache(maxsize=256)
+def u_distribution(m: int, n: int) -> list[int]:
     """Number of orderings of m + n distinct values giving each U = 0..m*n.
 
     Recurrence f(m, n, u) = f(m - 1, n, u - n) + f(m, n - 1, u) over the position
