@@ -9,11 +9,13 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from runner.errors import RunDirWarning
 from runner.results import readers
 from runner.results import rundir as results
 from runner.results.metadata import RunMetadata, read_metadata
@@ -86,17 +88,35 @@ def _progress(progress: bool | OnRun) -> Progress:
 
 
 def load(run_dir: str | Path) -> Run:
-    """Read a run directory (``results/<name>/latest`` works too)."""
+    """Read a run directory (``results/<name>/latest`` works too).
+
+    Every file is checked as ``runexp report`` checks it (a ResultsError names the
+    file and line); experiment.yaml, which load does not read, and a summary.csv
+    not written yet are only worth a RunDirWarning.
+    """
     import pandas as pd
 
+    from runner.report.summary import COUNT_COLUMNS, STAT_COLUMNS, TEXT_COLUMNS
+
     directory = Path(run_dir).resolve()
-    summary_path = directory / results.SUMMARY
-    tasks = readers.read_tasks(directory)
+    readers.check_run_dir(directory, (results.METADATA, results.RUNS))
+    runs = readers.read_runs(directory)
+    metadata = read_metadata(directory / results.METADATA)
+    done = set(zip(runs["cell"].tolist(), runs["repetition"].tolist(), strict=True))
+    tasks = readers.read_tasks(directory, done)
+    summary = readers.read_summary(directory, STAT_COLUMNS, counts=COUNT_COLUMNS,
+                                   texts=TEXT_COLUMNS)
+    found = readers.problems(directory, (results.INPUT,))
+    if summary is None:
+        found.append(f"{directory / results.SUMMARY}: missing; `runexp report {directory}` "
+                     "rebuilds it")
+    for problem in found:
+        warnings.warn(problem, RunDirWarning, stacklevel=2)
     return Run(
         run_dir=directory,
-        runs=readers.read_runs(directory),
-        summary=pd.read_csv(summary_path) if summary_path.exists() else pd.DataFrame(),
-        metadata=read_metadata(directory / results.METADATA),
+        runs=runs,
+        summary=summary if summary is not None else pd.DataFrame(),
+        metadata=metadata,
         tasks=tasks if tasks is not None else _no_tasks(),
     )
 

@@ -82,5 +82,14 @@ class ForkServerError(RunexpError):
     start a fresh interpreter each, or the run it served is an error row."""
 
 
+class WriteError(RunexpError):
+    """A file of the run directory could not be written (disk full, file too large, I/O
+    error): the run stops; what was written before stays (exit 1)."""
+
+
+class RunDirWarning(UserWarning):
+    """A file of a run directory that the command does not need is missing or damaged."""
+
+
 class ReportError(RunexpError):
     """The reports were written but are incomplete (e.g. the plots could not be drawn)."""

@@ -29,18 +29,21 @@ if TYPE_CHECKING:
 def write_reports(run_dir: Path) -> Content:
     """(Re)build summary.csv, the plots, report.md, report.html and metadata's results.
 
-    Everything comes from runs.csv (and tasks.csv), experiment.yaml and metadata.
+    Everything comes from runs.csv (and tasks.csv), experiment.yaml and metadata, each
+    checked, with the outputs' places, before the first file is written.
     """
     from runner.report import content as report
     from runner.report import html, markdown, plots
     from runner.report.scaling import scaling_table
     from runner.report.summary import result_counts, summarize_runs
 
+    readers.check_outputs(run_dir)
     source = load(run_dir / results.INPUT)
     metadata = read_metadata(run_dir / results.METADATA)
-    runs = readers.read_runs(run_dir)
+    runs = readers.read_runs(run_dir, source.experiment.name)
     _refuse_other_parameters(run_dir, source.experiment, runs.columns)
-    tasks = readers.read_tasks(run_dir)
+    done = set(zip(runs["cell"].tolist(), runs["repetition"].tolist(), strict=True))
+    tasks = readers.read_tasks(run_dir, done)
     cores = metadata.usable_cores or os.cpu_count() or 1
     cells = {cell.id: cell for cell in expand(source.experiment)}
     params = source.experiment.param_columns()
@@ -52,8 +55,8 @@ def write_reports(run_dir: Path) -> Content:
     write_metadata(run_dir / results.METADATA, metadata)
     drawn = plots.draw_all(run_dir, summary, runs, tasks, scaling=scaling)
     content = report.build(summary, runs, metadata, scaling=scaling)
-    (run_dir / results.REPORT_MD).write_text(markdown.render(content, drawn), encoding="utf-8")
-    (run_dir / results.REPORT_HTML).write_text(html.render(content, drawn), encoding="utf-8")
+    results.write_text(run_dir / results.REPORT_MD, markdown.render(content, drawn))
+    results.write_text(run_dir / results.REPORT_HTML, html.render(content, drawn))
     drawn.check()  # a plot that could not be drawn: said in the report, and now an error
     return content
 

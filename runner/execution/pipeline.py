@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from runner.config.experiment import MAX_CELLS_WITHOUT_YES, Experiment
 from runner.config.loader import ExperimentFile, load
 from runner.config.pythons import probe
-from runner.errors import GridError, ResultsError, UsageError
+from runner.errors import GridError, ResultsError, UsageError, WriteError
 from runner.execution.environment import environment, load_average
 from runner.execution.local import Settings, execute
 from runner.execution.outputs import write_reports
@@ -39,7 +39,7 @@ from runner.results.metadata import (
     read_metadata,
     write_metadata,
 )
-from runner.results.rows import RunRecord, Status
+from runner.results.rows import RunRecord, Status, columns
 
 if TYPE_CHECKING:
     from runner.report.content import Content
@@ -143,7 +143,7 @@ def run(path: Path, options: RunOptions, progress: Progress | None = None) -> Ru
                         "to run it anyway")
     run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
                                              results.new_run_id(), options.out)
-    (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")
+    results.write_text(run_dir / results.INPUT, source.text)
     metadata = _start_metadata(source, options, run_id, seed=seed, cells=len(cells),
                                jobs=_count(jobs))
     settings = _settings(source, options, run_id, metadata)
@@ -161,9 +161,15 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
     if options.out is not None or options.only:
         raise UsageError("--resume continues a run as it was planned: it takes no --out or "
                          "--only (the run's own --only is reused)")
+    # Everything is checked before the first byte is written into the folder.
+    readers.check_run_dir(run_dir)
+    readers.check_outputs(run_dir)
     metadata = read_metadata(run_dir / results.METADATA)
     original = load(run_dir / results.INPUT).experiment
     _refuse_changed_grid(source.experiment, original, run_dir)
+    done = readers.read_done(run_dir, original.name)
+    readers.check_appendable(run_dir, columns(source.experiment.param_columns()))
+    in_flight = readers.tasks_in_flight(run_dir, done)  # checks tasks.csv too
     stored = metadata.options
     repetitions = options.repetitions or stored.repetitions
     _, jobs = plan_jobs(source.experiment, stored.only, repetitions, metadata.seed,
@@ -171,14 +177,16 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
     todo: Jobs
     if isinstance(jobs, Rounds):  # the rounds go on from what was recorded
         # (a run killed before its first row was whole has a header and nothing else)
-        runs = readers.read_runs(run_dir) if readers.read_done(run_dir) else None
+        runs = readers.read_runs(run_dir) if done else None
         for cell, repetition, status, wall_s in [] if runs is None else zip(
                 runs["cell"], runs["repetition"], runs["status"], runs["wall_s"], strict=True):
             jobs.record(str(cell), int(repetition), bool(status == Status.OK),
                         None if is_missing(wall_s) else float(wall_s))
         todo = jobs
     else:
-        todo = list(missing(jobs, readers.read_done(run_dir)))
+        todo = list(missing(jobs, done))
+    if in_flight is not None:  # tasks of a run whose row never came: it runs again
+        results.cut_lines(run_dir / results.TASKS, in_flight)
     resume = Resume(at=now(), command=_command(), file=str(source.path),
                     runs=_count(todo), repetitions=options.repetitions)
     metadata = replace(metadata, resumes=[*metadata.resumes, resume], options=replace(
@@ -224,6 +232,7 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
     counts = {"runs": 0, "failed": 0}
     hosts: dict[str, HostFacts] = dict(metadata.hosts)  # cluster runs add theirs
     interrupted = stopped_early = False
+    failure: WriteError | None = None
     progress.start(_count(jobs), run_dir, adaptive=isinstance(jobs, Rounds))
     try:
         with results.RunsWriter(run_dir, source.experiment.param_columns()
@@ -251,14 +260,27 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
                         break
     except KeyboardInterrupt:
         interrupted = True
+    except WriteError as error:  # a full disk: stop, keeping every row already written
+        failure = error
     finally:
         progress.finish()
         metadata = replace(metadata, ended_at=now(), interrupted=interrupted,
                            stopped_early=stopped_early, hosts=hosts)
-        write_metadata(run_dir / results.METADATA, metadata)
+        # After a failed write this one may fail too: the first error is the one to tell.
+        with contextlib.suppress(WriteError) if failure else contextlib.nullcontext():
+            write_metadata(run_dir / results.METADATA, metadata)
+    if failure is not None:
+        raise WriteError(f"{failure}; the run stopped there, keeping the {counts['runs']} runs "
+                         "it finished: free some space, then continue it with "
+                         f"`runexp run {source.path} --resume {run_dir}`")
     content = None
     if (run_dir / results.RUNS).exists() and readers.read_done(run_dir):
-        content = write_reports(run_dir)
+        try:
+            content = write_reports(run_dir)
+        except WriteError as error:
+            raise WriteError(f"{error}; every run is kept in {results.RUNS}: free some "
+                             f"space, then rebuild the reports with `runexp report {run_dir}`"
+                             ) from None
     return RunOutcome(run_dir, counts["runs"], counts["failed"], interrupted, stopped_early,
                       content)
 

@@ -9,13 +9,14 @@ runexp versions wrote, so their run directories still load.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner.config.pythons import Interpreter
-from runner.errors import ResultsError
+from runner.errors import ResultsError, WriteError
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -67,7 +68,8 @@ class Environment:
 
 @dataclass(frozen=True)
 class HostFacts:
-    """What a cluster worker host reported about itself."""
+    """What a cluster worker host reported about itself (measured there, not on the client),
+    and when the run lost it, if it did."""
 
     cpu_model: str | None = None
     logical_cores: int | None = None
@@ -160,17 +162,38 @@ def from_json(data: Any, source: str = "metadata.json") -> RunMetadata:
 
 
 def read_metadata(path: Path) -> RunMetadata:
+    if not path.is_file():
+        raise ResultsError(f"{path}: " + ("a directory, not a file" if path.is_dir() else
+                                          "not a regular file" if path.exists() else
+                                          "missing; is this a runexp run directory?"))
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ResultsError(f"{path}: missing; is this a runexp run directory?") from None
-    except (OSError, ValueError) as error:
+    except json.JSONDecodeError as error:
+        raise ResultsError(f"{path}:{error.lineno}: not valid JSON ({error.msg}, column "
+                           f"{error.colno}); expected the metadata runexp writes") from None
+    except RecursionError:
+        raise ResultsError(f"{path}: nested too deeply; expected the metadata runexp "
+                           "writes") from None
+    except (OSError, ValueError) as error:  # ValueError: not UTF-8, a 5,000-digit number
         raise ResultsError(f"{path}: unreadable ({error})") from None
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path}: expected a JSON object (the metadata runexp writes), "
+                           f"found {_JSON_KINDS.get(type(data), type(data).__name__)}")
     return from_json(data, str(path))
+
+
+_JSON_KINDS = {list: "a list", str: "a string", int: "a number", float: "a number",
+               bool: "true or false", type(None): "null"}
 
 
 def write_metadata(path: Path, metadata: RunMetadata) -> None:
     """Write atomically: a reader sees the old file or the new one, never half."""
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(metadata.to_json(), indent=2) + "\n", encoding="utf-8")
-    temporary.replace(path)
+    try:
+        temporary.write_text(json.dumps(metadata.to_json(), indent=2) + "\n",
+                             encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None

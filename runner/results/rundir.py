@@ -1,22 +1,26 @@
 """The run directory: its files' names, creating it, writing runs.csv row by row.
 
-runs.csv is appended one row per finished run, flushed and fsynced, so a crash
-loses at most the run in flight (hyperfine exports after each benchmark for the
-same reason). Nothing here rewrites a row once written; ``readers`` reads them back.
+runs.csv is appended one row per finished run, written whole and fsynced, so a
+crash loses at most the run in flight (hyperfine exports after each benchmark for
+the same reason). Nothing here rewrites a row once written; ``readers`` reads them
+back. A write that fails (a full disk, a file-size limit, an I/O error) is a
+WriteError naming the file, and leaves no part of the failed rows behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
+import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
-from runner.errors import ResultsError
+from runner.errors import ResultsError, WriteError
 from runner.results.rows import TASK_COLUMNS, RunRecord, columns
 
 if TYPE_CHECKING:
@@ -49,6 +53,9 @@ def create_run_dir(root: Path, name: str, run_id: str, out: Path | None) -> tupl
     try:
         return _create_run_dir(root, name, run_id, out)
     except OSError as error:
+        if error.errno in _DEVICE_ERRORS:  # the disk, not the path the user chose
+            raise WriteError(f"{target}: cannot create the run directory "
+                             f"({_reason(error)})") from None
         raise ResultsError(f"{target}: cannot create the run directory ({_reason(error)}); "
                            "choose another --out or results folder") from None
 
@@ -72,6 +79,11 @@ def _create_run_dir(root: Path, name: str, run_id: str, out: Path | None) -> tup
             candidate = f"{run_id}-{suffix}"
 
 
+#: Errors of the device rather than of the path: a full disk, a quota, a file-size
+#: limit, a failing disk.
+_DEVICE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
 def _reason(error: OSError) -> str:
     if error.errno in (errno.ENOTDIR, errno.EEXIST):  # mkdir's words hide which part is wrong
         return "a part of the path is a file, not a directory"
@@ -93,41 +105,60 @@ def link_latest(run_dir: Path) -> None:
 
 
 class CsvAppender:
-    """Appends rows to a CSV file as they arrive; each row reaches the disk at once.
+    """Appends rows to a CSV file as they arrive; each batch reaches the disk whole.
 
-    The file (and its header) is created on the first row, so a run that records
+    The file (and its header) is created on the first rows, so a run that records
     no task latencies has no tasks.csv. A torn last line left by a killed
-    process is cut before anything is appended.
+    process is cut before anything is appended. Rows go out in one unbuffered
+    write and an fsync: a write that fails is cut back off, so the file ends
+    with the last whole batch, and nothing is left in a buffer to fail again on close.
     """
 
     def __init__(self, path: Path, header: Sequence[str]) -> None:
         self.path = path
         self.header = list(header)
-        self._file: IO[str] | None = None
+        self._fd: int | None = None
+        self._new = True
 
-    def append(self, row: Sequence[Any]) -> None:
-        if self._file is None:
-            self._open()
-        self._writer.writerow(row)
-        self._sync()
+    def append(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Write ``rows`` (one or more) whole, or raise WriteError having written none."""
+        if not rows:
+            return
+        try:
+            if self._fd is None:
+                self._open()
+            assert self._fd is not None
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerows(
+                [self.header, *rows] if self._new else rows)
+            self._write(text.getvalue().encode("utf-8"))
+            self._new = False
+        except OSError as error:
+            raise WriteError(f"{self.path}: cannot write ({error.strerror or error})") from None
 
     def _open(self) -> None:
-        _drop_torn_line(self.path)
-        new = not self.path.exists() or self.path.stat().st_size == 0
-        self._file = self.path.open("a", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._file, lineterminator="\n")
-        if new:
-            self._writer.writerow(self.header)
+        if self.path.is_file():  # not a device: /dev/full, say, would read forever
+            _drop_torn_line(self.path)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._new = os.fstat(self._fd).st_size == 0
 
-    def _sync(self) -> None:
-        assert self._file is not None
-        self._file.flush()
-        os.fsync(self._file.fileno())
+    def _write(self, data: bytes) -> None:
+        assert self._fd is not None
+        size = os.fstat(self._fd).st_size
+        try:
+            view = memoryview(data)
+            while view:  # a write may stop short where the disk or the size limit is reached
+                view = view[os.write(self._fd, view):]
+            os.fsync(self._fd)
+        except OSError:
+            with contextlib.suppress(OSError):  # a device cannot be cut: nothing to undo
+                os.ftruncate(self._fd, size)
+            raise
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class RunsWriter:
@@ -142,12 +173,17 @@ class RunsWriter:
         return self
 
     def write(self, record: RunRecord, timings: Sequence[tuple[float, float]] = ()) -> None:
-        """One run's row, then its tasks' rows (so a run's tasks never outlive its row)."""
-        self._runs.append(record.values(self.param_columns))
-        for index, (start_s, latency_s) in enumerate(timings):
-            self._tasks.append([record.run_id, record.cell, record.workload, record.model,
-                                record.pool_size, record.repetition, index,
-                                round(start_s, 6), round(latency_s, 6)])
+        """One run's tasks' rows, then its row.
+
+        The row commits the run: a run is done once runs.csv holds it, so tasks
+        written before a failure or a kill belong to the run in flight, and
+        ``--resume`` cuts them off before it runs that run again.
+        """
+        self._tasks.append([[record.run_id, record.cell, record.workload, record.model,
+                             record.pool_size, record.repetition, index,
+                             round(start_s, 6), round(latency_s, 6)]
+                            for index, (start_s, latency_s) in enumerate(timings)])
+        self._runs.append([record.values(self.param_columns)])
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
@@ -157,19 +193,51 @@ class RunsWriter:
 
 def _drop_torn_line(path: Path) -> None:
     """Cut a last line without its newline: the row being written when a process died."""
-    if not path.exists():
-        return
     with path.open("rb+") as file:
         data = file.read()
         if data and not data.endswith(b"\n"):
             file.truncate(data.rfind(b"\n") + 1)
 
 
+def cut_lines(path: Path, first: int) -> None:
+    """Cut ``path`` before its line number ``first`` (1-based): the rows of a run in flight."""
+    try:
+        with path.open("rb+") as file:
+            data = file.read()
+            at = 0
+            for _ in range(first - 1):
+                at = data.find(b"\n", at) + 1
+                if not at:
+                    return  # fewer lines than that: nothing to cut
+            file.truncate(at)
+    except OSError as error:
+        raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None
+
+
+def write_text(path: Path, text: str) -> None:
+    """A whole file of the run directory (experiment.yaml, report.md, report.html)."""
+    _replace(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+
+
+def _replace(path: Path, write: Callable[[Path], object]) -> None:
+    """Write through a temporary file: a reader, or a disk that fills, leaves the old
+    file or the new one, never half of one."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        write(temporary)
+        temporary.replace(path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise WriteError(f"{path}: cannot write ({error.strerror or error})") from None
+
+
 def write_table(path: Path, frame: pd.DataFrame) -> None:
     """A derived table (summary.csv, scaling.csv) with 6 significant digits, whole floats
     written as ``10.0``, not ``10``: else a float column whose values all happen to be
     whole (a speedup of 1 everywhere, kappa 0) would read back as integers."""
-    frame.to_csv(path, index=False, float_format=_float_text)
+    _replace(path, lambda temporary: frame.to_csv(temporary, index=False,
+                                                  float_format=_float_text))
 
 
 def _float_text(value: object) -> str:

@@ -30,3 +30,18 @@ def test_a_resume_with_more_repetitions_is_recorded(write_yaml: Callable[[str], 
     report = (out / "report.md").read_text()
     assert "resumed" in report
     assert "--repetitions 3" in report
+
+
+def test_resume_reruns_the_run_whose_row_was_not_written_without_doubling_its_tasks(
+        write_yaml: Callable[[str], Path], tmp_path: Path) -> None:
+    path = write_yaml(TINY.replace("duration_ms: 1}", "duration_ms: 1, record_tasks: true}"))
+    out = tmp_path / "run"
+    run(path, RunOptions(out=out))
+    runs = out / "runs.csv"
+    lines = runs.read_text().splitlines(keepends=True)
+    runs.write_text("".join(lines[:-1]))  # the disk filled between its tasks and its row
+    outcome = run(path, RunOptions(resume=out))
+    assert outcome.runs == 1
+    tasks = pd.read_csv(out / "tasks.csv")
+    assert len(tasks) == 8 and not tasks.duplicated(["cell", "repetition", "task"]).any()
+    assert runs.read_text().splitlines(keepends=True)[:-1] == lines[:-1]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from runner.errors import ResultsError
-from runner.results.readers import read_done, read_runs
+from runner.results.readers import read_done, read_runs, read_tasks, tasks_in_flight
 from runner.results.rows import columns
 from runner.results.rundir import RunsWriter
 from tests.helpers import sample_record as record
@@ -103,3 +103,49 @@ def test_tasks_may_be_empty_but_not_text_and_a_stray_column_is_named(tmp_path: P
     path.write_text(HEADER + ",extra\n")
     with pytest.raises(ResultsError, match=r"runs.csv:1: .*unexpected column extra after model"):
         read_runs(tmp_path)
+
+
+def test_a_runs_csv_saved_by_a_spreadsheet_with_a_bom_and_crlf_is_read(tmp_path: Path) -> None:
+    path = runs_csv(tmp_path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    assert list(read_runs(tmp_path)["repetition"]) == [1, 2]
+
+
+@pytest.mark.parametrize(("content", "done"), [
+    (b"", set()),  # created, then killed before the header was written
+    (b"run_id,experiment,ce", set()),  # killed while writing the header
+])
+def test_resume_accepts_a_runs_csv_killed_before_its_header_was_whole(
+        tmp_path: Path, content: bytes, done: set[tuple[str, int]]) -> None:
+    (tmp_path / "runs.csv").write_bytes(content)
+    assert read_done(tmp_path) == done
+
+
+def test_resume_refuses_a_single_line_that_is_no_torn_header(tmp_path: Path) -> None:
+    (tmp_path / "runs.csv").write_bytes(b"my notes about this run, unsaved")
+    with pytest.raises(ResultsError, match=r"runs.csv: no complete line; expected a header"):
+        read_done(tmp_path)
+
+
+def test_whole_numbers_past_int64_are_refused_not_wrapped(tmp_path: Path) -> None:
+    path = runs_csv(tmp_path)
+    spoil(path, ",sync,1,", ",sync,99999999999999999999,")
+    with pytest.raises(ResultsError, match=r"runs.csv:2: pool_size: expected a whole number"):
+        read_runs(tmp_path)
+
+
+def test_tasks_of_the_run_in_flight_are_dropped_but_not_those_of_a_missing_run(
+        tmp_path: Path) -> None:
+    with RunsWriter(tmp_path, PARAMS) as writer:
+        writer.write(record(1, n=20), [(0.0, 0.01), (0.01, 0.01)])
+        writer.write(record(2, n=20), [(0.0, 0.01), (0.01, 0.01)])
+    runs = tmp_path / "runs.csv"
+    lines = runs.read_text().splitlines(keepends=True)
+    runs.write_text("".join(lines[:2]))  # repetition 2's row never reached the disk
+    tasks = read_tasks(tmp_path, read_done(tmp_path))
+    assert tasks is not None and list(tasks["repetition"]) == [1, 1]
+    assert tasks_in_flight(tmp_path, read_done(tmp_path)) == 4
+    runs.write_text(lines[0] + lines[2])  # now repetition 1 is missing: not the last run
+    with pytest.raises(ResultsError, match=r"tasks.csv:2: a task of fib/sync repetition 1, "
+                                           r"a run runs.csv does not hold"):
+        read_tasks(tmp_path, read_done(tmp_path))

@@ -4,10 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from runner.errors import ResultsError
+from runner.errors import ResultsError, WriteError
+from runner.results.metadata import write_metadata
 from runner.results.readers import read_runs
 from runner.results.rows import columns
 from runner.results.rundir import RunsWriter, create_run_dir, link_latest
+from tests.helpers import sample_metadata
 from tests.helpers import sample_record as record
 
 PARAMS = ["tasks", "latency_ms", "n"]
@@ -88,3 +90,21 @@ def test_latest_that_cannot_be_replaced_is_a_results_error(tmp_path: Path) -> No
     with pytest.raises(ResultsError, match=r"exp/latest: cannot point it at r"):
         link_latest(run_dir)
     assert [p.name for p in (tmp_path / "exp").iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_a_write_error_and_the_run_keeps_no_half_of_its_rows(
+        tmp_path: Path) -> None:
+    (tmp_path / "tasks.csv").symlink_to("/dev/full")  # every write: ENOSPC
+    with RunsWriter(tmp_path, PARAMS) as writer, pytest.raises(
+            WriteError, match=r"tasks.csv: cannot write \(No space left on device\)"):
+        writer.write(record(1, n=20), [(0.0, 0.05)])
+    assert not (tmp_path / "runs.csv").exists()  # its row comes after its tasks
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_metadata_that_cannot_be_written_is_a_write_error(tmp_path: Path) -> None:
+    (tmp_path / ".metadata.json.tmp").symlink_to("/dev/full")
+    with pytest.raises(WriteError, match=r"metadata.json: cannot write \(No space left"):
+        write_metadata(tmp_path / "metadata.json", sample_metadata())
+    assert not (tmp_path / "metadata.json").exists()
