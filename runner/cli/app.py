@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from runner.errors import ConfigError, RunexpError
+from runner.errors import ConfigError, RunexpError, UsageError, WriteError
 
 if TYPE_CHECKING:
+    from runner.report.compare import CellComparison
     from runner.report.content import Content
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -26,7 +27,6 @@ app = typer.Typer(
     name="runexp",
     help="Measure sequential, threaded, asyncio and multiprocess Python side by side.\n\n"
          "`runexp FILE` is short for `runexp run FILE`.",
-    add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -35,12 +35,33 @@ app = typer.Typer(
 FileArg = Annotated[Path, typer.Argument(help="Experiment YAML file.", show_default=False)]
 
 
+def _version(value: bool) -> None:
+    if value:
+        import runner
+
+        typer.echo(f"runexp {runner.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print runexp's version and exit.")] = False,
+) -> None:
+    """Measure sequential, threaded, asyncio and multiprocess Python side by side."""
+
+
 def _print_error(error: RunexpError) -> None:
     if isinstance(error, ConfigError):  # FILE:LINE:COL: field: message, as compilers do
         for problem in error.problems:
             typer.echo(str(problem), err=True)
     else:
         typer.echo(f"runexp: error: {error}", err=True)
+
+
+def _warn(problem: str) -> None:
+    typer.echo(f"runexp: warning: {problem}", err=True)
 
 
 def _fail(error: RunexpError) -> typer.Exit:
@@ -139,9 +160,11 @@ def plan(
     repetitions: Annotated[int | None, typer.Option(min=1, max=1000,
                                                     help="Timed runs per cell.")] = None,
     only: Annotated[list[str] | None, typer.Option(help="As for `run`.")] = None,
+    json_out: Annotated[bool, typer.Option(
+        "--json", help="Print the plan as JSON (each cell, the totals) instead.")] = False,
 ) -> None:
     """Print the expanded grid: cells, run count and an estimated time."""
-    from runner.cli.display import plan_table
+    from runner.cli.display import plan_json, plan_table
     from runner.config.loader import load
     from runner.execution import pipeline
     from runner.plan.grid import parse_selection
@@ -151,6 +174,12 @@ def plan(
         cells = pipeline.plan_cells(experiment, parse_selection(only or []))
     except RunexpError as error:
         raise _fail(error) from None
+    if json_out:
+        import json
+
+        typer.echo(json.dumps(plan_json(experiment, cells, repetitions or
+                                        experiment.repetitions), indent=1))
+        return
     table, totals = plan_table(experiment, cells, repetitions or experiment.repetitions,
                                plain=len(cells) > PLAN_TABLE_ROWS)
     if isinstance(table, str):  # too many cells for a table to be worth drawing
@@ -252,7 +281,11 @@ def report(
     try:
         check_run_dir(run_dir)  # before anything is written into a folder that is no run
         content = write_reports(run_dir)
-        reapply(run_dir)  # an advise run's reports open with the advice again
+        try:
+            reapply(run_dir)  # an advise run's reports open with the advice again
+        except OSError as error:
+            raise WriteError(f"{run_dir}: cannot write the advice into the reports "
+                             f"({error.strerror or error})") from None
     except RunexpError as error:
         raise _fail(error) from None
     typer.echo(f"wrote summary.csv, plots/, report.md and report.html in {run_dir}")
@@ -265,24 +298,42 @@ def compare(
                                           show_default=False)],
     run_b: Annotated[Path, typer.Argument(help="The run to compare with it.",
                                           show_default=False)],
-    alpha: Annotated[float, typer.Option(min=0.0001, max=0.5,
-                                         help="Significance level of the U test.")] = 0.05,
+    alpha: Annotated[float, typer.Option(
+        min=0.0001, max=0.5, help="False discovery rate: a verdict needs a "
+                                  "Benjamini-Hochberg q-value below it.")] = 0.05,
     csv: Annotated[Path | None, typer.Option(help="Also write the table as CSV here.")] = None,
     markdown: Annotated[Path | None, typer.Option(
         help="Also write the table as Markdown here.")] = None,
+    json_out: Annotated[bool, typer.Option(
+        "--json", help="Print the rows as JSON (the CSV's fields) instead of the table.")
+    ] = False,
     fail_if_slower: Annotated[float | None, typer.Option(
         min=0, help="Exit 1 if any cell is significantly slower in B by more than PCT "
-                    "per cent.", metavar="PCT")] = None,
+                    "per cent, or cannot be judged (failed runs, too few runs, missing on "
+                    "one side).", metavar="PCT")] = None,
+    allow_unjudged: Annotated[bool, typer.Option(
+        help="With --fail-if-slower: let cells that cannot be judged pass the gate.")
+    ] = False,
 ) -> None:
-    """Per cell: both medians, their ratio B/A and a Mann-Whitney U verdict."""
+    """Per cell: both medians, the ratio B/A with its interval, p and q, and a verdict."""
+    import json
+
     from runner.report import compare as comparison
+    from runner.results.readers import problems
+    from runner.results.rundir import INPUT, METADATA, TASKS
 
     try:
         for option, path in (("--csv", csv), ("--markdown", markdown)):
             if path is not None:
                 comparison.check_output(path, option)
         rows = comparison.compare_runs(run_a, run_b, alpha)
-        typer.echo(comparison.as_text(rows, run_a, run_b, alpha))
+        for run_dir in dict.fromkeys((run_a, run_b)):  # compare reads runs.csv alone
+            for problem in problems(run_dir, (METADATA, INPUT, TASKS)):
+                _warn(f"{problem} (not needed to compare)")
+        if json_out:
+            typer.echo(json.dumps(comparison.as_json(rows), indent=1))
+        else:
+            typer.echo(comparison.as_text(rows, run_a, run_b, alpha))
         if csv is not None:
             comparison.write_csv(rows, csv)
         if markdown is not None:
@@ -290,11 +341,61 @@ def compare(
     except RunexpError as error:
         raise _fail(error) from None
     if fail_if_slower is not None:
-        slower = comparison.regressions(rows, fail_if_slower)
-        if slower:
-            typer.echo(f"{len(slower)} cells significantly slower by more than "
-                       f"{fail_if_slower:g}%: {', '.join(r.cell for r in slower)}", err=True)
-            raise typer.Exit(EXIT_FAILED_RUNS)
+        _gate(rows, fail_if_slower, allow_unjudged)
+
+
+def _gate(rows: list[CellComparison], percent: float, allow_unjudged: bool) -> None:
+    """compare --fail-if-slower: exit 1 on a regression, or on a cell it cannot judge."""
+    from runner.report import compare as comparison
+
+    failures = [f"{row.cell}: {row.ratio:.3f}x slower (q {row.q_value:.3g})"
+                for row in comparison.regressions(rows, percent)]
+    if not allow_unjudged:
+        failures += [f"{row.cell}: cannot be judged: {comparison.reason(row)}"
+                     for row in comparison.unjudged(rows)]
+    if failures:
+        typer.echo(f"compare: the gate fails (slower by more than {percent:g}%, or not "
+                   f"judged{'' if allow_unjudged else '; --allow-unjudged lets those pass'}):",
+                   err=True)
+        for failure in failures:
+            typer.echo(f"  {failure}", err=True)
+        raise typer.Exit(EXIT_FAILED_RUNS)
+
+
+@app.command()
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="The run directory to export.",
+                                            show_default=False)],
+    format_: Annotated[str, typer.Option(
+        "--format", help="pyperf: a pyperf benchmark suite (one benchmark per cell); "
+                         "json: metadata, summary rows and runs rows in one document.")
+    ] = "pyperf",
+    output: Annotated[str, typer.Option(
+        "--output", "-o", help="The file to write; - for standard output.",
+        show_default=False)] = "-",
+) -> None:
+    """Write a run in another tool's format: pyperf's (stats, hist, compare_to) or JSON."""
+    from runner.report.export import export_run
+
+    try:
+        target = None if output == "-" else Path(output)
+        if target is not None:
+            from runner.report.compare import check_output
+
+            check_output(target, "--output")
+        result = export_run(format_, run_dir)
+        for problem in result.warnings:
+            _warn(problem)
+        if target is None:
+            sys.stdout.write(result.text)
+        else:
+            try:
+                target.write_text(result.text, encoding="utf-8")
+            except OSError as error:
+                raise UsageError(f"--output {target}: cannot write "
+                                 f"({error.strerror or error})") from None
+    except RunexpError as error:
+        raise _fail(error) from None
 
 
 @app.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from runner.config.experiment import Experiment, Precision
 from runner.execution.pipeline import Progress
@@ -161,3 +161,29 @@ def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int | Pre
         estimate += (f"; {plural(unknown, 'cell')} {'has' if unknown == 1 else 'have'} no "
                      "estimate (CPU work needs a measured sync time)")
     return table, [totals, estimate]
+
+
+def plan_json(experiment: Experiment, cells: list[Cell], repetitions: int | Precision
+              ) -> dict[str, Any]:
+    """The plan as data for scripts: the table's fields per cell and its totals."""
+    import os
+
+    cores = os.cpu_count() or 1
+    fewest, most = ((repetitions, repetitions) if isinstance(repetitions, int)
+                    else (repetitions.min, repetitions.max))
+    rows = []
+    known: list[float] = []
+    for cell in cells:
+        ideal = cell.workload.ideal_s(cell.params, cell.pool_size, cores, None)
+        rows.append({"cell": cell.id, "workload": cell.workload.name,
+                     "params": dict(cell.params), "model": cell.model,
+                     "pool_size": cell.pool_size, "python": cell.python,
+                     "runs_min": fewest, "runs_max": most, "ideal_s": ideal})
+        if ideal is not None:
+            known.append(ideal)
+    return {"experiment": experiment.name, "cells": rows, "cell_count": len(cells),
+            "timed_runs_min": len(cells) * fewest, "timed_runs_max": len(cells) * most,
+            "warmups_per_run": experiment.warmups, "order": experiment.order,
+            "isolation": experiment.isolation,
+            "estimate_s_at_least": sum(known) * fewest * (1 + experiment.warmups),
+            "cells_without_estimate": len(rows) - len(known)}

@@ -1,114 +1,248 @@
-"""Two runs, cell by cell: medians, their ratio, and a Mann-Whitney U verdict.
+"""Two runs, cell by cell: how much slower or faster B is than A, and how sure that is.
 
-The ratio is B / A: above 1, run B is slower. A verdict of faster or slower
-needs a two-sided Mann-Whitney U test significant at ``alpha``; with fewer than
-``MIN_VALUES_FOR_U_TEST`` ok runs on a side no test can be, and the verdict says
-so instead of guessing. Cells found in only one run are listed, never dropped.
+Cells are matched by what they measured: the workload, every parameter value (the
+single-valued ones that cell ids leave out too), the model, the pool size and the
+interpreter, within one experiment; runs of different experiments, or with no work in
+common, are refused rather than compared.
+
+Per cell: the medians, the Hodges-Lehmann estimate of the ratio B / A with its 95%
+interval, the two-sided Mann-Whitney U test's p-value, and its Benjamini-Hochberg
+q-value across every cell tested in this comparison. A verdict of faster or slower
+needs q below ``alpha``: however many cells are compared, false calls stay near
+``alpha`` of the calls, where a per-cell test would call one good cell in twenty
+slower. A cell that cannot be judged (a side with failed runs, too few ok runs for a
+U test, or missing) says so; the gate (``--fail-if-slower``) fails on it unless told
+to let it pass.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from runner.errors import ResultsError, UsageError
+from runner.report.inference import benjamini_hochberg, hodges_lehmann_ratio
 from runner.report.stats import MIN_VALUES_FOR_U_TEST, mann_whitney_u
 from runner.results.readers import read_runs
 from runner.results.rows import Status
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 DEFAULT_ALPHA = 0.05
 
 FASTER, SLOWER, SAME = "faster", "slower", "no change"
-TOO_FEW, ONLY_A, ONLY_B = "too few runs", "only in A", "only in B"
+TOO_FEW, FAILED, ONLY_A, ONLY_B = "too few runs", "failed runs", "only in A", "only in B"
+#: Verdicts that judge nothing: the gate fails on them unless told otherwise.
+UNJUDGED = (TOO_FEW, FAILED, ONLY_A, ONLY_B)
+
+Key = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
 class CellComparison:
     cell: str
-    runs_a: int
+    runs_a: int  # ok runs
     runs_b: int
+    failed_a: int  # error and timeout runs
+    failed_b: int
     median_a_s: float | None
     median_b_s: float | None
-    ratio: float | None  # median B / median A
-    p_value: float | None
+    ratio: float | None  # B / A, the Hodges-Lehmann estimate
+    ratio_low: float | None  # its 95% interval, where the values allow one
+    ratio_high: float | None
+    p_value: float | None  # Mann-Whitney U, two-sided
+    q_value: float | None  # Benjamini-Hochberg, across the cells of this comparison
     verdict: str
+
+    @property
+    def judged(self) -> bool:
+        return self.verdict not in UNJUDGED
+
+
+@dataclass(frozen=True)
+class Side:
+    """One run's cells, keyed by what they measured."""
+
+    experiment: str
+    labels: dict[Key, str]  # key -> cell id
+    walls: dict[Key, list[float]]  # ok wall times
+    failed: dict[Key, int]
+    params: dict[Key, dict[str, Any]]
 
 
 def compare_runs(run_a: Path, run_b: Path, alpha: float = DEFAULT_ALPHA
                  ) -> list[CellComparison]:
     """Every cell of either run, in run A's order, then the cells only B has."""
-    walls_a, walls_b = _ok_walls(run_a), _ok_walls(run_b)
-    cells = list(walls_a) + [cell for cell in walls_b if cell not in walls_a]
-    return [_compare_cell(cell, walls_a.get(cell), walls_b.get(cell), alpha) for cell in cells]
+    a, b = _side(read_runs(run_a), run_a), _side(read_runs(run_b), run_b)
+    if a.experiment != b.experiment:
+        raise UsageError(f"{run_a} is experiment {a.experiment!r}, {run_b} is "
+                         f"{b.experiment!r}: compare runs of one experiment")
+    keys = list(a.labels) + [key for key in b.labels if key not in a.labels]
+    if not set(a.labels) & set(b.labels):
+        raise UsageError(f"{run_a} and {run_b} measured no cell alike: "
+                         f"{_difference(a, b)}; compare runs of the same work")
+    rows = [_compare_cell(a.labels.get(key) or b.labels[key], key, a, b, alpha)
+            for key in keys]
+    return _adjust(rows, alpha)
 
 
-def _ok_walls(run_dir: Path) -> dict[str, list[float]]:
-    runs = read_runs(run_dir)
-    walls: dict[str, list[float]] = {cell: [] for cell in runs["cell"].unique()}
-    ok = runs[(runs["status"] == Status.OK) & runs["wall_s"].notna()]
-    for cell, wall in zip(ok["cell"], ok["wall_s"], strict=True):
-        walls[cell].append(float(wall))
-    return walls
+def _side(runs: pd.DataFrame, run_dir: Path) -> Side:
+    experiments = runs["experiment"].dropna().unique().tolist()
+    if len(experiments) > 1:
+        raise ResultsError(f"{run_dir}: runs of several experiments in one runs.csv: "
+                           f"{', '.join(map(str, experiments))}")
+    # The parameter columns sit between workload and model (a parameter may share its
+    # name with a later core column, as tasks does).
+    start, end = list(runs.columns).index("workload") + 1, list(runs.columns).index("model")
+    param_columns = list(runs.columns[start:end])
+    side = Side(str(experiments[0]) if experiments else "", {}, {}, {}, {})
+    for row in runs.to_dict(orient="records"):
+        params = {c: _plain(row[c]) for c in param_columns if not _missing(row[c])}
+        if "tasks" not in params and not _missing(row.get("tasks")):
+            params["tasks"] = _plain(row["tasks"])  # the parameter lives in the core column
+        key: Key = (row["workload"], tuple(sorted(params.items())), row["model"],
+                    int(row["pool_size"]), None if _missing(row.get("python")) else
+                    str(row["python"]))
+        side.labels.setdefault(key, str(row["cell"]))
+        side.params.setdefault(key, params)
+        side.walls.setdefault(key, [])
+        side.failed.setdefault(key, 0)
+        if row["status"] == Status.OK and not _missing(row["wall_s"]):
+            side.walls[key].append(float(row["wall_s"]))
+        elif row["status"] in (Status.ERROR, Status.TIMEOUT):
+            side.failed[key] += 1
+    return side
 
 
-def _compare_cell(cell: str, a: list[float] | None, b: list[float] | None, alpha: float
-                  ) -> CellComparison:
-    median_a = statistics.median(a) if a else None
-    median_b = statistics.median(b) if b else None
-    ratio = median_b / median_a if median_a and median_b is not None else None
-    p_value = None
-    if a is None or b is None:
-        verdict = ONLY_A if b is None else ONLY_B
-    elif min(len(a), len(b)) < MIN_VALUES_FOR_U_TEST:
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _plain(value: Any) -> Any:
+    value = value.item() if hasattr(value, "item") else value
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _difference(a: Side, b: Side) -> str:
+    """What tells the two runs' work apart, for the refusal's message."""
+    def values(side: Side) -> dict[str, set[Any]]:
+        found: dict[str, set[Any]] = {}
+        for params in side.params.values():
+            for name, value in params.items():
+                found.setdefault(name, set()).add(value)
+        return found
+
+    va, vb = values(a), values(b)
+    differing = [f"{name} {sorted(va.get(name, set()), key=str)} in A, "
+                 f"{sorted(vb.get(name, set()), key=str)} in B"
+                 for name in sorted(set(va) | set(vb)) if va.get(name) != vb.get(name)]
+    workloads_a = {key[0] for key in a.labels}
+    workloads_b = {key[0] for key in b.labels}
+    if workloads_a != workloads_b:
+        differing.insert(0, f"workloads {sorted(workloads_a)} in A, {sorted(workloads_b)} in B")
+    return "; ".join(differing) or "different models, pool sizes or interpreters"
+
+
+def _compare_cell(cell: str, key: Key, a: Side, b: Side, alpha: float) -> CellComparison:
+    wa, wb = a.walls.get(key), b.walls.get(key)
+    fa, fb = a.failed.get(key, 0), b.failed.get(key, 0)
+    median_a = statistics.median(wa) if wa else None
+    median_b = statistics.median(wb) if wb else None
+    ratio = low = high = p_value = None
+    if wa and wb and min(*wa, *wb) > 0:
+        estimate = hodges_lehmann_ratio(wa, wb)
+        ratio, low, high = estimate.ratio, estimate.low, estimate.high
+    if key not in a.labels or key not in b.labels:
+        verdict = ONLY_A if key not in b.labels else ONLY_B
+    elif fa or fb:
+        verdict = FAILED
+    elif min(len(wa or []), len(wb or [])) < MIN_VALUES_FOR_U_TEST:
         verdict = TOO_FEW
     else:
-        _, p_value = mann_whitney_u(a, b)
-        if p_value < alpha and ratio is not None:
-            verdict = SLOWER if ratio > 1 else FASTER
-        else:
-            verdict = SAME
-    return CellComparison(cell, len(a or []), len(b or []), median_a, median_b, ratio, p_value,
-                          verdict)
+        _, p_value = mann_whitney_u(wa or [], wb or [])
+        verdict = SAME  # decided once the q-values are known
+    return CellComparison(cell, len(wa or []), len(wb or []), fa, fb, median_a, median_b,
+                          ratio, low, high, p_value, None, verdict)
+
+
+def _adjust(rows: list[CellComparison], alpha: float) -> list[CellComparison]:
+    q_values = benjamini_hochberg([row.p_value for row in rows])
+    adjusted = []
+    for row, q in zip(rows, q_values, strict=True):
+        verdict = row.verdict
+        if q is not None and q < alpha and row.ratio is not None and row.ratio != 1:
+            verdict = SLOWER if row.ratio > 1 else FASTER
+        adjusted.append(CellComparison(**{**asdict(row), "q_value": q, "verdict": verdict}))
+    return adjusted
 
 
 def regressions(rows: list[CellComparison], percent: float) -> list[CellComparison]:
-    """Cells significantly slower in B by more than ``percent`` per cent."""
+    """Cells significantly slower in B (q below alpha) by more than ``percent`` per cent:
+    the estimated ratio is above 1 + percent / 100."""
     return [row for row in rows if row.verdict == SLOWER and row.ratio is not None
             and row.ratio > 1 + percent / 100]
 
 
-HEADERS = ("cell", "runs A", "runs B", "median A (s)", "median B (s)", "B/A", "p", "verdict")
+def unjudged(rows: list[CellComparison]) -> list[CellComparison]:
+    return [row for row in rows if not row.judged]
+
+
+def reason(row: CellComparison) -> str:
+    """Why a cell could not be judged, in words."""
+    if row.verdict == FAILED:
+        sides = [f"{count} in {side}" for side, count in (("A", row.failed_a),
+                                                           ("B", row.failed_b)) if count]
+        return f"failed runs ({', '.join(sides)})"
+    if row.verdict == TOO_FEW:
+        return (f"too few ok runs ({row.runs_a} and {row.runs_b}; a U test needs "
+                f"{MIN_VALUES_FOR_U_TEST} a side)")
+    return row.verdict
+
+
+HEADERS = ("cell", "runs A", "runs B", "median A (s)", "median B (s)", "B/A", "95% CI", "p",
+           "q", "verdict")
 
 
 def _cells(row: CellComparison) -> list[str]:
     def num(value: float | None, spec: str) -> str:
         return "–" if value is None else format(value, spec)
 
-    verdict = row.verdict
-    if verdict == TOO_FEW:
-        verdict += f" (need ≥{MIN_VALUES_FOR_U_TEST} ok runs per side)"
+    interval = (f"{row.ratio_low:.3f}–{row.ratio_high:.3f}"
+                if row.ratio_low is not None and row.ratio_high is not None else "–")
+    verdict = row.verdict if row.judged or row.verdict in (ONLY_A, ONLY_B) else reason(row)
     return [row.cell, str(row.runs_a), str(row.runs_b), num(row.median_a_s, ".4g"),
-            num(row.median_b_s, ".4g"), num(row.ratio, ".3f"), num(row.p_value, ".3g"),
-            verdict]
+            num(row.median_b_s, ".4g"), num(row.ratio, ".3f"), interval,
+            num(row.p_value, ".3g"), num(row.q_value, ".3g"), verdict]
 
 
 def as_text(rows: list[CellComparison], run_a: Path, run_b: Path, alpha: float) -> str:
     table = [list(HEADERS), *(_cells(row) for row in rows)]
     widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
+    last = len(HEADERS) - 1
     lines = [f"A: {run_a}", f"B: {run_b}",
-             f"Mann-Whitney U, two-sided, alpha {alpha:g}; B/A above 1 means B is slower", ""]
+             f"B/A: Hodges-Lehmann estimate, above 1 means B is slower; p: Mann-Whitney U, "
+             f"two-sided; q: Benjamini-Hochberg across {sum(r.p_value is not None for r in rows)}"
+             f" tested cells; a verdict needs q < {alpha:g}", ""]
     for line in table:
-        lines.append("  ".join(cell.ljust(width) if i in (0, 7) else cell.rjust(width)
+        lines.append("  ".join(cell.ljust(width) if i in (0, last) else cell.rjust(width)
                                for i, (cell, width) in enumerate(zip(line, widths, strict=True)))
                      .rstrip())
     return "\n".join(lines)
 
 
 def as_markdown(rows: list[CellComparison]) -> str:
-    lines = ["| " + " | ".join(HEADERS) + " |", "|---|" + "---:|" * 6 + "---|"]
+    lines = ["| " + " | ".join(HEADERS) + " |", "|---|" + "---:|" * (len(HEADERS) - 2) + "---|"]
     lines += ["| " + " | ".join(_cells(row)) + " |" for row in rows]
     return "\n".join(lines) + "\n"
+
+
+def as_json(rows: list[CellComparison]) -> list[dict[str, Any]]:
+    """The CSV's fields, numbers as numbers and missing as null."""
+    return [asdict(row) for row in rows]
 
 
 def check_output(path: Path, option: str) -> None:

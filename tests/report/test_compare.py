@@ -3,27 +3,42 @@
 from __future__ import annotations
 
 import csv
+import json
+import random
 from pathlib import Path
 
 import pytest
 
-from runner.report.compare import FASTER, ONLY_A, ONLY_B, SAME, SLOWER, TOO_FEW, compare_runs
+from runner.report.compare import (
+    FAILED,
+    FASTER,
+    ONLY_A,
+    ONLY_B,
+    SAME,
+    SLOWER,
+    TOO_FEW,
+    compare_runs,
+)
 from runner.report.stats import mann_whitney_u
 from runner.results.rows import RunRecord, Status
 from runner.results.rundir import RunsWriter
 from tests.helpers import run_cli
 
 
-def write_run(run_dir: Path, walls: dict[str, list[float]]) -> Path:
+def write_run(run_dir: Path, walls: dict[str, list[float | None]], *, tasks: int = 1,
+              experiment: str = "e") -> Path:
+    """A runs.csv of the given walls per cell ``workload/model``; None: a timed-out run."""
     run_dir.mkdir(parents=True)
     with RunsWriter(run_dir, ["tasks"]) as writer:
         for cell, values in walls.items():
             for repetition, wall in enumerate(values, start=1):
                 writer.write(RunRecord(
-                    run_id="r", experiment="e", cell=cell, workload=cell.split("/")[0],
-                    params={"tasks": 1}, model=cell.split("/")[1], pool_size=1,
-                    repetition=repetition, status=Status.OK, wall_s=wall, cpu_s=wall,
-                    max_rss_mb=10.0, tasks=1, throughput_per_s=1 / wall, error="",
+                    run_id="r", experiment=experiment, cell=cell,
+                    workload=cell.split("/")[0], params={"tasks": tasks},
+                    model=cell.split("/")[1], pool_size=1, repetition=repetition,
+                    status=Status.OK if wall is not None else Status.TIMEOUT, wall_s=wall,
+                    cpu_s=wall, max_rss_mb=10.0, tasks=tasks,
+                    throughput_per_s=1 / wall if wall else None, error="",
                     started_at="2026-01-01T00:00:00Z", host="h", python="cpython-3.11.7"))
     return run_dir
 
@@ -47,6 +62,10 @@ def test_verdicts(two_runs: tuple[Path, Path]) -> None:
     assert rows["w/slow"].verdict == SLOWER
     assert rows["w/slow"].ratio == pytest.approx(1.30, abs=0.01)
     assert rows["w/slow"].p_value is not None and rows["w/slow"].p_value < 0.05
+    assert rows["w/slow"].q_value is not None and rows["w/slow"].q_value >= rows[
+        "w/slow"].p_value  # adjusted for the three cells tested
+    low, high = rows["w/slow"].ratio_low, rows["w/slow"].ratio_high
+    assert low is not None and high is not None and 1.2 < low < 1.30 < high < 1.4
     assert rows["w/same"].verdict == SAME
     assert rows["w/fast"].verdict == FASTER
     assert rows["w/few"].verdict == TOO_FEW  # 3 runs a side can never be significant
@@ -61,16 +80,81 @@ def test_the_command_and_fail_if_slower(two_runs: tuple[Path, Path], tmp_path: P
                    tmp_path / "c.md")
     assert done.returncode == 0, done.stderr
     assert "w/slow" in done.stdout and "slower" in done.stdout
-    assert "need ≥4 ok runs per side" in done.stdout
+    assert "too few ok runs (3 and 3; a U test needs 4 a side)" in done.stdout
     with (tmp_path / "c.csv").open() as file:
         assert {row["cell"]: row["verdict"] for row in csv.DictReader(file)}["w/fast"] == FASTER
     assert "| w/slow |" in (tmp_path / "c.md").read_text()
 
     failing = run_cli("compare", a, b, "--fail-if-slower", "10")
     assert failing.returncode == 1
-    assert "w/slow" in failing.stderr
-    assert run_cli("compare", a, b, "--fail-if-slower", "50").returncode == 0  # 30% < 50%
-    assert run_cli("compare", b, a, "--fail-if-slower", "10").returncode == 1  # w/fast reversed
+    assert "w/slow: 1.300x slower" in failing.stderr
+    # Cells it cannot judge fail the gate, each with its reason, unless let through.
+    assert "w/few: cannot be judged: too few ok runs (3 and 3" in failing.stderr
+    assert "w/gone: cannot be judged: only in A" in failing.stderr
+    assert "w/new: cannot be judged: only in B" in failing.stderr
+    assert run_cli("compare", a, b, "--fail-if-slower", "50").returncode == 1  # unjudged
+    assert run_cli("compare", a, b, "--fail-if-slower", "50",
+                   "--allow-unjudged").returncode == 0  # 30% < 50%
+    assert run_cli("compare", b, a, "--fail-if-slower", "10",
+                   "--allow-unjudged").returncode == 1  # w/fast reversed
+
+    as_json = run_cli("compare", a, b, "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    rows = {row["cell"]: row for row in json.loads(as_json.stdout)}
+    assert rows["w/slow"]["verdict"] == SLOWER and rows["w/slow"]["runs_b"] == 6
+    assert rows["w/gone"]["median_b_s"] is None
+    with (tmp_path / "c.csv").open() as file:
+        assert set(next(csv.DictReader(file))) == set(rows["w/slow"])  # the CSV's fields
+
+
+def test_a_b_whose_runs_all_timed_out_fails_the_gate(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a", {"w/sync": STEADY})
+    b = write_run(tmp_path / "b", {"w/sync": [None] * 6})
+    rows = compare_runs(a, b)
+    assert [row.verdict for row in rows] == [FAILED]
+    done = run_cli("compare", a, b, "--fail-if-slower", "5")
+    assert done.returncode == 1
+    assert "w/sync: cannot be judged: failed runs (6 in B)" in done.stderr
+
+
+def test_three_runs_a_side_cannot_pass_a_59_percent_slowdown(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a", {"w/sync": [1.0, 1.01, 0.99]})
+    b = write_run(tmp_path / "b", {"w/sync": [1.59, 1.6, 1.58]})
+    done = run_cli("compare", a, b, "--fail-if-slower", "5")
+    assert done.returncode == 1
+    assert "too few ok runs (3 and 3" in done.stderr
+
+
+def test_cells_with_other_single_valued_parameters_are_other_work(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a", {"w/sync": STEADY}, tasks=160)
+    b = write_run(tmp_path / "b", {"w/sync": STEADY}, tasks=80)
+    done = run_cli("compare", a, b)
+    assert done.returncode == 2
+    assert "measured no cell alike: tasks [160] in A, [80] in B" in done.stderr
+    c = write_run(tmp_path / "c", {"w/sync": STEADY}, experiment="other")
+    done = run_cli("compare", a, c)
+    assert done.returncode == 2
+    assert "is experiment 'e'" in done.stderr and "'other'" in done.stderr
+
+
+def test_an_aa_comparison_of_25_cells_flags_no_more_than_the_stated_rate(
+        tmp_path: Path) -> None:
+    """Both runs draw every cell's walls from one distribution: whatever compare calls
+    slower or faster is a false call. With q-values, trials with any call stay near
+    alpha (5%); per-cell p-values below 5% call some cell in most trials."""
+    rng = random.Random(3)
+    trials, flagged, raw = 30, 0, 0
+    for trial in range(trials):
+        def draw() -> dict[str, list[float | None]]:
+            return {f"w{cell}/sync": [rng.lognormvariate(0, 0.05) for _ in range(6)]
+                    for cell in range(25)}
+
+        rows = compare_runs(write_run(tmp_path / f"a{trial}", draw()),
+                            write_run(tmp_path / f"b{trial}", draw()))
+        flagged += any(row.verdict in (SLOWER, FASTER) for row in rows)
+        raw += any(row.p_value is not None and row.p_value < 0.05 for row in rows)
+    assert raw / trials > 0.3  # 1 - (1 - 0.041)**25 = 0.65 expected, exact p at 6 a side
+    assert flagged / trials <= 0.1
 
 
 def test_missing_run_dir_is_a_usage_error(tmp_path: Path) -> None:
@@ -132,3 +216,27 @@ def test_unwritable_output_paths_are_refused_before_any_work(two_runs: tuple[Pat
         assert "Traceback" not in done.stderr
         assert f"{option} {target}" in done.stderr and reason in done.stderr
         assert done.stdout == ""  # refused before the table, not after
+
+
+AA = """
+name: aa
+repetitions: 6
+isolation: inline
+workloads: [{kind: sleep, tasks: 2, duration_ms: 20}]
+models: [sync, threads, asyncio]
+pool_sizes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+exclude: [{model: asyncio, pool_size: 11}]
+"""
+
+
+def test_two_real_runs_of_the_same_work_pass_the_gate(tmp_path: Path) -> None:
+    """An A/A comparison of 22 cells measured twice, one after the other, passes the gate.
+    (Sleeping cells of 20 ms: their timings barely move with the machine's load, so what
+    the two runs differ by is chance, which the gate must not call a regression.)"""
+    path = tmp_path / "aa.yaml"
+    path.write_text(AA, encoding="utf-8")
+    for name in ("a", "b"):
+        assert run_cli("run", path, "--out", tmp_path / name).returncode == 0
+    done = run_cli("compare", tmp_path / "a", tmp_path / "b", "--fail-if-slower", "5")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "across 22 tested cells" in done.stdout
