@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import ROOT, run_cli
 
 pyperf = pytest.importorskip("pyperf")
 
@@ -105,8 +106,14 @@ def test_version_and_completion() -> None:
 
     done = run_cli("--version")
     assert done.returncode == 0 and done.stdout.strip() == f"runexp {runner.__version__}"
-    completion = run_cli("--show-completion", "bash")
-    assert completion.returncode == 0 and "_runexp_completion" in completion.stdout
+    # What the script that --install-completion installs runs on each Tab (typer finds
+    # the shell for --install-completion and --show-completion from the process tree).
+    completion = subprocess.run(
+        [sys.executable, "-m", "runner"], capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "_RUNEXP_COMPLETE": "complete_bash",
+             "COMP_WORDS": "runexp ex", "COMP_CWORD": "1"}, check=False)
+    assert completion.returncode == 0, completion.stderr
+    assert completion.stdout.split() == ["export"]
 
 
 def test_plan_json_has_the_tables_fields(two_runs: tuple[Path, Path]) -> None:

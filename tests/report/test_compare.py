@@ -230,13 +230,19 @@ exclude: [{model: asyncio, pool_size: 11}]
 
 
 def test_two_real_runs_of_the_same_work_pass_the_gate(tmp_path: Path) -> None:
-    """An A/A comparison of 22 cells measured twice, one after the other, passes the gate.
-    (Sleeping cells of 20 ms: their timings barely move with the machine's load, so what
-    the two runs differ by is chance, which the gate must not call a regression.)"""
+    """An A/A comparison of 22 cells measured twice, one after the other, passes a 10% gate
+    with every cell judged.
+
+    The rate of false calls is tested above, where the two runs' values come from one
+    distribution. Two real runs are not that: on a shared machine the load during run B
+    is not the load during run A, and 20 ms cells then differ by a few per cent for real;
+    q-values may call that (and should), which is why the gate's threshold carries CI."""
     path = tmp_path / "aa.yaml"
     path.write_text(AA, encoding="utf-8")
     for name in ("a", "b"):
         assert run_cli("run", path, "--out", tmp_path / name).returncode == 0
-    done = run_cli("compare", tmp_path / "a", tmp_path / "b", "--fail-if-slower", "5")
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "across 22 tested cells" in done.stdout
+    gate = run_cli("compare", tmp_path / "a", tmp_path / "b", "--fail-if-slower", "10",
+                   "--json")
+    assert gate.returncode == 0, gate.stdout + gate.stderr
+    rows = json.loads(gate.stdout)
+    assert len(rows) == 22 and all(row["q_value"] is not None for row in rows)
