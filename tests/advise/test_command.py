@@ -135,8 +135,8 @@ def test_a_tiny_budget_gives_the_best_answer_so_far(
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_keeps_the_runs_and_writes_the_best_advice_so_far(
         stop: signal.Signals, write_yaml: Callable[[str], Path], tmp_path: Path) -> None:
-    path = write_yaml(TINY.replace("duration_ms: 1}", "duration_ms: 40}"))
-    assert "duration_ms: 40}" in path.read_text()  # runs long enough to be stopped mid-search
+    path = write_yaml(TINY.replace("duration_ms: 10", "duration_ms: 40"))
+    assert "duration_ms: 40" in path.read_text()  # runs long enough to be stopped mid-search
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "runner", "advise", str(path), "--out",
                                 str(out)], stderr=subprocess.PIPE, text=True,
