@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runner.advise.advice import (
     ADVICE,
@@ -32,6 +32,7 @@ from runner.config.loader import ExperimentFile, parse
 from runner.errors import AdviseError
 from runner.execution.local import Resources, Settings, run_once
 from runner.execution.pipeline import cluster_address, sigterm_as_interrupt
+from runner.execution.placement import Placement
 from runner.models import MODELS
 from runner.plan.grid import Cell, cell_id, expand
 from runner.plan.schedule import Job
@@ -39,6 +40,9 @@ from runner.results import rundir as results
 from runner.results.metadata import HostFacts, RunMetadata, read_metadata, write_metadata
 from runner.results.rows import RunRecord, Status
 from runner.workloads.task import Task
+
+if TYPE_CHECKING:
+    from runner.execution.connection import ClusterTls
 
 DEFAULT_BUDGET_S = 300.0
 DEFAULT_PRECISION = 0.05
@@ -55,6 +59,7 @@ class AdviseOptions:
     out: Path | None = None
     results_root: Path = Path("results")
     cluster: str | None = None  # a Dask scheduler's address; wins over the file's executor
+    cluster_tls: ClusterTls | None = None  # a TLS cluster's certificates, else Dask's config
 
     def check(self) -> None:
         """Refuse impossible options before anything runs."""
@@ -144,6 +149,7 @@ class _Session:
         self.source, self.run_dir, self.options = source, run_dir, options
         self.address = address  # a Dask scheduler's, or None: every run measured here
         self.hosts: dict[str, HostFacts] = {}
+        self.placement = Placement(experiment.executor.placement)  # kept over the batches
         self.progress, self.clock = progress, clock
         self.models = {name: MODELS[name].pooled for name in experiment.models.selected()}
         self.model_options = experiment.models.selected()
@@ -227,7 +233,8 @@ class _Session:
         source = ExperimentFile(path=self.source.path, text=text,
                                 experiment=parse(text, self.source.path))
         execute_on_cluster(address, jobs, self.settings, source, sink=sink, on_run=None,
-                           hosts=self.hosts)
+                           hosts=self.hosts, placement=self.placement,
+                           tls=self.options.cluster_tls)
 
     def finish(self, groups: list[Group], metadata: RunMetadata,
                interrupted: bool) -> AdviseOutcome:

@@ -91,19 +91,23 @@ def run(
     cluster: Annotated[str | None, typer.Option(
         help="Run on the Dask cluster whose scheduler is here, e.g. tcp://10.0.0.5:8786 "
              "(workers need --resources runexp=1).", metavar="ADDRESS")] = None,
+    cluster_tls: Annotated[str | None, typer.Option(
+        help="A tls:// cluster's CA certificate, this client's certificate and its key "
+             "(PEM files); default: Dask's configuration.", metavar="CA,CERT,KEY")] = None,
     yes: Annotated[bool, typer.Option(
         "--yes", help="Run a grid of more than 10,000 cells.")] = False,
 ) -> None:
     """Run the experiment grid and write runs.csv, summary.csv, report.md, metadata.json."""
     from runner.cli.display import progress_for_terminal
     from runner.execution import pipeline
+    from runner.execution.connection import ClusterTls
     from runner.plan.grid import parse_selection
 
     try:
         options = pipeline.RunOptions(out=out, repetitions=repetitions,
                                       only=parse_selection(only or []), resume=resume,
                                       inline=inline, fail_fast=fail_fast, cluster=cluster,
-                                      yes=yes)
+                                      cluster_tls=ClusterTls.parse(cluster_tls), yes=yes)
         outcome = pipeline.run(file, options, progress_for_terminal())
     except RunexpError as error:
         raise _fail(error) from None
@@ -209,6 +213,8 @@ def advise(
     cluster: Annotated[str | None, typer.Option(
         help="Measure on the Dask cluster whose scheduler is here, e.g. "
              "tcp://10.0.0.5:8786 (each configuration's runs are one batch).")] = None,
+    cluster_tls: Annotated[str | None, typer.Option(
+        help="As for `run`.", metavar="CA,CERT,KEY")] = None,
     async_target: Annotated[str | None, typer.Option(
         "--async", help="MODULE:FUNCTION: the coroutine function asyncio runs.")] = None,
     setup: Annotated[str | None, typer.Option(
@@ -227,6 +233,7 @@ def advise(
     from runner.advise.target import callable_source, parse_args
     from runner.config.loader import load
     from runner.errors import AdviseError
+    from runner.execution.connection import ClusterTls
 
     class Lines(AdviseProgress):
         def trial(self, group: str, trial: Trial, leader: Trial | None, used_s: float,
@@ -235,7 +242,8 @@ def advise(
 
     try:
         options = AdviseOptions(budget_s=budget, precision=precision, max_pool=max_pool,
-                                out=out, cluster=cluster)
+                                out=out, cluster=cluster,
+                                cluster_tls=ClusterTls.parse(cluster_tls))
         options.check()
         is_file = Path(what).exists() or what.endswith((".yaml", ".yml")) or ":" not in what
         if is_file:

@@ -162,6 +162,11 @@ class Executor(StrictModel):
     kind: Literal["local", "dask"] = "local"
     address: Annotated[str, Field(pattern=r"^(tcp|tls|inproc)://\S+$")] | None = Field(
         default=None, description="The Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+    placement: Literal["group", "run"] = Field(
+        default="group",
+        description="On a cluster, group (default): every run of one workload and parameter "
+                    "set on one worker host, so speedups compare runs of one machine; run: "
+                    "any run on any worker, for identical hosts.")
 
     @model_validator(mode="after")
     def _dask_needs_an_address(self) -> Executor:

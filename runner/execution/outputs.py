@@ -47,7 +47,9 @@ def write_reports(run_dir: Path) -> Content:
     cores = metadata.usable_cores or os.cpu_count() or 1
     cells = {cell.id: cell for cell in expand(source.experiment)}
     params = source.experiment.param_columns()
-    summary = summarize_runs(runs, cells, params, cores, repetitions=_policy(source, metadata))
+    summary = summarize_runs(runs, cells, params, cores, repetitions=_policy(source, metadata),
+                             hosts=metadata.hosts,
+                             placement=source.experiment.executor.placement)
     results.write_table(run_dir / results.SUMMARY, summary)
     scaling = scaling_table(summary, runs, params)
     results.write_table(run_dir / results.SCALING, scaling)

@@ -42,6 +42,7 @@ from runner.results.metadata import (
 from runner.results.rows import RunRecord, Status, columns
 
 if TYPE_CHECKING:
+    from runner.execution.connection import ClusterTls
     from runner.report.content import Content
 
 
@@ -57,6 +58,7 @@ class RunOptions:
     fail_fast: bool = False
     resume: Path | None = None
     cluster: str | None = None  # a Dask scheduler's address; wins over the file's executor
+    cluster_tls: ClusterTls | None = None  # a TLS cluster's certificates, else Dask's config
     yes: bool = False  # run grids above MAX_CELLS_WITHOUT_YES cells
 
 
@@ -151,7 +153,7 @@ def run(path: Path, options: RunOptions, progress: Progress | None = None) -> Ru
     if options.out is None:
         results.link_latest(run_dir)
     return _execute_into(run_dir, source, jobs, settings=settings, metadata=metadata,
-                         progress=progress)
+                         progress=progress, tls=options.cluster_tls)
 
 
 def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> RunOutcome:
@@ -193,7 +195,7 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
         stored, repetitions=repetitions, cluster=options.cluster or stored.cluster))
     settings = _settings(source, options, metadata.run_id, metadata)
     return _execute_into(run_dir, source, todo, settings=settings, metadata=metadata,
-                         progress=progress)
+                         progress=progress, tls=options.cluster_tls)
 
 
 def _refuse_changed_grid(current: Experiment, original: Experiment, run_dir: Path) -> None:
@@ -227,8 +229,8 @@ def _settings(source: ExperimentFile, options: RunOptions, run_id: str,
 
 
 def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
-                  settings: Settings, metadata: RunMetadata, progress: Progress
-                  ) -> RunOutcome:
+                  settings: Settings, metadata: RunMetadata, progress: Progress,
+                  tls: ClusterTls | None = None) -> RunOutcome:
     counts = {"runs": 0, "failed": 0}
     hosts: dict[str, HostFacts] = dict(metadata.hosts)  # cluster runs add theirs
     interrupted = stopped_early = False
@@ -249,13 +251,14 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
             if address is None:
                 stopped_early = not execute(jobs, settings, sink, on_run=progress.advance)
             else:
-                from runner.execution.cluster import execute_on_cluster
+                from runner.execution.cluster import continuing, execute_on_cluster
 
+                placement = continuing(run_dir, source.experiment)  # a resume's groups stay
                 batches = jobs.batches() if isinstance(jobs, Rounds) else [jobs]
                 for batch in batches:  # a round at a time: the next depends on its rows
                     stopped_early = not execute_on_cluster(
                         address, batch, settings, source, sink=sink, on_run=progress.advance,
-                        hosts=hosts)
+                        hosts=hosts, placement=placement, tls=tls)
                     if stopped_early:
                         break
     except KeyboardInterrupt:

@@ -11,10 +11,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from runner.report import usl
+from runner.report.hosts import (
+    by_host,
+    group_note,
+    host_cores,
+    host_rows,
+    host_warnings,
+    placement_of,
+    several_host_groups,
+)
 from runner.report.plots import Drawing
 from runner.report.scaling import group_rows, scaling_notes, workers
-from runner.report.stats import BUSY_LOAD_PER_CORE, OUTLIER_MIN_DEVIATION, TUKEY_K, is_missing
-from runner.report.summary import comparison_groups, noise_reasons
+from runner.report.stats import (
+    BUSY_LOAD_PER_CORE,
+    OUTLIER_MIN_DEVIATION,
+    TUKEY_K,
+    is_missing,
+    ratio,
+)
+from runner.report.summary import ComparisonGroup, comparison_groups, noise_reasons
 from runner.report.verdict import verdict
 from runner.results.rows import Status
 
@@ -29,7 +44,7 @@ MAX_LISTED_FAILURES = 20
 COLUMNS = ("rank", "model", "pool", "median (s)", "mean ± 95% CI (s)", "CV",
            "speedup vs sync", "ideal (s)", "efficiency", "runs (failed)")
 FAILURE_COLUMNS = ("cell", "repetition", "status", "error or reason")
-HOST_COLUMNS = ("cell", "host", "ok runs", "median (s)")
+HOST_COLUMNS = ("cell", "host", "ok runs", "median (s)", "speedup vs sync (same host)")
 SCALING_COLUMNS = ("model", "points", "λ (tasks/s)", "σ (95% CI)", "κ", "peak pool (95% CI)",
                    "peak (tasks/s)", "r2")
 SCALING_INTRO = (
@@ -42,7 +57,9 @@ SCALING_INTRO = (
 #: Columns of the tables above that hold numbers (right-aligned).
 NUMERIC_COLUMNS = frozenset({"rank", "pool", "median (s)", "mean ± 95% CI (s)", "CV",
                              "speedup vs sync", "ideal (s)", "efficiency", "runs (failed)",
-                             "repetition", "ok runs", *SCALING_COLUMNS[1:]})
+                             "repetition", "ok runs", "speedup vs sync (same host)",
+                             "usable cores", "logical cores", "memory (GiB)",
+                             *SCALING_COLUMNS[1:]})
 
 Row = dict[str, str]  # one table row: column name -> cell text
 
@@ -58,6 +75,8 @@ class Group:
     noise: list[str]  # "cell: reason" per noisy cell
     failures: list[Row]  # FAILURE_COLUMNS, where no run of the group succeeded
     more_failures: int = 0  # failures of the group beyond those listed
+    note: str = ""  # measured on several hosts: why, and how it is compared
+    columns: tuple[str, ...] = COLUMNS  # with "host" where it ran on several hosts
 
 
 @dataclass(frozen=True)
@@ -78,8 +97,9 @@ class Content:
     failures: list[Row]  # FAILURE_COLUMNS, of groups where some run succeeded
     more_failures: int
     environment: list[tuple[str, str]]
-    per_host: list[Row]  # HOST_COLUMNS: cells run on several hosts
+    per_host: list[Row]  # HOST_COLUMNS: the cells of groups measured on several hosts
     scaling: list[ScalingTable] = field(default_factory=list)  # groups with a fit
+    hosts: list[Row] = field(default_factory=list)  # HOSTS_COLUMNS: a cluster's hosts
 
 
 def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
@@ -89,27 +109,30 @@ def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
     failed = runs[runs["status"] != Status.OK]
     groups: list[Group] = []
     listed: list[str] = []
-    for group in comparison_groups(summary, runs):
+    placed = by_host(comparison_groups(summary, runs))
+    for group in placed:
         table = summary[summary["cell"].isin(group.cells)]
         notes = (scaling_notes(group_rows(scaling, table, runs),
                                table.loc[table["model"] != "sync", "pool_size"].max())
                  if scaling is not None else None)
-        groups.append(_group(group.name, table, failed, cores=metadata.usable_cores,
-                             notes=notes))
+        groups.append(_group(group.name, table, failed,
+                             cores=host_cores(group, metadata.hosts) or metadata.usable_cores,
+                             notes=notes, note=group_note(group, metadata)))
         if not groups[-1].fastest:  # nothing succeeded: its section lists its failures
             listed += group.cells
     failed = failed[~failed["cell"].isin(listed)]
     return Content(
         title=f"runexp report: {experiment['name']}",
         description=str(experiment.get("description") or "").strip(),
-        warnings=_warnings(metadata) + _imprecise(summary, metadata),
-        facts=_facts(runs, metadata),
+        warnings=_warnings(metadata, placed) + _imprecise(summary, metadata),
+        facts=_facts(runs, metadata, placed),
         groups=groups,
         failures=_failures(failed),
         more_failures=max(0, len(failed) - MAX_LISTED_FAILURES),
         environment=_environment(metadata),
-        per_host=_per_host(runs),
-        scaling=_scaling_tables(scaling, summary, runs),
+        per_host=_per_host(summary, runs, placed),
+        scaling=_scaling_tables(scaling, summary, placed, runs),
+        hosts=host_rows(metadata, runs, placed),
     )
 
 
@@ -132,9 +155,9 @@ def _imprecise(summary: pd.DataFrame, metadata: RunMetadata) -> list[str]:
 
 
 def _scaling_tables(scaling: pd.DataFrame | None, summary: pd.DataFrame,
-                    runs: pd.DataFrame) -> list[ScalingTable]:
+                    groups: list[ComparisonGroup], runs: pd.DataFrame) -> list[ScalingTable]:
     tables = []
-    for group in comparison_groups(summary, runs):
+    for group in groups:
         fits = group_rows(scaling, summary[summary["cell"].isin(group.cells)], runs)
         if not fits.empty:
             tables.append(ScalingTable(group.name, [_fit_row(fit) for fit in
@@ -169,21 +192,29 @@ def _failures(failed: pd.DataFrame) -> list[Row]:
             for _, r in failed.head(MAX_LISTED_FAILURES).iterrows()]
 
 
-def _per_host(runs: pd.DataFrame) -> list[Row]:
-    """Per cell and host, where more than one host ran the cell (cluster runs)."""
-    if "host" not in runs:
-        return []
+def _per_host(summary: pd.DataFrame, runs: pd.DataFrame,
+              groups: list[ComparisonGroup]) -> list[Row]:
+    """Per cell and host, the cells of groups measured on several hosts, each compared with
+    the sync runs of the same host."""
     ok = runs[runs["status"] == Status.OK]
-    shared = ok.groupby("cell")["host"].nunique()
     rows = []
-    for (cell, host), group in ok[ok["cell"].isin(shared[shared > 1].index)].groupby(
-            ["cell", "host"], sort=False):
-        rows.append({"cell": str(cell), "host": str(host), "ok runs": str(len(group)),
-                     "median (s)": _num(group["wall_s"].median())})
+    for group in groups:
+        if len(group.hosts) < 2:
+            continue
+        cells = ok[ok["cell"].isin(group.cells)]
+        syncs = set(summary.loc[summary["cell"].isin(group.cells)
+                                & (summary["model"] == "sync"), "cell"])
+        sync = {str(host): float(there["wall_s"].median()) for host, there in
+                cells[cells["cell"].isin(syncs)].groupby("host")}
+        for (cell, host), there in cells.groupby(["cell", "host"], sort=False):
+            median = float(there["wall_s"].median())
+            rows.append({"cell": str(cell), "host": str(host), "ok runs": str(len(there)),
+                         "median (s)": _num(median), "speedup vs sync (same host)": _times(
+                             ratio(sync.get(str(host)), median))})
     return rows
 
 
-def _warnings(metadata: RunMetadata) -> list[str]:
+def _warnings(metadata: RunMetadata, groups: list[ComparisonGroup]) -> list[str]:
     warnings = []
     load = metadata.load_average_at_start
     cores = metadata.usable_cores
@@ -194,16 +225,16 @@ def _warnings(metadata: RunMetadata) -> list[str]:
         warnings.append("The run was interrupted: the tables show only the runs that finished.")
     if metadata.stopped_early:
         warnings.append("The run stopped at the first failed run (--fail-fast).")
-    hosts = metadata.hosts
-    if len({(facts.cpu_model, facts.logical_cores) for facts in hosts.values()}) > 1:
-        described = "; ".join(f"{host}: {facts.cpu_model}, {facts.logical_cores} cores"
-                              for host, facts in sorted(hosts.items()))
-        warnings.append(f"The cluster's hosts differ in CPU model or core count ({described}): "
-                        "compare cells measured on the same host.")
+    warnings += host_warnings(metadata)
+    if (spread := several_host_groups(groups)) and placement_of(metadata) != "run":
+        warnings.append(f"{len(spread)} comparison group{'s were' if len(spread) > 1 else ' was'}"
+                        f" measured on more than one host ({'; '.join(spread)}): their "
+                        "speedups are computed per host (see their sections).")
     return warnings
 
 
-def _facts(runs: pd.DataFrame, metadata: RunMetadata) -> list[str]:
+def _facts(runs: pd.DataFrame, metadata: RunMetadata,
+           groups: list[ComparisonGroup]) -> list[str]:
     statuses = ", ".join(f"{n} {status}" for status, n in runs["status"].value_counts().items())
     settings = metadata.experiment
     isolation = "inline" if metadata.options.inline else settings.get("isolation", "process")
@@ -216,6 +247,12 @@ def _facts(runs: pd.DataFrame, metadata: RunMetadata) -> list[str]:
     facts += [f"resumed at {resume.at} ({resume.runs} runs to go"
               + (f", --repetitions {resume.repetitions}" if resume.repetitions else "") + ")"
               for resume in metadata.resumes]
+    if metadata.hosts:
+        placement = placement_of(metadata)
+        facts.append(f"measured on {len(metadata.hosts)} host"
+                     f"{'s' * (len(metadata.hosts) > 1)} of a Dask cluster, placement "
+                     f"{placement}" + (": each comparison group on one host" if placement ==
+                                       "group" else ": any run on any host"))
     facts.append("times are wall-clock seconds per run; median and mean with Student's t 95% "
                  "CI of the mean; speedup = sync median / median; efficiency = ideal / median; "
                  f"outliers beyond Tukey's {TUKEY_K:g}×IQR fences and over "
@@ -224,7 +261,7 @@ def _facts(runs: pd.DataFrame, metadata: RunMetadata) -> list[str]:
 
 
 def _group(name: str, table: pd.DataFrame, failed: pd.DataFrame, *,
-           cores: int | None = None, notes: list[str] | None = None) -> Group:
+           cores: int | None = None, notes: list[str] | None = None, note: str = "") -> Group:
     """The ranked table, winner and verdict of a group's summary rows; ``failed``: the
     failed runs of the experiment, listed here where none of the group's succeeded."""
     ranked = table.sort_values("wall_median_s", na_position="last", kind="stable")
@@ -242,10 +279,12 @@ def _group(name: str, table: pd.DataFrame, failed: pd.DataFrame, *,
             "mean ± 95% CI (s)": _mean_ci(row), "CV": _pct(row["wall_cv"]),
             "speedup vs sync": _times(row["speedup_vs_sync"]), "ideal (s)": _num(row["ideal_s"]),
             "efficiency": _pct(row["efficiency"]),
-            "runs (failed)": f"{row['runs']} ({row['failed']})"})
+            "runs (failed)": f"{row['runs']} ({row['failed']})",
+            "host": "" if is_missing(row.get("host")) else str(row.get("host"))})
     own = failed[failed["cell"].isin(table["cell"])] if not fastest else failed.iloc[:0]
     return Group(name, fastest, verdict(table, cores=cores, notes=notes), rows, _noise(ranked),
-                 _failures(own), max(0, len(own) - MAX_LISTED_FAILURES))
+                 _failures(own), max(0, len(own) - MAX_LISTED_FAILURES), note=note,
+                 columns=(*COLUMNS, "host") if note else COLUMNS)
 
 
 def _noise(table: pd.DataFrame) -> list[str]:
@@ -266,6 +305,8 @@ def _environment(metadata: RunMetadata) -> list[tuple[str, str]]:
         ("CPU", f"{cpu.model}, {cpu.logical_cores} logical cores ({cpu.usable_cores} usable)"),
         ("Memory", f"{env.memory_gib} GiB"),
         ("OS", f"{env.os.platform}; host {env.host}"),
+        *([("Measured on", "the cluster's hosts (see Hosts); the lines here describe the "
+                           "machine that ran runexp")] if metadata.hosts else []),
         ("Packages", ", ".join(f"{k} {v}" for k, v in env.packages.items() if v)),
         ("Git", commit),
         ("Command", metadata.command),

@@ -6,7 +6,6 @@ import base64
 from html import escape
 
 from runner.report.content import (
-    COLUMNS,
     FAILURE_COLUMNS,
     HOST_COLUMNS,
     NO_SUCCESS,
@@ -15,9 +14,11 @@ from runner.report.content import (
     SCALING_COLUMNS,
     SCALING_INTRO,
     Content,
+    Group,
     Row,
     plots_problem,
 )
+from runner.report.hosts import HOSTS_COLUMNS
 from runner.report.plots import Drawing, Plot
 
 STYLE = """
@@ -48,20 +49,7 @@ def render(content: Content, drawing: Drawing) -> str:
               for w in content.warnings]
     parts.append("<ul>" + "".join(f"<li>{escape(f)}</li>" for f in content.facts) + "</ul>")
     for group in content.groups:
-        parts.append(f"<h2>{escape(group.name)}</h2>")
-        if group.fastest:
-            parts.append(f'<p class="verdict"><strong>Fastest: {escape(group.fastest)}.</strong>'
-                         f" {escape(group.verdict)}</p>")
-        else:
-            parts.append(f'<p class="warning"><strong>{NO_SUCCESS}</strong>: '
-                         f"{escape(NO_SUCCESS_DETAIL)}</p>")
-            parts.append(_table(FAILURE_COLUMNS, group.failures))
-            parts += _more(group.more_failures)
-        parts.append(_table(COLUMNS, group.rows, "results", winner=bool(group.fastest)))
-        if group.noise:
-            parts.append("<p>Noisy cells (compare them with care):</p><ul>"
-                         + "".join(f"<li><code>{escape(n)}</code></li>" for n in group.noise)
-                         + "</ul>")
+        parts += _group(group)
     if content.scaling:
         parts += ["<h2>Scaling</h2>", f"<p>{escape(SCALING_INTRO)}</p>"]
         for table in content.scaling:
@@ -78,11 +66,34 @@ def render(content: Content, drawing: Drawing) -> str:
         parts.append("<h2>Failed and skipped runs</h2>")
         parts.append(_table(FAILURE_COLUMNS, content.failures))
         parts += _more(content.more_failures)
+    if content.hosts:
+        parts += ["<h2>Hosts</h2>", _table(HOSTS_COLUMNS, content.hosts)]
     parts.append("<h2>Environment</h2><dl>" + "".join(
         f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>"
         for label, value in content.environment) + "</dl>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _group(group: Group) -> list[str]:
+    """A group's section: its winner and verdict (or failures), its table, its noise."""
+    parts = [f"<h2>{escape(group.name)}</h2>"]
+    if group.note:
+        parts.append(f'<p class="warning"><strong>Note:</strong> {escape(group.note)}</p>')
+    if group.fastest:
+        parts.append(f'<p class="verdict"><strong>Fastest: {escape(group.fastest)}.</strong>'
+                     f" {escape(group.verdict)}</p>")
+    else:
+        parts.append(f'<p class="warning"><strong>{NO_SUCCESS}</strong>: '
+                     f"{escape(NO_SUCCESS_DETAIL)}</p>")
+        parts.append(_table(FAILURE_COLUMNS, group.failures))
+        parts += _more(group.more_failures)
+    parts.append(_table(group.columns, group.rows, "results", winner=bool(group.fastest)))
+    if group.noise:
+        parts.append("<p>Noisy cells (compare them with care):</p><ul>"
+                     + "".join(f"<li><code>{escape(n)}</code></li>" for n in group.noise)
+                     + "</ul>")
+    return parts
 
 
 def _table(headers: tuple[str, ...], rows: list[Row], css_class: str = "",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import textwrap
 
 from runner.report.content import (
-    COLUMNS,
     FAILURE_COLUMNS,
     HOST_COLUMNS,
     NO_SUCCESS,
@@ -18,9 +17,11 @@ from runner.report.content import (
     SCALING_COLUMNS,
     SCALING_INTRO,
     Content,
+    Group,
     Row,
     plots_problem,
 )
+from runner.report.hosts import HOSTS_COLUMNS
 from runner.report.plots import Drawing
 
 
@@ -32,17 +33,7 @@ def render(content: Content, drawing: Drawing) -> str:
     parts += [f"> **Warning:** {w}\n" for w in content.warnings]
     parts += [f"- {fact}" for fact in content.facts] + [""]
     for group in content.groups:
-        parts += [f"## {group.name}", ""]
-        if group.fastest:
-            parts += [f"**Fastest: {group.fastest}.** {group.verdict}", ""]
-        else:
-            parts += [f"**{NO_SUCCESS}**: {NO_SUCCESS_DETAIL}", ""]
-            parts += _markdown_table(FAILURE_COLUMNS, group.failures)
-            parts += _more(group.more_failures)
-        parts += _markdown_table(COLUMNS, group.rows)
-        if group.noise:
-            parts += ["Noisy cells (compare them with care):", ""]
-            parts += [f"- `{cell}`" for cell in group.noise] + [""]
+        parts += _group(group)
     if content.scaling:
         parts += ["## Scaling", "", SCALING_INTRO, ""]
         for table in content.scaling:
@@ -58,9 +49,29 @@ def render(content: Content, drawing: Drawing) -> str:
         parts += ["## Failed and skipped runs", "",
                   *_markdown_table(FAILURE_COLUMNS, content.failures),
                   *_more(content.more_failures)]
+    if content.hosts:
+        parts += ["## Hosts", "", *_markdown_table(HOSTS_COLUMNS, content.hosts)]
     parts += ["## Environment", ""]
     parts += [f"- {label}: {value}" for label, value in content.environment]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _group(group: Group) -> list[str]:
+    """A group's section: its winner and verdict (or failures), its table, its noise."""
+    parts = [f"## {group.name}", ""]
+    if group.note:
+        parts += [f"> **Note:** {group.note}", ""]
+    if group.fastest:
+        parts += [f"**Fastest: {group.fastest}.** {group.verdict}", ""]
+    else:
+        parts += [f"**{NO_SUCCESS}**: {NO_SUCCESS_DETAIL}", ""]
+        parts += _markdown_table(FAILURE_COLUMNS, group.failures)
+        parts += _more(group.more_failures)
+    parts += _markdown_table(group.columns, group.rows)
+    if group.noise:
+        parts += ["Noisy cells (compare them with care):", ""]
+        parts += [f"- `{cell}`" for cell in group.noise] + [""]
+    return parts
 
 
 def _markdown_table(columns: tuple[str, ...], rows: list[Row]) -> list[str]:

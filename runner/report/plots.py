@@ -1,12 +1,12 @@
 """Plots of a run, drawn into ``plots/`` (PNG and SVG).
 
 One panel per comparison group (a workload with one parameter set) where some
-run of it succeeded: wall time and speedup against pool size with the ideal
-dashed, throughput with the scaling laws fitted to it (where scaling.csv has a
-fit for the group), efficiency per cell, and per-request latency percentiles
-where tasks were recorded. Figures are ``matplotlib.figure.Figure`` objects saved without
-pyplot, so drawing never switches the backend of the notebook or script that
-imports runexp.
+run of it succeeded, named and ordered by host where groups ran on several: wall
+time and speedup against pool size with the ideal dashed, throughput with the
+scaling laws fitted to it (where scaling.csv has a fit for the group), efficiency
+per cell, and per-request latency percentiles where tasks were recorded. Figures
+are ``matplotlib.figure.Figure`` objects saved without pyplot, so drawing never
+switches the backend of the notebook or script that imports runexp.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import ReportError
+from runner.report.hosts import by_host
 from runner.report.scaling import PEAK_REACH, group_rows, ok_throughputs, workers
 from runner.report.stats import median_interval
 from runner.report.summary import comparison_groups
@@ -109,7 +110,7 @@ def figures(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | Non
             scaling: pd.DataFrame | None = None) -> Iterator[tuple[str, str, Figure]]:
     """(name, title, figure) of each plot the data supports, drawn one at a time."""
     panels = [_Panel(group.name, summary[summary["cell"].isin(group.cells)])
-              for group in comparison_groups(summary, runs)]
+              for group in by_host(comparison_groups(summary, runs))]
     measured = [p for p in panels if p.table["wall_median_s"].notna().any()][:MAX_PANELS]
     ok = runs[runs["status"] == Status.OK]
     if measured:

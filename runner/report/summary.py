@@ -23,16 +23,21 @@ from runner.results.rows import Status
 if TYPE_CHECKING:
     import pandas as pd
 
+    from runner.results.metadata import HostFacts
+
 STAT_COLUMNS = (
     "runs", "failed", "wall_median_s", "wall_mean_s", "wall_std_s", "wall_min_s", "wall_max_s",
     "wall_ci95_low_s", "wall_ci95_high_s", "wall_cv", "speedup_vs_sync", "ideal_s", "efficiency",
-    "outliers", "startup_median_s", "cpu_share", "ci_rel_halfwidth", "stop", "python",
+    "outliers", "startup_median_s", "cpu_share", "ci_rel_halfwidth", "stop", "python", "host",
 )
 #: Statuses that count as failed runs (skipped runs are not failures).
 FAILED = (Status.ERROR, Status.TIMEOUT)
-#: Integer columns among STAT_COLUMNS; ``stop`` is text; the rest are floats.
+#: Integer columns among STAT_COLUMNS; ``stop``, ``python`` and ``host`` are text; the rest
+#: are floats.
 COUNT_COLUMNS = ("runs", "failed", "outliers")
-TEXT_COLUMNS = ("stop", "python")
+TEXT_COLUMNS = ("stop", "python", "host")
+#: summary.csv's ``host`` for a cell whose runs ran on more than one host.
+MIXED = "mixed"
 
 
 def summary_columns(params: list[str]) -> list[str]:
@@ -40,7 +45,9 @@ def summary_columns(params: list[str]) -> list[str]:
 
 
 def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[str],
-                   cores: int, *, repetitions: int | Precision | None = None) -> pd.DataFrame:
+                   cores: int, *, repetitions: int | Precision | None = None,
+                   hosts: Mapping[str, HostFacts] | None = None,
+                   placement: str = "group") -> pd.DataFrame:
     """Per cell, in order of first appearance: statistics of the ok runs' wall times.
 
     ``params`` are the experiment's parameter names, all of which (``tasks``
@@ -49,6 +56,13 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
     speedup_vs_sync divides the median of the sync cell with the same workload
     and parameters by this cell's median; ideal_s is the workload's own bound
     (e.g. ceil(tasks / pool) x latency for waiting work) and efficiency = ideal_s / median.
+    host is the host all the cell's ok runs ran on (all its runs where none was ok),
+    ``mixed`` where they ran on several. Speedups compare one machine's runs: the
+    sync median is that of the sync runs on the cell's host, and a mixed cell, or
+    one whose host has no sync run, has none (nor an ideal that needs one); with
+    ``placement`` ``run`` the hosts are taken as identical and all runs compared.
+    ``hosts``: the cluster's hosts by name, whose usable cores bound the ideal of
+    CPU work measured there (``cores`` elsewhere).
     cpu_share is the ok runs' median cpu_s / their median wall_s (above 1 where a
     pool computes on several cores). ci_rel_halfwidth is the half-width of the 95%
     CI over the median; with ``repetitions`` a precision, ``stop`` says why the cell
@@ -61,16 +75,23 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
     walls = {str(name): group.loc[group["status"] == Status.OK, "wall_s"].dropna().tolist()
              for name, group in groups}
     stats = {name: summarize(walls[str(name)]) for name, group in groups}
-    medians = {name: s.median for name, s in stats.items() if s is not None}
+    on = _hosts(runs)
+    across = placement == "run"
+    medians = _host_medians(runs, across=across)
+    usable = {name: facts.usable_cores for name, facts in (hosts or {}).items()
+              if facts.usable_cores}
     rows: list[dict[str, Any]] = []
     for name, group in groups:
         first, s, cell = group.iloc[0], stats[name], cells.get(str(name))
         ok = group[group["status"] == Status.OK]
         median = s.median if s else None
-        sync_median = (medians.get(cell_id(cell.workload, cell.params, "sync", 1, cell.python))
-                       if cell else None)
-        ideal = (cell.workload.ideal_s(cell.params, cell.pool_size, cores, sync_median)
-                 if cell else None)
+        host = on[str(name)]
+        sync_median = None
+        if cell is not None and (across or host != MIXED):
+            sync = cell_id(cell.workload, cell.params, "sync", 1, cell.python)
+            sync_median = medians.get((sync, "" if across else host))
+        ideal = (cell.workload.ideal_s(cell.params, cell.pool_size, usable.get(host, cores),
+                                       sync_median) if cell else None)
         row: dict[str, Any] = {key: first[key] for key in
                                ("experiment", "cell", "workload", *params, "model", "pool_size")}
         row.update(
@@ -86,12 +107,43 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
             stop=_stop(len(group), walls[str(name)], bool(group["status"].isin(FAILED).any()),
                        repetitions),
             python=cell.python if cell is not None and cell.python else "",
+            host=host,
         )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=summary_columns(params))
     stat_floats = [c for c in STAT_COLUMNS if c not in (*COUNT_COLUMNS, *TEXT_COLUMNS)]
     frame[stat_floats] = frame[stat_floats].astype("float64")
     return frame
+
+
+def _hosts(runs: pd.DataFrame) -> dict[str, str]:
+    """Per cell, the host its ok runs ran on (all its runs where none was ok), or MIXED."""
+    names = _names(runs["host"]) if "host" in runs else None
+    found: dict[str, str] = {}
+    for cell, group in runs.groupby("cell", sort=False):
+        if names is None:
+            found[str(cell)] = ""
+            continue
+        ok = group["status"] == Status.OK
+        seen = set(names[group.index[ok]] if ok.any() else names[group.index])
+        found[str(cell)] = seen.pop() if len(seen) == 1 else MIXED
+    return found
+
+
+def _names(hosts: pd.Series) -> pd.Series:
+    """Host names as text, "" where runs.csv names none (an all-empty column reads as
+    numbers)."""
+    return hosts.map(lambda name: "" if is_missing(name) else str(name))
+
+
+def _host_medians(runs: pd.DataFrame, *, across: bool) -> dict[tuple[str, str], float]:
+    """The median wall time of each cell's ok runs on each host (``across``: on all hosts
+    together, keyed by host "")."""
+    ok = runs[(runs["status"] == Status.OK) & runs["wall_s"].notna()]
+    hosts = "" if across or "host" not in ok else _names(ok["host"])
+    medians = ok.assign(on=hosts).groupby(["cell", "on"], sort=False)["wall_s"].median()
+    return {(str(cell), str(host)): float(value)
+            for (cell, host), value in zip(medians.index, medians, strict=True)}
 
 
 def _stop(repetitions: int, walls: list[float], failed: bool,
@@ -117,6 +169,7 @@ class ComparisonGroup:
 
     name: str  # for people: ``http[latency_ms=20]``, with ``@python3.12`` where needed
     cells: tuple[str, ...]  # cell ids, in summary order
+    hosts: tuple[str, ...] = ()  # where its ok runs ran, by name; more than one: see MIXED
 
 
 def comparison_groups(summary: pd.DataFrame, runs: pd.DataFrame) -> list[ComparisonGroup]:
@@ -145,8 +198,21 @@ def comparison_groups(summary: pd.DataFrame, runs: pd.DataFrame) -> list[Compari
         members.setdefault(key, []).append(str(row["cell"]))
     varying = _varying(list(members))
     several_pythons = len({python for _, _, python in members}) > 1
-    return [ComparisonGroup(_group_name(key, varying, several_pythons), tuple(cells))
+    hosts = _ok_hosts(runs)
+    return [ComparisonGroup(_group_name(key, varying, several_pythons), tuple(cells),
+                            tuple(sorted({h for cell in cells for h in hosts.get(cell, ())})))
             for key, cells in members.items()]
+
+
+def _ok_hosts(runs: pd.DataFrame) -> dict[str, set[str]]:
+    """Per cell, the hosts its ok runs ran on (none where runs.csv names none)."""
+    if "host" not in runs:
+        return {}
+    ok = runs[(runs["status"] == Status.OK) & runs["host"].notna()]
+    found: dict[str, set[str]] = {}
+    for cell, host in zip(ok["cell"].astype(str), ok["host"].astype(str), strict=True):
+        found.setdefault(cell, set()).add(host)
+    return found
 
 
 def _varying(keys: list[tuple[Any, ...]]) -> dict[Any, set[str]]:

@@ -74,6 +74,10 @@ class HostFacts:
     cpu_model: str | None = None
     logical_cores: int | None = None
     host: str | None = None
+    usable_cores: int | None = None  # by the worker's CPU affinity (``taskset`` counts)
+    memory_gib: float | None = None
+    python: str | None = None  # the worker's interpreter, e.g. "3.11.2 (CPython)"
+    lost_at: str | None = None  # when the run found the host gone; its groups moved on
 
 
 @dataclass(frozen=True)

@@ -194,3 +194,81 @@ def test_a_report_built_without_a_scaling_table_has_no_scaling_section() -> None
     table = failing({"sync": [0.4, 0.41], **usl_cells("threads", 10.0, 0.1, 0.05)}, "w", "a")
     assert "## Scaling" in scaling_report(table)
     assert "Scaling" not in report_of(table)
+
+
+# --- a cluster's hosts ------------------------------------------------------------------
+
+
+def on_hosts(placed: dict[str, list[tuple[str, float]]]) -> pd.DataFrame:
+    """runs.csv rows of ``w[path=X]/model[/pN]`` cells: per cell its (host, wall_s) runs."""
+    rows = []
+    for cell, runs_of in placed.items():
+        group, model_pool = cell.split("/", 1)
+        model, _, pool = model_pool.partition("/p")
+        for rep, (host, wall) in enumerate(runs_of, start=1):
+            rows.append({"run_id": "r", "experiment": "e", "cell": cell, "workload": "w",
+                         "tasks": 4, "path": group[len("w[path="):-1], "model": model,
+                         "pool_size": int(pool or 1), "repetition": rep, "status": "ok",
+                         "wall_s": wall, "error": None, "host": host,
+                         "python": "cpython-3.11.7"})
+    return pd.DataFrame(rows)
+
+
+def cluster_report(table: pd.DataFrame, **changes: object) -> str:
+    from runner.results.metadata import HostFacts
+
+    facts = {"a": HostFacts("EPYC", 2, "a", usable_cores=2, memory_gib=8.0, python="3.11.7"),
+             "b": HostFacts("EPYC", 2, "b", usable_cores=1, memory_gib=8.0, python="3.11.7")}
+    summary = summarize_runs(table, {}, ["tasks", "path"], cores=2)
+    metadata = sample_metadata(load_average_at_start=(0.1, 0.1, 0.1),
+                               hosts={**facts, **changes})
+    return markdown(build(summary, table, metadata), Drawing([]))
+
+
+TWO_GROUPS = {"w[path=x]/sync": [("b", 1.0)] * 2, "w[path=x]/threads/p2": [("b", 0.5)] * 2,
+              "w[path=y]/sync": [("a", 1.0)] * 2, "w[path=y]/threads/p2": [("a", 0.5)] * 2}
+
+
+def test_groups_are_named_and_ordered_by_the_host_that_measured_them() -> None:
+    text = cluster_report(on_hosts(TWO_GROUPS))
+    headings = re.findall(r"^## (.*)$", text, flags=re.MULTILINE)
+    assert headings[:2] == ["w[path=y] on a", "w[path=x] on b"]
+
+
+def test_the_hosts_table_shows_each_hosts_environment_and_warns_where_they_differ() -> None:
+    text = cluster_report(on_hosts(TWO_GROUPS))
+    assert ("> **Warning:** The cluster's hosts differ (usable cores: a 2, b 1): each "
+            "comparison group was measured on one host") in text
+    hosts = section(text, "Hosts")
+    assert "| a | EPYC | 2 | 2 | 8.0 | 3.11.7 | 1 | 4 |  |" in hosts
+    assert "| b | EPYC | 1 | 2 | 8.0 | 3.11.7 | 1 | 4 |  |" in hosts
+    assert "Measured on: the cluster's hosts" in section(text, "Environment")
+
+
+def test_a_group_measured_on_two_hosts_says_why_and_is_compared_per_host() -> None:
+    from runner.results.metadata import HostFacts
+
+    table = on_hosts({"w[path=x]/sync": [("b", 2.0), ("b", 2.0), ("a", 1.0), ("a", 1.0)],
+                      "w[path=x]/threads/p2": [("a", 0.5), ("a", 0.5)],
+                      "w[path=x]/threads/p4": [("b", 1.0), ("a", 0.25)]})
+    lost = HostFacts("EPYC", 2, "b", usable_cores=1, lost_at="2026-01-01T00:00:09Z")
+    text = cluster_report(table, b=lost)
+    assert ("1 comparison group was measured on more than one host (w on a and b): their "
+            "speedups are computed per host") in text
+    group = section(text, "w on a and b")
+    assert ("Measured on 2 hosts (a, b): b left the cluster mid-run (noticed at "
+            "2026-01-01T00:00:09Z), and the group's remaining runs finished on another "
+            "host.") in group
+    assert "| 1 | threads | 2 | 0.5 | 0.5 ± 0 | 0.0% | – | – | – | 2 (0) | a |" in group
+    per_host = section(text, "Per host")
+    assert "| w[path=x]/threads/p4 | b | 1 | 1 | 2.00× |" in per_host
+    assert "| w[path=x]/threads/p4 | a | 1 | 0.25 | 4.00× |" in per_host
+    assert "| w[path=x]/threads/p2 | a | 2 | 0.5 | 2.00× |" in per_host
+
+
+def test_a_run_on_one_machine_says_nothing_of_hosts() -> None:
+    text = cluster_report(on_hosts({cell: [("here", wall) for _, wall in runs_of]
+                                    for cell, runs_of in TWO_GROUPS.items()}))
+    # metadata names hosts here, so the table shows; but no group is named by its host
+    assert "## w[path=x]\n" in text and " on here" not in text
+    assert "more than one host" not in text

@@ -117,3 +117,20 @@ def test_the_scaling_section_has_a_table_per_fitted_group() -> None:
     poor = [cell for _, cell in scaling_cells if cell.startswith("poor fit")]
     assert len(poor) == 1 and poor[0].endswith("parameters not quoted")
     assert "<h2>Scaling</h2>" not in page(table)  # built without a scaling table
+
+
+def test_a_clusters_hosts_and_a_group_measured_on_two_of_them_are_shown() -> None:
+    from runner.results.metadata import HostFacts
+
+    table = runs("w", {"sync": [1.0, 1.0], "threads/p2": [0.5, 0.5]})
+    table["host"] = ["a", "a", "a", "b"]
+    metadata = sample_metadata(hosts={
+        "a": HostFacts("EPYC", 2, "a", usable_cores=2),
+        "b": HostFacts("EPYC", 2, "b", usable_cores=1, lost_at="2026-01-01T00:00:09Z")})
+    summary = summarize_runs(table, {}, ["tasks"], cores=2)
+    text = html.render(build(summary, table, metadata), Drawing([]))
+    assert "<h2>w on a and b</h2>" in text
+    assert ('<p class="warning"><strong>Note:</strong> Measured on 2 hosts (a, b): b left the '
+            "cluster mid-run") in text
+    assert "<h2>Hosts</h2>" in text and "<th>usable cores</th>" in text
+    assert "The cluster&#x27;s hosts differ (usable cores: a 2, b 1)" in text

@@ -84,9 +84,9 @@ def test_cpu_share_is_the_median_cpu_time_over_the_median_wall_time_of_ok_runs()
     runs["cpu_s"] = [0.098, 0.196, 0.19, 0.38]  # walls are 0.1, 0.2 in each cell
     failed = runs.iloc[[0]].assign(repetition=3, status="error", wall_s=9.0, cpu_s=9.0)
     summary = summarize_runs(pd.concat([runs, failed]), {}, ["tasks"], cores=2)
-    # after the earlier columns, before those of adaptive repetitions and interpreters
-    assert STAT_COLUMNS[-4:] == ("cpu_share", "ci_rel_halfwidth", "stop", "python")
-    assert list(summary.columns)[-4] == "cpu_share"
+    # after the earlier columns, before those of adaptive repetitions, interpreters, hosts
+    assert STAT_COLUMNS[-5:] == ("cpu_share", "ci_rel_halfwidth", "stop", "python", "host")
+    assert list(summary.columns)[-5] == "cpu_share"
     assert summary["cpu_share"].tolist() == pytest.approx([0.98, 1.9])  # above 1: 2 cores
 
 
@@ -95,3 +95,99 @@ def test_without_cpu_times_the_cpu_share_is_empty() -> None:
     summary = summarize_runs(runs.assign(cpu_s=None), {}, ["tasks"], cores=2)
     assert summary["cpu_share"].isna().all()
     assert summary["cpu_share"].dtype == "float64"
+
+
+# --- hosts: speedups compare one machine's runs --------------------------------------
+
+HOSTS_YAML = """
+name: hosts
+workloads: [{kind: fib, tasks: 4, n: 20}]
+models: [sync, threads]
+pool_sizes: [2, 4]
+"""
+
+
+def host_runs(placed: dict[str, list[tuple[str, float]]]) -> pd.DataFrame:
+    """runs.csv rows of a fib group: per cell, its ok runs as (host, wall_s)."""
+    rows = []
+    for cell, runs in placed.items():
+        model, _, pool = cell.partition("/p")
+        for repetition, (host, wall) in enumerate(runs, start=1):
+            rows.append({"run_id": "r", "experiment": "hosts", "cell": f"fib/{cell}",
+                         "workload": "fib", "tasks": 4, "n": 20, "model": model.split("/")[0],
+                         "pool_size": int(pool or 1), "repetition": repetition,
+                         "status": "ok", "wall_s": wall, "cpu_s": wall, "error": None,
+                         "host": host, "python": "cpython-3.11.7"})
+    return pd.DataFrame(rows)
+
+
+def host_summary(placed: dict[str, list[tuple[str, float]]], *, unnamed: bool = False,
+                 **options: Any) -> pd.DataFrame:
+    from pathlib import Path
+
+    from runner.config.loader import parse
+    from runner.plan.grid import expand
+
+    cells = {cell.id: cell for cell in expand(parse(HOSTS_YAML, Path("hosts.yaml")))}
+    runs = host_runs(placed)
+    if unnamed:  # an empty column, as pandas reads one: numbers, all NaN
+        runs["host"] = float("nan")
+    summary = summarize_runs(runs, cells, ["tasks", "n"], cores=2, **options)
+    return summary.set_index("cell")
+
+
+def test_summary_names_each_cells_host_and_mixed_where_its_runs_ran_on_several() -> None:
+    summary = host_summary({"sync": [("a", 1.0), ("a", 1.0)],
+                            "threads/p2": [("a", 0.5), ("b", 0.6)],
+                            "threads/p4": [("b", 0.4), ("b", 0.4)]})
+    assert summary["host"].to_dict() == {"fib/sync": "a", "fib/threads/p2": "mixed",
+                                         "fib/threads/p4": "b"}
+    assert summary.columns[-1] == "host"
+
+
+def test_no_speedup_divides_one_hosts_time_by_anothers() -> None:
+    summary = host_summary({"sync": [("a", 1.0), ("a", 1.0)],
+                            "threads/p2": [("a", 0.5), ("b", 0.6)],
+                            "threads/p4": [("b", 0.4), ("b", 0.4)]})
+    assert summary.loc["fib/sync", "speedup_vs_sync"] == 1.0
+    # mixed, and on a host whose sync was never measured: neither gets a speedup, nor a
+    # CPU-bound ideal (the sync time over the cores) built from another host's sync
+    assert summary.loc[["fib/threads/p2", "fib/threads/p4"], "speedup_vs_sync"].isna().all()
+    assert summary.loc[["fib/threads/p2", "fib/threads/p4"], "ideal_s"].isna().all()
+
+
+def test_a_cell_is_compared_with_the_sync_runs_of_its_own_host() -> None:
+    # sync moved mid-run: 2 runs on a (1.0 s), 2 on b (2.0 s); threads ran on b only
+    summary = host_summary({"sync": [("a", 1.0), ("a", 1.0), ("b", 2.0), ("b", 2.0)],
+                            "threads/p2": [("b", 1.0), ("b", 1.0)],
+                            "threads/p4": [("a", 0.25), ("a", 0.25)]})
+    assert summary.loc["fib/sync", "host"] == "mixed"
+    assert summary.loc["fib/threads/p2", "speedup_vs_sync"] == pytest.approx(2.0)
+    assert summary.loc["fib/threads/p4", "speedup_vs_sync"] == pytest.approx(4.0)
+
+
+def test_placement_run_takes_the_hosts_as_identical() -> None:
+    summary = host_summary({"sync": [("a", 1.0), ("b", 1.0)],
+                            "threads/p2": [("a", 0.5), ("b", 0.5)],
+                            "threads/p4": [("b", 0.4), ("b", 0.4)]}, placement="run")
+    assert summary.loc["fib/threads/p2", "host"] == "mixed"
+    assert summary.loc["fib/threads/p2", "speedup_vs_sync"] == pytest.approx(2.0)
+    assert summary.loc["fib/threads/p4", "speedup_vs_sync"] == pytest.approx(2.5)
+
+
+def test_the_ideal_of_cpu_work_uses_the_usable_cores_of_the_host_that_measured_it() -> None:
+    from runner.results.metadata import HostFacts
+
+    summary = host_summary({"sync": [("b", 1.0), ("b", 1.0)],
+                            "threads/p2": [("b", 1.0), ("b", 1.0)],
+                            "threads/p4": [("b", 1.0), ("b", 1.0)]},
+                           hosts={"b": HostFacts(host="b", usable_cores=1)})
+    assert summary.loc["fib/threads/p4", "ideal_s"] == pytest.approx(1.0)  # not 1.0 / 2
+    assert summary.loc["fib/threads/p4", "efficiency"] == pytest.approx(1.0)
+
+
+def test_runs_that_name_no_host_are_compared_as_one_machines() -> None:
+    summary = host_summary({"sync": [("a", 1.0), ("a", 1.0)], "threads/p2": [("a", 0.5)] * 2,
+                            "threads/p4": [("a", 0.25)] * 2}, unnamed=True)
+    assert summary["speedup_vs_sync"].tolist() == [1.0, 2.0, 4.0]
+    assert summary["host"].tolist() == ["", "", ""]
