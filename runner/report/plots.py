@@ -259,7 +259,7 @@ def _speedup(ax: Axes, table: pd.DataFrame) -> None:
         rows = unsorted.sort_values("pool_size")
         ax.plot(rows["pool_size"], rows["speedup_vs_sync"], marker="o", label=model,
                 color=COLOURS.get(str(model)))
-    ideal = _ideal_curve(table)
+    ideal = [(pool, t) for pool, t in _ideal_curve(table) if t > 0]  # 0 s: no ideal speedup
     if ideal and sync is not None:
         ax.plot([p for p, _ in ideal], [sync / t for _, t in ideal], linestyle="--",
                 marker="x", color="black", label="ideal")

@@ -233,3 +233,15 @@ def test_the_scaling_plot_is_drawn_only_where_a_model_was_fitted(tmp_path: Path)
     drawing = plots.draw_all(tmp_path, summary, runs, None, scaling=scaling_of(summary, runs))
     assert "scaling" not in [plot.name for plot in drawing.plots]
     assert not (tmp_path / "plots" / "scaling.png").exists()  # the earlier build's is gone
+
+
+def test_a_workload_whose_ideal_time_is_zero_is_drawn(tmp_path: Path) -> None:
+    from tests.helpers import run_cli
+
+    path = tmp_path / "zero.yaml"
+    path.write_text("name: zero\nrepetitions: 2\nisolation: inline\n"
+                    "workloads: [{kind: sleep, tasks: 2, duration_ms: 0}]\n"
+                    "models: [sync, threads]\npool_sizes: [2]\n", encoding="utf-8")
+    done = run_cli("run", path, "--out", tmp_path / "run")
+    assert done.returncode == 0, done.stderr  # was: ZeroDivisionError in the speedup plot
+    assert (tmp_path / "run" / "plots" / "speedup.png").is_file()
