@@ -17,7 +17,6 @@ to let it pass.
 
 from __future__ import annotations
 
-import math
 import statistics
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.errors import ResultsError, UsageError
 from runner.report.inference import benjamini_hochberg, hodges_lehmann_ratio
-from runner.report.stats import MIN_VALUES_FOR_U_TEST, mann_whitney_u
+from runner.report.stats import MIN_VALUES_FOR_U_TEST, is_missing, mann_whitney_u
 from runner.results.readers import read_runs
 from runner.results.rows import Status
 
@@ -101,25 +100,21 @@ def _side(runs: pd.DataFrame, run_dir: Path) -> Side:
     param_columns = list(runs.columns[start:end])
     side = Side(str(experiments[0]) if experiments else "", {}, {}, {}, {})
     for row in runs.to_dict(orient="records"):
-        params = {c: _plain(row[c]) for c in param_columns if not _missing(row[c])}
-        if "tasks" not in params and not _missing(row.get("tasks")):
+        params = {c: _plain(row[c]) for c in param_columns if not is_missing(row[c])}
+        if "tasks" not in params and not is_missing(row.get("tasks")):
             params["tasks"] = _plain(row["tasks"])  # the parameter lives in the core column
         key: Key = (row["workload"], tuple(sorted(params.items())), row["model"],
-                    int(row["pool_size"]), None if _missing(row.get("python")) else
+                    int(row["pool_size"]), None if is_missing(row.get("python")) else
                     str(row["python"]))
         side.labels.setdefault(key, str(row["cell"]))
         side.params.setdefault(key, params)
         side.walls.setdefault(key, [])
         side.failed.setdefault(key, 0)
-        if row["status"] == Status.OK and not _missing(row["wall_s"]):
+        if row["status"] == Status.OK and not is_missing(row["wall_s"]):
             side.walls[key].append(float(row["wall_s"]))
         elif row["status"] in (Status.ERROR, Status.TIMEOUT):
             side.failed[key] += 1
     return side
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _plain(value: Any) -> Any:
