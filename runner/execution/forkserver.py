@@ -145,23 +145,30 @@ class ForkServer:
     def pump(self, timeout: float) -> bool:
         """Read what the zygote said within ``timeout``; False once it is gone."""
         with self.lock:
-            return self._read(time.monotonic() + timeout)
+            deadline = time.monotonic() + timeout
+            while True:
+                self._take_events()
+                received = self._receive(max(0.0, deadline - time.monotonic()))
+                if received is None:
+                    return False
+                if not received:
+                    return True
+                deadline = time.monotonic()  # take what is there, then return
 
-    def _read(self, deadline: float) -> bool:
-        while True:
-            self._take_events()
-            remaining = max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([self.sock], [], [], remaining)
-            if not ready:
-                return True
-            try:
-                chunk = self.sock.recv(65536)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                return False
-            self.buffer += chunk
-            deadline = time.monotonic()  # take what is there, then return
+    def _receive(self, timeout: float) -> bool | None:
+        """Add to the buffer what the zygote sends within ``timeout``: True if something
+        came, False if nothing did, None at the end of its socket (it is gone)."""
+        ready, _, _ = select.select([self.sock], [], [], timeout)
+        if not ready:
+            return False
+        try:
+            chunk = self.sock.recv(65536)
+        except OSError:
+            return None
+        if not chunk:
+            return None
+        self.buffer += chunk
+        return True
 
     def _take_events(self, wanted: str | None = None) -> dict[str, Any] | None:
         while b"\n" in self.buffer:
@@ -180,15 +187,8 @@ class ForkServer:
             if event is not None:
                 return event
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or self._receive(remaining) is None:
                 return None
-            ready, _, _ = select.select([self.sock], [], [], remaining)
-            if not ready:
-                continue
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                return None
-            self.buffer += chunk
 
     def _last_words(self) -> str:
         with contextlib.suppress(OSError, ValueError):
