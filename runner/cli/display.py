@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -106,6 +107,29 @@ def plural(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What the plan's table and its JSON both say: each cell's ideal time and the totals."""
+
+    ideals: list[float | None]  # per cell, in order; None: no estimate (CPU work)
+    fewest: int  # runs per cell
+    most: int
+    estimate_s: float  # at least: the known ideals' sum, times runs, warmups included
+    unknown: int  # cells without an estimate
+
+
+def _plan(experiment: Experiment, cells: list[Cell], repetitions: int | Precision) -> _Plan:
+    import os
+
+    cores = os.cpu_count() or 1
+    fewest, most = ((repetitions, repetitions) if isinstance(repetitions, int)
+                    else (repetitions.min, repetitions.max))
+    ideals = [cell.workload.ideal_s(cell.params, cell.pool_size, cores, None) for cell in cells]
+    known = [ideal for ideal in ideals if ideal is not None]
+    return _Plan(ideals, fewest, most, sum(known) * fewest * (1 + experiment.warmups),
+                 len(ideals) - len(known))
+
+
 def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int | Precision,
                plain: bool = False) -> tuple[Table | str, list[str]]:
     """The grid as a rich table (one cell a row), and lines of totals and a time estimate.
@@ -116,28 +140,18 @@ def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int | Pre
     work), warmups included; CPU work has no estimate until its sync time is
     measured. Adaptive repetitions give ranges: from ``min`` to ``max`` runs per cell.
     """
-    import os
-
     from rich.table import Table
     from rich.text import Text
 
-    cores = os.cpu_count() or 1
-    total, unknown = 0.0, 0
-    fewest, most = ((repetitions, repetitions) if isinstance(repetitions, int)
-                    else (repetitions.min, repetitions.max))
+    plan = _plan(experiment, cells, repetitions)
+    fewest, most = plan.fewest, plan.most
     timed = len(cells) * fewest
     warmups = timed * experiment.warmups
     runs = str(fewest) if fewest == most else f"{fewest}-{most}"
     headers = ("cell", "workload", "model", "pool", "runs", "ideal/run")
-    rows = []
-    for cell in cells:
-        ideal = cell.workload.ideal_s(cell.params, cell.pool_size, cores, None)
-        if ideal is None:
-            unknown += 1
-        else:
-            total += ideal * fewest * (1 + experiment.warmups)
-        rows.append((cell.id, cell.workload.name, cell.model, str(cell.pool_size), runs,
-                     "?" if ideal is None else f"{ideal:.3f} s"))
+    rows = [(cell.id, cell.workload.name, cell.model, str(cell.pool_size), runs,
+             "?" if ideal is None else f"{ideal:.3f} s")
+            for cell, ideal in zip(cells, plan.ideals, strict=True)]
     table: Table | str
     if plain:
         table = "".join("  ".join(row) + "\n" for row in [headers, *rows])
@@ -156,9 +170,10 @@ def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int | Pre
     totals = (f"{experiment.name}: {plural(len(cells), 'cell')}, {count}"
               + (f" (+ {warmups} warmups)" if warmups else "")
               + f", order {experiment.order}, isolation {experiment.isolation}")
-    estimate = f"estimated time: at least {total:.1f} s from ideal times"
-    if unknown:
-        estimate += (f"; {plural(unknown, 'cell')} {'has' if unknown == 1 else 'have'} no "
+    estimate = f"estimated time: at least {plan.estimate_s:.1f} s from ideal times"
+    if plan.unknown:
+        estimate += (f"; {plural(plan.unknown, 'cell')} "
+                     f"{'has' if plan.unknown == 1 else 'have'} no "
                      "estimate (CPU work needs a measured sync time)")
     return table, [totals, estimate]
 
@@ -166,24 +181,13 @@ def plan_table(experiment: Experiment, cells: list[Cell], repetitions: int | Pre
 def plan_json(experiment: Experiment, cells: list[Cell], repetitions: int | Precision
               ) -> dict[str, Any]:
     """The plan as data for scripts: the table's fields per cell and its totals."""
-    import os
-
-    cores = os.cpu_count() or 1
-    fewest, most = ((repetitions, repetitions) if isinstance(repetitions, int)
-                    else (repetitions.min, repetitions.max))
-    rows = []
-    known: list[float] = []
-    for cell in cells:
-        ideal = cell.workload.ideal_s(cell.params, cell.pool_size, cores, None)
-        rows.append({"cell": cell.id, "workload": cell.workload.name,
-                     "params": dict(cell.params), "model": cell.model,
-                     "pool_size": cell.pool_size, "python": cell.python,
-                     "runs_min": fewest, "runs_max": most, "ideal_s": ideal})
-        if ideal is not None:
-            known.append(ideal)
+    plan = _plan(experiment, cells, repetitions)
+    rows = [{"cell": cell.id, "workload": cell.workload.name, "params": dict(cell.params),
+             "model": cell.model, "pool_size": cell.pool_size, "python": cell.python,
+             "runs_min": plan.fewest, "runs_max": plan.most, "ideal_s": ideal}
+            for cell, ideal in zip(cells, plan.ideals, strict=True)]
     return {"experiment": experiment.name, "cells": rows, "cell_count": len(cells),
-            "timed_runs_min": len(cells) * fewest, "timed_runs_max": len(cells) * most,
+            "timed_runs_min": len(cells) * plan.fewest, "timed_runs_max": len(cells) * plan.most,
             "warmups_per_run": experiment.warmups, "order": experiment.order,
-            "isolation": experiment.isolation,
-            "estimate_s_at_least": sum(known) * fewest * (1 + experiment.warmups),
-            "cells_without_estimate": len(rows) - len(known)}
+            "isolation": experiment.isolation, "estimate_s_at_least": plan.estimate_s,
+            "cells_without_estimate": plan.unknown}
