@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from runner.errors import RunDirWarning
 from runner.results import readers
 from runner.results import rundir as results
-from runner.results.metadata import RunMetadata, read_metadata
+from runner.results.metadata import RunMetadata
 from runner.results.rows import TASK_COLUMNS
 
 if TYPE_CHECKING:
@@ -99,25 +99,20 @@ def load(run_dir: str | Path) -> Run:
     from runner.report.summary import COUNT_COLUMNS, STAT_COLUMNS, TEXT_COLUMNS
 
     directory = Path(run_dir).resolve()
-    readers.check_run_dir(directory, (results.METADATA, results.RUNS))
-    runs = readers.read_runs(directory)
-    metadata = read_metadata(directory / results.METADATA)
-    done = set(zip(runs["cell"].tolist(), runs["repetition"].tolist(), strict=True))
-    tasks = readers.read_tasks(directory, done)
-    summary = readers.read_summary(directory, STAT_COLUMNS, counts=COUNT_COLUMNS,
-                                   texts=TEXT_COLUMNS)
-    found = readers.problems(directory, (results.INPUT,))
-    if summary is None:
+    data = readers.read_run_dir(directory, STAT_COLUMNS, counts=COUNT_COLUMNS,
+                                texts=TEXT_COLUMNS)
+    found = list(data.problems)
+    if data.summary is None:
         found.append(f"{directory / results.SUMMARY}: missing; `runexp report {directory}` "
                      "rebuilds it")
     for problem in found:
         warnings.warn(problem, RunDirWarning, stacklevel=2)
     return Run(
         run_dir=directory,
-        runs=runs,
-        summary=summary if summary is not None else pd.DataFrame(),
-        metadata=metadata,
-        tasks=tasks if tasks is not None else _no_tasks(),
+        runs=data.runs,
+        summary=data.summary if data.summary is not None else pd.DataFrame(),
+        metadata=data.metadata,
+        tasks=data.tasks if data.tasks is not None else _no_tasks(),
     )
 
 

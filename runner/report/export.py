@@ -45,23 +45,19 @@ def export_run(fmt: str, run_dir: Path) -> Export:
 
     from runner.report.summary import COUNT_COLUMNS, STAT_COLUMNS, TEXT_COLUMNS
     from runner.results import readers, rundir
-    from runner.results.metadata import read_metadata
 
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
-    readers.check_run_dir(run_dir, (rundir.METADATA, rundir.RUNS))
-    runs = readers.read_runs(run_dir)
-    metadata = read_metadata(run_dir / rundir.METADATA)
-    summary = readers.read_summary(run_dir, STAT_COLUMNS, counts=COUNT_COLUMNS,
-                                   texts=TEXT_COLUMNS)
-    warnings = readers.problems(run_dir, (rundir.INPUT,))
+    data = readers.read_run_dir(run_dir, STAT_COLUMNS, counts=COUNT_COLUMNS,
+                                texts=TEXT_COLUMNS, tasks=False)
+    summary = data.summary
     if summary is None:
         if fmt == "json":
             raise UsageError(f"{run_dir / rundir.SUMMARY}: missing; `runexp report "
                              f"{run_dir}` rebuilds it")
         summary = pd.DataFrame()
-    result = export(fmt, runs, summary, metadata)
-    return Export(result.text, warnings + result.warnings)
+    result = export(fmt, data.runs, summary, data.metadata)
+    return Export(result.text, data.problems + result.warnings)
 
 
 def export(fmt: str, runs: pd.DataFrame, summary: pd.DataFrame, metadata: RunMetadata

@@ -45,6 +45,8 @@ from runner.results.rundir import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from runner.results.metadata import RunMetadata
+
 #: (cell, repetition): one run.
 Done = set[tuple[str, int]]
 
@@ -306,3 +308,27 @@ def read_summary(run_dir: Path, stats: Sequence[str], *, counts: Collection[str]
         raise bad_value(path, text, first(empty), "cell", "a value")
     refuse_duplicates(path, text, summary, ("cell",), lambda key: f"cell {key[0]}")
     return summary
+
+
+@dataclasses.dataclass(frozen=True)
+class RunDirData:
+    """A run directory as read back for report-free use (``runner.load``, export)."""
+
+    runs: pd.DataFrame
+    metadata: RunMetadata
+    summary: pd.DataFrame | None  # None: not written yet
+    tasks: pd.DataFrame | None  # None: no task records, or not asked for
+    problems: list[str]  # experiment.yaml (not read) missing or damaged
+
+
+def read_run_dir(run_dir: Path, stats: Sequence[str], *, counts: Collection[str],
+                 texts: Collection[str], tasks: bool = True) -> RunDirData:
+    """runs.csv, metadata.json, summary.csv and (with ``tasks``) tasks.csv, each checked;
+    ``stats``, ``counts`` and ``texts`` as for ``read_summary``."""
+    check_run_dir(run_dir, (METADATA, RUNS))
+    runs = read_runs(run_dir)
+    metadata = read_metadata(run_dir / METADATA)
+    done = set(zip(runs["cell"].tolist(), runs["repetition"].tolist(), strict=True))
+    found_tasks = read_tasks(run_dir, done) if tasks else None
+    return RunDirData(runs, metadata, read_summary(run_dir, stats, counts=counts, texts=texts),
+                      found_tasks, problems(run_dir, (INPUT,)))
