@@ -71,22 +71,22 @@ def preload(sock_file: Any) -> dict[str, Any]:
 
 def receive(sock: socket.socket) -> tuple[dict[str, Any], list[int]] | None:
     """One per-run message and its descriptors; None at the end of the socket."""
-    head, fds, _, _ = socket.recv_fds(sock, LENGTH.size, STREAMS)
-    if not head:
+    first, fds, _, _ = socket.recv_fds(sock, LENGTH.size, STREAMS)
+    head = _complete(sock, first, LENGTH.size) if first else None
+    if head is None:
         return None
-    while len(head) < LENGTH.size:
-        more = sock.recv(LENGTH.size - len(head))
+    body = _complete(sock, b"", LENGTH.unpack(head)[0])
+    return None if body is None else (json.loads(body), list(fds))
+
+
+def _complete(sock: socket.socket, data: bytes, size: int) -> bytes | None:
+    """``data`` read on to ``size`` bytes; None if the socket ends first."""
+    while len(data) < size:
+        more = sock.recv(size - len(data))
         if not more:
             return None
-        head += more
-    (size,) = LENGTH.unpack(head)
-    body = b""
-    while len(body) < size:
-        more = sock.recv(size - len(body))
-        if not more:
-            return None
-        body += more
-    return json.loads(body), list(fds)
+        data += more
+    return data
 
 
 def fork_child(message: dict[str, Any], fds: list[int], keep_out: list[int]) -> int:
