@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import ReportError
+from runner.report.figures import Made, Plot, save_all
 from runner.report.hosts import by_host
 from runner.report.scaling import PEAK_REACH, group_rows, ok_throughputs, workers
 from runner.report.stats import median_interval
@@ -54,14 +55,6 @@ CURVE_POINTS = 100
 
 
 @dataclass(frozen=True)
-class Plot:
-    name: str  # file stem under plots/
-    title: str
-    png: Path
-    svg: Path
-
-
-@dataclass(frozen=True)
 class Drawing:
     """The plots drawn, and why drawing stopped where it could not draw them all."""
 
@@ -89,10 +82,12 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
     ``scaling``: scaling.csv's table (``runner.report.scaling.scaling_table``); the
     scaling plot is drawn where it holds a fit.
 
-    A failure inside matplotlib does not propagate: the plots drawn before it
-    are kept and the failure is returned, so the tables can still be written.
+    A failure inside matplotlib does not propagate: the plots it could draw are
+    kept and the first failure is returned, so the tables can still be written.
+    Figures are built here and saved by ``runner.report.figures`` (several at once
+    where that is safe).
     """
-    drawn: list[Plot] = []
+    made: list[Made] = []
     try:
         folder = run_dir / "plots"
         folder.mkdir(exist_ok=True)
@@ -100,10 +95,11 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
             for suffix in (".png", ".svg"):
                 (folder / stale).with_suffix(suffix).unlink(missing_ok=True)
         for name, title, figure in figures(summary, runs, tasks, scaling):
-            drawn.append(_save(folder, name, title, figure))
+            made.append(Made(name, title, figure))
     except Exception as error:  # matplotlib's errors share no base class
-        return Drawing(drawn, f"{type(error).__name__}: {error}")
-    return Drawing(drawn)
+        saved, _ = save_all(folder, made)
+        return Drawing(saved, f"{type(error).__name__}: {error}")
+    return Drawing(*save_all(folder, made))
 
 
 def figures(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | None,
@@ -147,8 +143,9 @@ def _panels(title: str, panels: list[_Panel], draw: Callable[[Axes, _Panel], Non
     columns = min(2, len(panels))
     rows = math.ceil(len(panels) / columns)
     figure = Figure(figsize=(PANEL_WIDTH * columns, PANEL_HEIGHT * rows), layout="constrained")
-    # wrap=True breaks the title at the figure's edges when it is drawn
-    figure.suptitle(title, fontsize=TITLE_SIZE, wrap=True)
+    # Broken here, not by wrap=True: matplotlib measures a wrapped text's every prefix
+    # at every draw, a second per long title.
+    figure.suptitle(_wrap(title, PANEL_WIDTH * columns, TITLE_SIZE), fontsize=TITLE_SIZE)
     for index, panel in enumerate(panels):
         ax = figure.add_subplot(rows, columns, index + 1)
         ax.set_title(_wrap(panel.title, PANEL_WIDTH, PANEL_TITLE_SIZE), fontsize=PANEL_TITLE_SIZE)
@@ -160,13 +157,6 @@ def _wrap(text: str, width_in: float, fontsize: float) -> str:
     """Break ``text`` into lines that fit ``width_in`` inches (a glyph is under 0.65 em)."""
     return textwrap.fill(text, max(10, int(width_in * 72 / (0.65 * fontsize))),
                          break_on_hyphens=False)
-
-
-def _save(folder: Path, name: str, title: str, figure: Figure) -> Plot:
-    png, svg = folder / f"{name}.png", folder / f"{name}.svg"
-    figure.savefig(png, dpi=90)
-    figure.savefig(svg)
-    return Plot(name, title, png, svg)
 
 
 def _label(model: str, pool_size: int) -> str:

@@ -1,0 +1,160 @@
+"""Saving a report's figures: each as PNG and SVG, several at once where that is safe.
+
+matplotlib draws a figure in Python, one at a time: on the machines runexp measures,
+a small figure takes 0.1 to 0.3 s a format, and a report's four or five figures in
+two formats were the larger part of what ``runexp run`` spends once its runs end.
+Where the process may fork safely (a POSIX ``fork``, and no thread but this one,
+which a fork would copy in whatever state it is in) and more than one core is
+usable, each figure is saved by a child process forked for it, up to one per core;
+the figures, already built, reach the child with the fork, never pickled. Anywhere
+else they are saved here, one after the other. Either way a failure is returned as
+``Type: message`` with the figures saved, so the tables can still be written.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Resolution of the PNGs: the HTML report embeds them at their pixel size.
+PNG_DPI = 90
+#: The most of a child's failure message read back (a pipe's buffer holds it whole,
+#: so the child never blocks on writing it).
+MESSAGE_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Plot:
+    name: str  # file stem under plots/
+    title: str
+    png: Path
+    svg: Path
+
+
+@dataclass(frozen=True)
+class Made:
+    """A figure built and not yet saved."""
+
+    name: str
+    title: str
+    figure: Figure
+
+
+def save_all(folder: Path, made: Sequence[Made]) -> tuple[list[Plot], str]:
+    """Save every figure as ``folder/NAME.png`` and ``.svg``: the plots saved, in the
+    order given, and the first failure (``Type: message``) or ""."""
+    processes = min(len(made), _usable_cores()) if _may_fork() else 1
+    if processes <= 1:
+        return _one_by_one(folder, made)
+    return _forked(folder, made, processes)
+
+
+def save(folder: Path, made: Made) -> Plot:
+    png, svg = folder / f"{made.name}.png", folder / f"{made.name}.svg"
+    made.figure.savefig(png, dpi=PNG_DPI)
+    # The PNG's draw placed everything; laying the figure out again for the SVG would
+    # only repeat that (constrained layout measures every text several times).
+    made.figure.set_layout_engine("none")
+    made.figure.savefig(svg)
+    return Plot(made.name, made.title, png, svg)
+
+
+def _one_by_one(folder: Path, made: Sequence[Made]) -> tuple[list[Plot], str]:
+    saved: list[Plot] = []
+    problems: list[str] = []
+    for one in made:
+        try:
+            saved.append(save(folder, one))
+        except Exception as error:  # matplotlib's errors share no base class
+            problems.append(_described(error))
+    return saved, problems[0] if problems else ""
+
+
+def _forked(folder: Path, made: Sequence[Made], processes: int) -> tuple[list[Plot], str]:
+    """One child per figure, ``processes`` at a time; each child saves its figure and
+    exits, writing its failure, if any, to a pipe. Children are waited for by pid, so
+    the status of a child of someone else's (a Popen of the caller's) is never taken.
+    An interrupt kills and reaps the children still running."""
+    waiting = list(enumerate(made))
+    running: list[tuple[int, int, int]] = []  # (pid, index, read end of its pipe)
+    problems: dict[int, str] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < processes:
+                index, one = waiting.pop(0)
+                pid, read = _child(folder, one)
+                running.append((pid, index, read))
+            pid, index, read = running[0]
+            _, status = os.waitpid(pid, 0)
+            running.pop(0)  # only once reaped: an interrupt in the wait leaves it listed
+            message = _read_all(read)
+            if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+                problems[index] = message or _death(status)
+    finally:
+        for pid, _, read in running:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(read)
+    saved = [Plot(one.name, one.title, folder / f"{one.name}.png", folder / f"{one.name}.svg")
+             for index, one in enumerate(made) if index not in problems]
+    return saved, problems[min(problems)] if problems else ""
+
+
+def _child(folder: Path, made: Made) -> tuple[int, int]:
+    """Fork a child that saves ``made`` and exits: its pid and the read end of the pipe
+    its failure comes back on."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, never runs the parent's exit handlers
+        code = 1
+        try:
+            os.close(read)
+            for caught in (signal.SIGINT, signal.SIGTERM):  # the runner's handlers
+                signal.signal(caught, signal.SIG_DFL)
+            save(folder, made)
+            code = 0
+        except BaseException as error:
+            os.write(write, _described(error).encode("utf-8", "replace")[:MESSAGE_BYTES])
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
+
+
+def _read_all(read: int) -> str:
+    chunks = []
+    try:
+        while chunk := os.read(read, MESSAGE_BYTES):
+            chunks.append(chunk)
+    finally:
+        os.close(read)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def _death(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"SystemError: the process drawing it was killed by signal {os.WTERMSIG(status)}"
+    return f"SystemError: the process drawing it exited with {os.waitstatus_to_exitcode(status)}"
+
+
+def _described(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _may_fork() -> bool:
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity on this platform
+        return os.cpu_count() or 1
