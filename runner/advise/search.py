@@ -11,8 +11,8 @@ model climbs the pool sizes 1, 2, 4, 8, ... while throughput still rises (a deci
 step at once, a smaller one by a significance test), is dropped where its best is
 clearly slower than the leader's or could not catch it even by scaling linearly, and
 otherwise tries the midpoint between its best and its faster neighbour. Finalists
-clearly beaten by the fastest are dropped; the rest are re-measured, interleaved,
-before the answer.
+clearly beaten by the fastest are dropped; the rest are measured in interleaved rounds
+until precise or beaten before the answer.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from runner.report.precision import precise_enough
 from runner.report.stats import MIN_VALUES_FOR_U_TEST, mann_whitney_u, summarize
 
 ALPHA = 0.05
-#: Timed runs of a configuration before it may stop (and at most).
+#: Timed runs of a configuration before it may stop, and at most (a finalist may go
+#: past MAX_RUNS only by its FINAL_RUNS interleaved runs).
 MIN_RUNS = 3
 MAX_RUNS = 10
 #: Runs of each side where a climbing step looks worth it but is not yet significant:
@@ -34,11 +35,9 @@ CLIMB_RUNS = 5
 #: A ratio between single runs that noise does not reach (the CV of repeated runs on a
 #: busy machine stays under ~17%): a step that large is seen with one run each.
 DECISIVE = 1.5
-#: Interleaved runs each finalist gets before the answer, so that the answer compares
-#: configurations measured side by side and with enough values for a U test.
+#: Interleaved runs each finalist gets before the answer, at least, so that the answer
+#: compares configurations measured side by side and with enough values for a U test.
 FINAL_RUNS = 3
-#: Rounds at most while a tie between finalists may still be told apart by more runs.
-MAX_FINAL_ROUNDS = 10
 #: The cheaper model wins a tie: fewer moving parts, less memory, no pickling.
 COST = {"sync": 0, "asyncio": 1, "threads": 2, "processes": 3}
 UNKNOWN_COST = 4
@@ -178,8 +177,12 @@ class Search:
             self.exhausted = True
         return self.exhausted
 
-    def leader(self, besides: Trial | None = None) -> Trial | None:
-        measured = [t for t in self.trials if t.walls and t is not besides]
+    def leader(self) -> Trial | None:
+        """The fastest of the models' best configurations so far (a size dropped for no
+        significant gain over its model's best does not lead, however lucky its runs);
+        before any model has a best, the fastest configuration measured."""
+        kept = [t for t in self.best.values() if t.walls]
+        measured = kept or [t for t in self.trials if t.walls]
         return min(measured, key=lambda t: t.median or 0.0, default=None)
 
     def _probe(self, config: Config) -> Trial | None:
@@ -192,16 +195,6 @@ class Search:
         self._report(trial)
         return trial
 
-    def _settle(self, trial: Trial) -> None:
-        """More runs of ``trial`` until precise, clearly beaten, failed or at MAX_RUNS."""
-        before = trial.runs
-        while trial.runs < MAX_RUNS and not trial.failed and not self._out_of_time():
-            if trial.runs >= MIN_RUNS and self._enough(trial):
-                break
-            self._one_run(trial)
-        if trial.runs > before:
-            self._report(trial)
-
     def _report(self, trial: Trial) -> None:
         if self.on_trial is not None:
             self.on_trial(trial, self.leader())
@@ -211,23 +204,15 @@ class Search:
         trial.walls += walls
         trial.failed += max(0, 1 - len(walls))
 
-    def _enough(self, trial: Trial) -> bool:
-        if precise_enough(trial.walls, self.precision):
-            return True
-        leader = self.leader(besides=trial)
-        if leader is not None and beaten(trial.walls, leader.walls):
-            trial.note = f"stopped early: slower than {leader.config}"
-            return True
-        return False
-
     def _faster(self, new: Trial, old: Trial) -> bool:
         """``new`` beats ``old``: at once where one run each shows a decisive step, else by
-        ``clearly_slower`` with MIN_RUNS each, or CLIMB_RUNS each where ``new`` looks
-        faster by more than twice the precision but not yet significantly. The climb asks
-        whether throughput still rises, not by how much: precision is for the answer."""
+        ``clearly_slower`` with MIN_RUNS each, or, where ``new`` looks faster by more
+        than twice the precision but not yet significantly, with the runs a U test needs
+        each and then CLIMB_RUNS. The climb asks whether throughput still rises, not by
+        how much: precision is for the answer."""
         if decisively_faster(new.walls, old.walls):
             return True
-        for runs in (MIN_RUNS, CLIMB_RUNS):
+        for runs in (MIN_RUNS, MIN_VALUES_FOR_U_TEST, CLIMB_RUNS):
             self._top_up(old, runs)
             self._top_up(new, runs)
             if not new.walls or not old.walls:
@@ -270,9 +255,23 @@ class Search:
         if best is None or self.exhausted:
             return
         leader = self.leader()
-        if leader is not None and self._beaten(best, leader):
+        if leader is not None and self._behind(best, leader):
             return
         self._refine(model, best, tried)
+
+    def _behind(self, best: Trial, leader: Trial) -> bool:
+        """Before refining a model: is its best clearly slower than the leader (another
+        model's)? Where it only looks slower (by more than twice the precision), both get
+        the runs a U test needs first: the leader's count towards its precision later,
+        and a refinement of a model out of the running would be runs spent for nothing."""
+        if self._beaten(best, leader):
+            return True
+        if leader.config.model == best.config.model or (
+                (best.median or 0.0) <= (leader.median or 0.0) * (1 + 2 * self.precision)):
+            return False
+        self._top_up(leader, MIN_VALUES_FOR_U_TEST)
+        self._top_up(best, MIN_VALUES_FOR_U_TEST)
+        return self._beaten(best, leader)
 
     def _beaten(self, best: Trial, by: Trial) -> bool:
         """A model's best is clearly slower than another model's: drop the model."""
@@ -336,12 +335,10 @@ class Search:
 
     def _final_round(self) -> None:
         """Drop the finalists clearly beaten by the fastest (a decisive step needs no more
-        runs), settle the rest, then interleaved rounds of those still in: FINAL_RUNS,
-        then more (up to MAX_FINAL_ROUNDS) while the fastest is tied with another that
-        is not yet precise."""
-        self._drop_beaten()
-        for trial in self.finalists():
-            self._settle(trial)
+        runs); measure the rest in interleaved rounds, each round one run of every
+        finalist still in, until each is precise or clearly beaten by the fastest, with
+        FINAL_RUNS rounds at least and MAX_RUNS runs a finalist at most (beyond that only
+        its FINAL_RUNS)."""
         self._drop_beaten()
         finalists = self.finalists()
         rival = self._rival(finalists)
@@ -349,17 +346,38 @@ class Search:
             # Far behind: enough runs for a U test to say so, not interleaved rounds.
             self._top_up(rival, MIN_VALUES_FOR_U_TEST)
             self._top_up(finalists[0], MIN_VALUES_FOR_U_TEST)
+            rival = None
         elif rival is not None:  # close: measured beside the answer, as the finalists are
             finalists.append(rival)
-        if len(finalists) < 2:
-            return
-        for done in range(MAX_FINAL_ROUNDS):
-            if done >= FINAL_RUNS and self._settled(finalists):
-                return
-            for trial in finalists:
-                if self._out_of_time():
-                    return
+        side_by_side = len(finalists) > 1
+        limit = {id(t): max(MAX_RUNS, t.runs + (FINAL_RUNS if side_by_side else 0))
+                 for t in finalists}
+        before = {id(t): t.runs for t in finalists}
+        rounds = 0
+        while not self._out_of_time():
+            fastest = min(finalists, key=lambda t: t.median or 0.0)
+            due = [t for t in finalists if t.runs < limit[id(t)] and self._due(
+                t, fastest, side_by_side and rounds < FINAL_RUNS)]
+            if not due:
+                break
+            for trial in due:
                 self._one_run(trial)
+            rounds += 1
+        for trial in finalists:  # a line each, as the rounds left it
+            if trial.runs > before[id(trial)]:
+                self._report(trial)
+        self._drop_beaten()
+
+    def _due(self, trial: Trial, fastest: Trial, re_measuring: bool) -> bool:
+        """``trial`` gets another run in this round: not failed, not clearly slower than
+        ``fastest``, and either still being re-measured or not yet precise."""
+        if trial.failed:
+            return False
+        if trial is not fastest and beaten(trial.walls, fastest.walls):
+            trial.note = f"stopped early: slower than {fastest.config}"
+            return False
+        return re_measuring or not (trial.runs >= MIN_RUNS
+                                    and precise_enough(trial.walls, self.precision))
 
     def _rival(self, finalists: list[Trial]) -> Trial | None:
         """The best of another model where one finalist is left: the runner-up."""
@@ -375,11 +393,6 @@ class Search:
         for trial in finalists:
             if fastest is not None and trial is not fastest:
                 self._beaten(trial, fastest)
-
-    def _settled(self, finalists: list[Trial]) -> bool:
-        fastest = min(finalists, key=lambda t: t.median or 0.0)
-        tied = [t for t in finalists if not beaten(t.walls, fastest.walls)]
-        return len(tied) == 1 or all(precise_enough(t.walls, self.precision) for t in tied)
 
     def answer(self) -> Answer:
         """The fastest measured finalist, or, where the runner-up is not significantly

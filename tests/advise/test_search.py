@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from runner.advise.search import FINAL_RUNS, Config, Search, doubling
+from runner.advise.search import FINAL_RUNS, MAX_RUNS, Config, Search, doubling
 
 Curve = Callable[[str, int], float]
 
@@ -125,23 +125,43 @@ def test_a_model_that_cannot_catch_the_leader_stops_climbing() -> None:
     assert any("linear scaling" in t.fate for t in answer.trials)
 
 
-def test_finalists_get_more_rounds_while_a_tie_is_not_yet_told_apart() -> None:
+def test_finalists_are_measured_side_by_side_until_told_apart() -> None:
     def curve(model: str, pool: int) -> float:
         return {"sync": 1.0, "asyncio": 0.5, "processes": 0.4}[model]
 
-    # A busy machine (15% noise) from the fifth run on: FINAL_RUNS interleaved rounds of
-    # the two best models leave them tied; more rounds tell them apart.
+    # A busy machine (15% noise) from the fifth run on: the climb leaves asyncio/p1 and
+    # processes/p1 both in; interleaved rounds tell them apart.
     machine = FakeMachine(curve, seed=13, noisy_after=5)
     answer = search(machine, {"sync": False, "asyncio": True, "processes": True},
                     max_pool=2).run()
     assert answer.chosen is not None and answer.chosen.config == Config("processes", 1)
-    assert not answer.tie
-    rounds = 0  # the interleaved pairs the search ended with
-    while rounds * 2 + 2 <= len(machine.runs) and {
-            c.model for c in machine.runs[-rounds * 2 - 2:len(machine.runs) - rounds * 2]
-    } == {"asyncio", "processes"}:
-        rounds += 1
-    assert rounds > FINAL_RUNS
+    assert not answer.tie and answer.p_value is not None and answer.p_value < 0.05
+    finalists = {Config("asyncio", 1), Config("processes", 1)}
+    last_other = max(i for i, c in enumerate(machine.runs) if c not in finalists)
+    final = machine.runs[last_other + 1:]
+    assert set(final[:2]) == finalists  # the first round: one run of each
+    assert final.count(Config("asyncio", 1)) >= 1
+    # The loser stops once clearly slower; the answer goes on to its precision.
+    loser = next(t for t in answer.trials if t.config == Config("asyncio", 1))
+    assert "slower than processes/p1" in loser.outcome
+    assert len(answer.chosen.walls) > len(loser.walls)
+
+
+def test_a_true_tie_on_a_noisy_machine_ends_at_the_run_limit() -> None:
+    def curve(model: str, pool: int) -> float:
+        return 1.0 if model == "sync" else 0.5
+
+    machine = FakeMachine(curve, seed=3, noise=0.15)
+    answer = search(machine, {"sync": False, "asyncio": True, "processes": True},
+                    max_pool=2).run()
+    assert answer.tie
+    assert answer.chosen is not None and answer.chosen.config == Config("asyncio", 1)
+    assert answer.runner_up is not None and answer.runner_up.config.model == "processes"
+    # Neither can be told apart nor made precise at 15% noise: the rounds stop at the
+    # limit instead of going on (10 runs, or 3 interleaved past what the climb made).
+    for trial in (answer.chosen, answer.runner_up):
+        assert FINAL_RUNS <= len(trial.walls) <= MAX_RUNS + FINAL_RUNS
+    assert len(machine.runs) <= 3 * (MAX_RUNS + FINAL_RUNS)
 
 
 def test_one_run_settles_a_decisive_step_and_more_runs_a_close_one() -> None:
