@@ -62,6 +62,17 @@ class Trial:
     failed: int = 0
     fate: str = ""
     note: str = ""  # why its runs stopped before it was precise
+    dropped_at: int | None = None  # its runs when its model was dropped for it
+
+    def drop(self, fate: str) -> None:
+        self.fate, self.dropped_at = fate, self.runs
+
+    @property
+    def drop_stands(self) -> bool:
+        """Dropped, and not measured since: the verdict is not revisited against walls
+        that changed after it (a fastest whose later runs spread wider would otherwise
+        turn a decisive drop into a tie)."""
+        return self.dropped_at is not None and self.dropped_at == self.runs
 
     @property
     def outcome(self) -> str:
@@ -277,7 +288,7 @@ class Search:
         """A model's best is clearly slower than another model's: drop the model."""
         if by.config.model == best.config.model or not beaten(best.walls, by.walls):
             return False
-        best.fate = f"dropped: model beaten by {by.config}"
+        best.drop(f"dropped: model beaten by {by.config}")
         self.dropped.add(best.config.model)
         return True
 
@@ -294,8 +305,8 @@ class Search:
         best_case = (trial.median or 0.0) * size / self.max_pool
         if best_case <= (leader.median or 0.0) * DECISIVE:
             return False
-        trial.fate = (f"dropped: even linear scaling to {self.max_pool} workers would not "
-                      f"catch {leader.config}")
+        trial.drop(f"dropped: even linear scaling to {self.max_pool} workers would not "
+                   f"catch {leader.config}")
         self.dropped.add(trial.config.model)
         return True
 
@@ -406,11 +417,11 @@ class Search:
         if not ordered:
             return Answer(None, None, None, False, self.exhausted, self.trials)
         fastest = ordered[0]
-        tied = [t for t in ordered if not beaten(t.walls, fastest.walls)]
+        tied = [t for t in ordered if _tied(t, fastest)]
         chosen = min(tied, key=lambda t: (cost(t.config.model), t.config.pool_size))
         others = [t for t in ordered if t is not chosen]
         runner_up = others[0] if others else None
-        tie = runner_up is not None and not beaten(runner_up.walls, chosen.walls)
+        tie = runner_up is not None and _tied(runner_up, chosen)
         chosen.fate = "chosen"
         for trial in self.finalists():
             if trial is not chosen:
@@ -418,3 +429,10 @@ class Search:
         return Answer(chosen, runner_up,
                       p_value(chosen.walls, runner_up.walls) if runner_up else None,
                       tie, self.exhausted, self.trials)
+
+
+def _tied(trial: Trial, with_: Trial) -> bool:
+    """``trial`` is not significantly slower than ``with_``: never where a drop stands."""
+    if trial is with_:
+        return True
+    return not trial.drop_stands and not beaten(trial.walls, with_.walls)

@@ -180,3 +180,38 @@ def test_one_run_settles_a_decisive_step_and_more_runs_a_close_one() -> None:
     # p-value compares runs made side by side.
     assert answer.runner_up is not None and answer.p_value is not None
     assert answer.p_value < 0.05
+
+
+class Scripted:
+    """Wall times given per configuration, in order; the last one repeats."""
+
+    def __init__(self, walls: dict[str, list[float]]) -> None:
+        self.walls = walls
+        self.now = 0.0
+        self.taken: dict[str, int] = {}
+
+    def measure(self, config: Config, repetitions: int) -> list[float]:
+        out = []
+        for _ in range(repetitions):
+            script = self.walls[str(config)]
+            index = self.taken.get(str(config), 0)
+            self.taken[str(config)] = index + 1
+            out.append(script[min(index, len(script) - 1)])
+            self.now += out[-1]
+        return out
+
+    def clock(self) -> float:
+        return self.now
+
+
+def test_a_decisive_drop_stands_when_the_fastest_spreads_wider_later() -> None:
+    # sync's one run is 1.67x threads/p2's first: dropped at once. threads/p2's later
+    # runs spread to 0.75 s, which would no longer make one sync run decisively slower;
+    # sync, the cheaper model, must not come back as a tie with the answer.
+    machine = Scripted({"sync": [1.0], "threads/p1": [1.0], "threads/p2": [0.6, 0.75, 0.6],
+                        "processes/p1": [0.62], "processes/p2": [0.62]})
+    answer = Search({"sync": False, "threads": True, "processes": True}, 2, machine.measure,
+                    precision=0.05, clock=machine.clock, deadline=1e9).run()
+    sync = next(t for t in answer.trials if t.config.model == "sync")
+    assert sync.fate.startswith("dropped: model beaten by threads/p2") and sync.runs == 1
+    assert answer.chosen is not None and answer.chosen.config == Config("threads", 2)
