@@ -30,7 +30,7 @@ from runner.advise.record import ended, final_experiment_text, start_metadata
 from runner.advise.search import MAX_RUNS, MIN_RUNS, Answer, Config, Search, Trial
 from runner.config.loader import ExperimentFile, parse
 from runner.errors import AdviseError
-from runner.execution.local import Resources, Settings, run_once
+from runner.execution.local import Resources, Settings, run_once, start_fork_servers, task_of
 from runner.execution.pipeline import cluster_address, sigterm_as_interrupt
 from runner.execution.placement import Placement
 from runner.models import MODELS
@@ -93,13 +93,16 @@ class Group:
     answer: Answer | None = None
 
     def cell(self, config: Config, options: Mapping[str, Any]) -> Cell:
+        """The cell of a configuration measured (the report's grid is made of these)."""
         if config not in self.cells:
-            base = self.base
-            self.cells[config] = Cell(
-                cell_id(base.workload, base.params, config.model, config.pool_size),
-                base.workload, base.params, config.model, config.pool_size,
-                options[config.model])
+            self.cells[config] = self.candidate(config, options)
         return self.cells[config]
+
+    def candidate(self, config: Config, options: Mapping[str, Any]) -> Cell:
+        base = self.base
+        return Cell(cell_id(base.workload, base.params, config.model, config.pool_size),
+                    base.workload, base.params, config.model, config.pool_size,
+                    options[config.model])
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,10 @@ class _Session:
                      ) -> Callable[[Config, int], list[float]]:
         tasks: dict[str, Task | Exception] = {}
         done: dict[Config, int] = {}
+        if self.address is None:  # every model's first run comes: start their zygotes now
+            start_fork_servers([group.candidate(Config(m, 1, pooled), self.model_options)
+                                for m, pooled in self.models.items()], tasks, self.settings,
+                               resources)
 
         def measure(config: Config, repetitions: int) -> list[float]:
             cell = group.cell(config, self.model_options)
@@ -209,13 +216,8 @@ class _Session:
             if self.address is not None:
                 self._on_cluster(self.address, config, jobs, sink)
                 return walls
-            if cell.id not in tasks:
-                try:
-                    tasks[cell.id] = cell.workload.make_task(cell.params, resources)
-                except Exception as error:  # e.g. the embedded server failed to start
-                    tasks[cell.id] = error
             for job in jobs:
-                sink(*run_once(job, tasks[cell.id], self.settings, resources))
+                sink(*run_once(job, task_of(cell, tasks, resources), self.settings, resources))
             return walls
 
         return measure

@@ -86,7 +86,10 @@ class ForkedChild:
 
 
 class ForkServer:
-    """One zygote: started with a preload request, then asked for one child per run."""
+    """One zygote: started with a preload request, then asked for one child per run.
+
+    Construction starts it and returns at once; ``ready`` waits until it has imported,
+    so that several can start side by side."""
 
     def __init__(self, python: str, env: dict[str, str], preload: bytes) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -102,12 +105,21 @@ class ForkServer:
                 stdout=subprocess.DEVNULL, stderr=self.stderr, env=env,
                 # Its own session: Ctrl-C at the terminal is the runner's to handle.
                 start_new_session=True)
+        self.threads: list[str] = []
         try:
             self.sock.sendall(preload)
+        except BaseException:
+            self.close()
+            raise
+
+    def ready(self) -> None:
+        """Wait until it has imported what it preloads (``threads`` then names the
+        threads that importing left running); ForkServerError, closed, if it failed."""
+        try:
             ready = self._next_event(time.monotonic() + READY_S)
             if ready is None or ready.get("event") != "ready":
                 raise ForkServerError(f"the fork server did not start{self._last_words()}")
-            self.threads: list[str] = ready["threads"]
+            self.threads = ready["threads"]
         except BaseException:
             self.close()
             raise
@@ -231,20 +243,42 @@ class ForkServers:
         server = self._servers.get(key)
         if server is not None and not server.alive():
             server.close()  # died since its last run: its successor serves this one
-            server = None
-        if server is None:
-            try:
-                server = ForkServer(key[0], env, preload)
-            except (ForkServerError, OSError) as error:
-                self.refused[key] = str(error)
-                return None
-            if len(server.threads) > 1:
-                self.refused[key] = ("importing the workload started threads ("
-                                     f"{', '.join(server.threads[1:])}): forking is unsafe")
+            del self._servers[key]
+        self.start([(key, env, preload)])
+        return self._servers.get(key)
+
+    def start(self, wanted: list[tuple[Key, dict[str, str], bytes]]) -> None:
+        """Start the zygotes of ``wanted`` (key, environment, preload request) not yet
+        running, side by side, and wait until each is ready or refused."""
+        if not available():
+            return
+        starting: dict[Key, ForkServer] = {}
+        try:
+            for key, env, preload in wanted:
+                if key in self._servers or key in self.refused or key in starting:
+                    continue
+                try:
+                    starting[key] = ForkServer(key[0], env, preload)
+                except (ForkServerError, OSError) as error:
+                    self.refused[key] = str(error)
+            for key in list(starting):
+                self._adopt(key, starting.pop(key))
+        finally:
+            for server in starting.values():  # interrupted while waiting for them
                 server.close()
-                return None
-            self._servers[key] = server
-        return server
+
+    def _adopt(self, key: Key, server: ForkServer) -> None:
+        try:
+            server.ready()
+        except (ForkServerError, OSError) as error:
+            self.refused[key] = str(error)
+            return
+        if len(server.threads) > 1:
+            self.refused[key] = ("importing the workload started threads ("
+                                 f"{', '.join(server.threads[1:])}): forking is unsafe")
+            server.close()
+            return
+        self._servers[key] = server
 
     def close(self) -> None:
         for server in self._servers.values():

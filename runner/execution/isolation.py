@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO
 
 from runner.errors import ForkServerError
-from runner.execution.forkserver import ForkedChild, ForkServers, server_key
+from runner.execution.forkserver import ForkedChild, ForkServers, Key, server_key
 from runner.execution.worker import RunResult, Visit, object_path
 from runner.results.rows import Status
 
@@ -54,20 +54,8 @@ def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executab
     (see ``runner.config.pythons``); it is also that worker's PYTHONPATH, so that
     ``python -m runner.execution.worker`` finds the runner package at all.
     """
-    sys_path = sys.path if import_path is None else import_path
-    request = encode(job, sys_path)
-    env = dict(os.environ)
-    if import_path is not None:
-        env["PYTHONPATH"] = os.pathsep.join(import_path)
-    else:
-        # ``-m runner...`` must find this very runner package, not another copy (an
-        # older install in site-packages) that the interpreter would find first.
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(Path(__file__).resolve().parents[2]), *filter(None, [env.get("PYTHONPATH")])])
-    server = None
-    if forks is not None:
-        key = server_key(python, sys_path, object_path(job.model), job.task)
-        server = forks.get(key, env, request)
+    key, env, request = worker_request(job, python, import_path)
+    server = forks.get(key, env, request) if forks is not None else None
     # A short name: multiprocessing's forkserver puts a socket two levels below,
     # and socket paths are limited to about 100 bytes.
     folder = tempfile.mkdtemp(prefix="runexp-")
@@ -87,6 +75,23 @@ def run_isolated(job: Visit, timeout_s: float | None, python: str = sys.executab
         return _run_worker(request, timeout_s, spawn)
     finally:
         shutil.rmtree(folder, ignore_errors=True)  # the group is gone: nothing writes there
+
+
+def worker_request(job: Visit, python: str = sys.executable,
+                   import_path: list[str] | None = None) -> tuple[Key, dict[str, str], bytes]:
+    """What a worker for ``job`` is started with: the key of the zygote it may fork
+    from, its environment, and the request it reads (also a zygote's preload)."""
+    sys_path = sys.path if import_path is None else import_path
+    env = dict(os.environ)
+    if import_path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(import_path)
+    else:
+        # ``-m runner...`` must find this very runner package, not another copy (an
+        # older install in site-packages) that the interpreter would find first.
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(__file__).resolve().parents[2]), *filter(None, [env.get("PYTHONPATH")])])
+    key = server_key(python, sys_path, object_path(job.model), job.task)
+    return key, env, encode(job, sys_path)
 
 
 Process = subprocess.Popen[bytes] | ForkedChild

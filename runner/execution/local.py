@@ -21,10 +21,15 @@ from runner.config.pythons import (
     python_label,
 )
 from runner.execution.forkserver import ForkServers
-from runner.execution.isolation import import_path_for_foreign_interpreters, run_isolated
+from runner.execution.isolation import (
+    import_path_for_foreign_interpreters,
+    run_isolated,
+    worker_request,
+)
 from runner.execution.server import EmbeddedServer
 from runner.execution.worker import RunResult, Visit, describe, visit
 from runner.models import MODELS
+from runner.plan.grid import Cell
 from runner.plan.schedule import Job
 from runner.results.rows import RunRecord, Status
 from runner.workloads.task import Task
@@ -97,30 +102,67 @@ def utc_now() -> str:
 
 
 def execute(jobs: Iterable[Job], settings: Settings, sink: Sink,
-            on_run: OnRun | None = None) -> bool:
+            on_run: OnRun | None = None, cells: Sequence[Cell] = ()) -> bool:
     """Run the jobs in order, handing each record to ``sink`` (and ``on_run``) as it ends.
 
     ``jobs`` is taken one at a time after the previous record was handed on, so
-    adaptive rounds can decide the next job from the rows so far.
+    adaptive rounds can decide the next job from the rows so far. ``cells``, those the
+    jobs will run, lets the fork servers they need start side by side first.
 
     Returns False when ``fail_fast`` stopped the grid at a failed run.
     """
     tasks: dict[str, Task | Exception] = {}
     with Resources() as resources:
+        start_fork_servers(cells, tasks, settings, resources)
         for job in jobs:
             cell = job.cell
-            if cell.id not in tasks:
-                try:
-                    tasks[cell.id] = cell.workload.make_task(cell.params, resources)
-                except Exception as error:  # e.g. the embedded server failed to start
-                    tasks[cell.id] = error
-            record, timings = run_once(job, tasks[cell.id], settings, resources)
+            record, timings = run_once(job, task_of(cell, tasks, resources), settings,
+                                       resources)
             sink(record, timings)
             if on_run is not None:
                 on_run(job, record)
             if settings.fail_fast and record.status in (Status.ERROR, Status.TIMEOUT):
                 return False
     return True
+
+
+def task_of(cell: Cell, tasks: dict[str, Task | Exception], resources: Resources
+            ) -> Task | Exception:
+    """The cell's task, made once (``tasks`` keeps it by cell), or why it could not be."""
+    if cell.id not in tasks:
+        try:
+            tasks[cell.id] = cell.workload.make_task(cell.params, resources)
+        except Exception as error:  # e.g. the embedded server failed to start
+            tasks[cell.id] = error
+    return tasks[cell.id]
+
+
+def start_fork_servers(cells: Iterable[Cell], tasks: dict[str, Task | Exception],
+                       settings: Settings, resources: Resources) -> None:
+    """Start the fork servers the runs of ``cells`` will fork from, side by side.
+
+    Each zygote spends most of its start importing (0.1 s or more each); started one
+    at a time, as their first runs come, an experiment of four models waited for them
+    in turn. One cell per workload and model stands for the rest (the zygotes are
+    keyed by model, task class and imports); other interpreters' cells are left to
+    start theirs on first use."""
+    if settings.isolation != "process":
+        return
+    seen: set[tuple[str, str]] = set()
+    wanted = []
+    for cell in cells:
+        if cell.python or (cell.workload.name, cell.model) in seen:
+            continue
+        seen.add((cell.workload.name, cell.model))
+        task = task_of(cell, tasks, resources)
+        if isinstance(task, Task):
+            wanted.append(worker_request(_visit(cell, task, settings)))
+    resources.fork_servers().start(wanted)
+
+
+def _visit(cell: Cell, task: Task, settings: Settings) -> Visit:
+    return Visit(task, MODELS[cell.model], cell.pool_size, cell.options.model_dump(),
+                 settings.warmups, cell.workload.records_tasks)
 
 
 def run_once(job: Job, task: Task | Exception, settings: Settings, resources: Resources
@@ -137,8 +179,7 @@ def run_once(job: Job, task: Task | Exception, settings: Settings, resources: Re
     elif interpreter is not None and interpreter.problem:
         result = RunResult(Status.SKIPPED, message=interpreter.problem)
     else:
-        job_visit = Visit(task, MODELS[cell.model], cell.pool_size, cell.options.model_dump(),
-                          settings.warmups, cell.workload.records_tasks)
+        job_visit = _visit(cell, task, settings)
         forks = resources.fork_servers() if settings.isolation == "process" else None
         if settings.isolation == "inline":
             result = _flag_overrun(visit(job_visit), settings.timeout_s)

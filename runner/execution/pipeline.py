@@ -249,7 +249,10 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
 
             address = cluster_address(metadata.options.cluster, source.experiment)
             if address is None:
-                stopped_early = not execute(jobs, settings, sink, on_run=progress.advance)
+                cells = jobs.cells if isinstance(jobs, Rounds) else list(
+                    {job.cell.id: job.cell for job in jobs}.values())
+                stopped_early = not execute(jobs, settings, sink, on_run=progress.advance,
+                                            cells=cells)
             else:
                 from runner.execution.cluster import continuing, execute_on_cluster
 

@@ -13,14 +13,20 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from runner.config.loader import load
 from runner.execution.forkserver import ForkServer, ForkServers, available, server_key
+from runner.execution.local import Settings, execute
 from runner.execution.isolation import encode, run_isolated
 from runner.execution.worker import Visit, object_path
 from runner.models.processes import ProcessesModel
 from runner.models.sync import SyncModel
+from runner.plan.grid import expand
+from runner.plan.schedule import Job
+from runner.results.rows import RunRecord, Status
 from runner.workloads.callable_task import CallableTask
 from runner.workloads.http_task import HttpTask
 from tests.helpers import ROOT, run_cli
@@ -88,6 +94,7 @@ def test_the_zygote_of_an_http_run_imports_aiohttp_and_requests_and_starts_no_th
     server = ForkServer(sys.executable, {**os.environ, "PYTHONPATH": str(ROOT)},
                         encode(visit_of(task, ProcessesModel()), sys.path))
     try:
+        server.ready()
         assert server.threads == ["MainThread"]
         # The kernel's count too, which also sees threads that C code started.
         status = Path(f"/proc/{server.process.pid}/status").read_text()
@@ -119,6 +126,38 @@ def test_a_workload_whose_import_starts_a_thread_is_spawned_instead(tmp_path: Pa
         assert "poller" in forks.refused[key]
     finally:
         forks.close()
+
+
+def test_the_zygotes_an_experiment_needs_start_side_by_side(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_experiment(tmp_path, """
+        name: side-by-side
+        repetitions: 1
+        workloads:
+          - {kind: sleep, tasks: 2, duration_ms: 0}
+        models: [sync, threads, asyncio, processes]
+        pool_sizes: [1]
+    """)
+    events: list[tuple[str, int]] = []
+    start, ready = ForkServer.__init__, ForkServer.ready
+
+    def started(self: ForkServer, *args: Any) -> None:
+        start(self, *args)
+        events.append(("started", self.process.pid))
+
+    def readied(self: ForkServer) -> None:
+        ready(self)
+        events.append(("ready", self.process.pid))
+
+    monkeypatch.setattr(ForkServer, "__init__", started)
+    monkeypatch.setattr(ForkServer, "ready", readied)
+    cells = expand(load(path).experiment)
+    records: list[RunRecord] = []
+    assert execute([Job(cell, 1) for cell in cells], Settings(run_id="r", experiment="e"),
+                   lambda record, timings: records.append(record), cells=cells)
+    assert [r.status for r in records] == [Status.OK] * 4
+    assert [kind for kind, _ in events] == ["started"] * 4 + ["ready"] * 4
+    assert len({pid for _, pid in events}) == 4  # a zygote per model, none started twice
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs to pin one")
