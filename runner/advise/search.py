@@ -368,7 +368,7 @@ class Search:
         while not self._out_of_time():
             fastest = min(finalists, key=lambda t: t.median or 0.0)
             due = [t for t in finalists if t.runs < limit[id(t)] and self._due(
-                t, fastest, side_by_side and rounds < FINAL_RUNS)]
+                t, fastest, finalists, side_by_side and rounds < FINAL_RUNS)]
             if not due:
                 break
             for trial in due:
@@ -379,16 +379,27 @@ class Search:
                 self._report(trial)
         self._drop_beaten()
 
-    def _due(self, trial: Trial, fastest: Trial, re_measuring: bool) -> bool:
+    def _due(self, trial: Trial, fastest: Trial, finalists: list[Trial],
+             re_measuring: bool) -> bool:
         """``trial`` gets another run in this round: not failed, not clearly slower than
-        ``fastest``, and either still being re-measured or not yet precise."""
+        ``fastest``, and either still being re-measured or neither precise nor outdone
+        by a cheaper finalist still in: one at least as fast by median, which the tie
+        rule names unless ``trial`` became significantly faster than it."""
         if trial.failed:
             return False
         if trial is not fastest and beaten(trial.walls, fastest.walls):
             trial.note = f"stopped early: slower than {fastest.config}"
             return False
-        return re_measuring or not (trial.runs >= MIN_RUNS
-                                    and precise_enough(trial.walls, self.precision))
+        if re_measuring:
+            return True
+        if trial.runs >= MIN_RUNS and precise_enough(trial.walls, self.precision):
+            return False
+        cheaper = [t for t in finalists if t is not trial and _rank(t) < _rank(trial)
+                   and (t.median or 0.0) <= (trial.median or 0.0) and _tied(t, fastest)]
+        if cheaper:
+            trial.note = f"stopped early: no faster than the cheaper {cheaper[0].config}"
+            return False
+        return True
 
     def _rival(self, finalists: list[Trial]) -> Trial | None:
         """The best of another model where one finalist is left: the runner-up."""
@@ -418,7 +429,7 @@ class Search:
             return Answer(None, None, None, False, self.exhausted, self.trials)
         fastest = ordered[0]
         tied = [t for t in ordered if _tied(t, fastest)]
-        chosen = min(tied, key=lambda t: (cost(t.config.model), t.config.pool_size))
+        chosen = min(tied, key=_rank)
         others = [t for t in ordered if t is not chosen]
         runner_up = others[0] if others else None
         tie = runner_up is not None and _tied(runner_up, chosen)
@@ -429,6 +440,11 @@ class Search:
         return Answer(chosen, runner_up,
                       p_value(chosen.walls, runner_up.walls) if runner_up else None,
                       tie, self.exhausted, self.trials)
+
+
+def _rank(trial: Trial) -> tuple[int, int]:
+    """The tie rule's order: the cheaper model, then the smaller pool."""
+    return cost(trial.config.model), trial.config.pool_size
 
 
 def _tied(trial: Trial, with_: Trial) -> bool:

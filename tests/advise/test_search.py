@@ -183,12 +183,15 @@ def test_one_run_settles_a_decisive_step_and_more_runs_a_close_one() -> None:
 
 
 class Scripted:
-    """Wall times given per configuration, in order; the last one repeats."""
+    """Wall times given per configuration, in order; the last one repeats, or with
+    ``cycle`` the whole list does."""
 
-    def __init__(self, walls: dict[str, list[float]]) -> None:
+    def __init__(self, walls: dict[str, list[float]], cycle: bool = False) -> None:
         self.walls = walls
+        self.cycle = cycle
         self.now = 0.0
         self.taken: dict[str, int] = {}
+        self.log: list[str] = []
 
     def measure(self, config: Config, repetitions: int) -> list[float]:
         out = []
@@ -196,7 +199,9 @@ class Scripted:
             script = self.walls[str(config)]
             index = self.taken.get(str(config), 0)
             self.taken[str(config)] = index + 1
-            out.append(script[min(index, len(script) - 1)])
+            self.log.append(str(config))
+            out.append(script[index % len(script) if self.cycle
+                              else min(index, len(script) - 1)])
             self.now += out[-1]
         return out
 
@@ -215,3 +220,29 @@ def test_a_decisive_drop_stands_when_the_fastest_spreads_wider_later() -> None:
     sync = next(t for t in answer.trials if t.config.model == "sync")
     assert sync.fate.startswith("dropped: model beaten by threads/p2") and sync.runs == 1
     assert answer.chosen is not None and answer.chosen.config == Config("threads", 2)
+
+
+def test_finalists_outdone_by_a_cheaper_one_stop_after_the_interleaved_rounds() -> None:
+    # Three models at one worker do about the same work: the same spread of walls each,
+    # the pooled ones 3% slower, far inside the noise. sync, the cheapest, is named on a
+    # tie; the others are re-measured beside it, then stop, since being no faster they
+    # could only change the answer by becoming significantly faster. sync goes on
+    # towards its precision.
+    spread = [0.9, 1.1, 1.0, 0.95, 1.05]
+    slower = [wall * 1.03 for wall in spread]
+    machine = Scripted({"sync": spread, "asyncio/p1": slower, "asyncio/p2": [1.03],
+                        "threads/p1": slower, "threads/p2": [1.03]}, cycle=True)
+    answer = Search({"sync": False, "asyncio": True, "threads": True}, 2, machine.measure,
+                    precision=0.02, clock=machine.clock, deadline=1e9).run()
+    assert answer.chosen is not None and answer.chosen.config == Config("sync", 1, False)
+    assert answer.tie
+    assert answer.chosen.runs == MAX_RUNS
+    finalists = ["sync", "asyncio/p1", "threads/p1"]  # a round's order
+    log = machine.log
+    start = min(i for i in range(len(log) - 2)
+                if log[i:i + 3] == finalists and set(log[i:]) <= set(finalists))
+    final = log[start:]  # the interleaved rounds on
+    for other in ("asyncio/p1", "threads/p1"):
+        trial = next(t for t in answer.trials if str(t.config) == other)
+        assert "no faster than the cheaper sync" in trial.outcome
+        assert final.count(other) == FINAL_RUNS  # re-measured beside sync, no more

@@ -19,8 +19,8 @@ import pytest
 
 from runner.config.loader import load
 from runner.execution.forkserver import ForkServer, ForkServers, available, server_key
-from runner.execution.local import Settings, execute
 from runner.execution.isolation import encode, run_isolated
+from runner.execution.local import Settings, execute
 from runner.execution.worker import Visit, object_path
 from runner.models.processes import ProcessesModel
 from runner.models.sync import SyncModel
