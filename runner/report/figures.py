@@ -82,16 +82,24 @@ def _forked(folder: Path, made: Sequence[Made], processes: int) -> tuple[list[Pl
     """One child per figure, ``processes`` at a time; each child saves its figure and
     exits, writing its failure, if any, to a pipe. Children are waited for by pid, so
     the status of a child of someone else's (a Popen of the caller's) is never taken.
+    A figure whose child cannot be forked (no process or memory left) is saved here.
     An interrupt kills and reaps the children still running."""
     waiting = list(enumerate(made))
     running: list[tuple[int, int, int]] = []  # (pid, index, read end of its pipe)
+    here: list[int] = []
     problems: dict[int, str] = {}
     try:
         while waiting or running:
             while waiting and len(running) < processes:
                 index, one = waiting.pop(0)
-                pid, read = _child(folder, one)
+                try:
+                    pid, read = _child(folder, one)
+                except OSError:
+                    here.append(index)
+                    continue
                 running.append((pid, index, read))
+            if not running:
+                continue
             pid, index, read = running[0]
             _, status = os.waitpid(pid, 0)
             running.pop(0)  # only once reaped: an interrupt in the wait leaves it listed
@@ -103,6 +111,11 @@ def _forked(folder: Path, made: Sequence[Made], processes: int) -> tuple[list[Pl
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             os.close(read)
+    for index in here:
+        try:
+            save(folder, made[index])
+        except Exception as error:  # matplotlib's errors share no base class
+            problems[index] = _described(error)
     saved = [Plot(one.name, one.title, folder / f"{one.name}.png", folder / f"{one.name}.svg")
              for index, one in enumerate(made) if index not in problems]
     return saved, problems[min(problems)] if problems else ""
@@ -112,7 +125,12 @@ def _child(folder: Path, made: Made) -> tuple[int, int]:
     """Fork a child that saves ``made`` and exits: its pid and the read end of the pipe
     its failure comes back on."""
     read, write = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        raise
     if pid == 0:  # the child: never returns, never runs the parent's exit handlers
         code = 1
         try:

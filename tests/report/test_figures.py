@@ -133,3 +133,20 @@ def test_an_interrupt_kills_and_reaps_the_children(tmp_path: Path, savers: Path,
     for pid in children.values():
         with pytest.raises(ChildProcessError):  # reaped: not a child any more
             os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_figure_that_cannot_be_forked_is_saved_here(tmp_path: Path, savers: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    forks = iter([True, False, True])  # the second fork fails: no process left
+    real = os.fork
+
+    def fork() -> int:
+        if not next(forks):
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real()
+
+    monkeypatch.setattr(figures.os, "fork", fork)
+    saved, problem = save_all(tmp_path, made("wall", "speedup", "scaling"))
+    assert problem == "" and [p.name for p in saved] == ["wall", "speedup", "scaling"]
+    by = pids(savers)
+    assert by["speedup"] == os.getpid() and os.getpid() not in (by["wall"], by["scaling"])
