@@ -154,6 +154,10 @@ def one(name: str, workload: dict[str, Any], args: argparse.Namespace, root: Pat
           f"{' (tie)' if advice.tie else ''}; {advised.runs} runs in {advise_s:.1f} s"
           f"{'; BUDGET EXHAUSTED' if advised.advice.budget_exhausted else ''}"
           f"; work {advice.work}", flush=True)
+    searched = advised.searched[0][0].answer if advised.searched else None
+    if searched is not None:
+        path = ", ".join(f"{t.config} {t.runs}x{t.median or 0:.4f}" for t in searched.trials)
+        print(f"  advise's path (runs x median): {path}", flush=True)
     if estimate is not None:
         print(f"  advise's own estimate of the grid: {estimate.cells} cells, "
               f"{estimate.seconds:.1f} s of measured wall", flush=True)
