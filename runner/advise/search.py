@@ -216,13 +216,16 @@ class Search:
         trial.failed += max(0, 1 - len(walls))
 
     def _faster(self, new: Trial, old: Trial) -> bool:
-        """``new`` beats ``old``: at once where one run each shows a decisive step, else by
+        """``new`` beats ``old``: at once where one run each shows a decisive step (and
+        not, at once, where they show one the other way), else by
         ``clearly_slower`` with MIN_RUNS each, or, where ``new`` looks faster by more
         than twice the precision but not yet significantly, with the runs a U test needs
         each and then CLIMB_RUNS. The climb asks whether throughput still rises, not by
         how much: precision is for the answer."""
         if decisively_faster(new.walls, old.walls):
             return True
+        if decisively_faster(old.walls, new.walls):  # as plain a step the other way
+            return False
         for runs in (MIN_RUNS, MIN_VALUES_FOR_U_TEST, CLIMB_RUNS):
             self._top_up(old, runs)
             self._top_up(new, runs)

@@ -246,3 +246,18 @@ def test_finalists_outdone_by_a_cheaper_one_stop_after_the_interleaved_rounds() 
         trial = next(t for t in answer.trials if str(t.config) == other)
         assert "no faster than the cheaper sync" in trial.outcome
         assert final.count(other) == FINAL_RUNS  # re-measured beside sync, no more
+
+
+def test_a_step_decisively_slower_ends_the_climb_after_one_run() -> None:
+    # A pool of 4 processes costs twice what 2 do (start-up that dwarfs the work): one
+    # run each shows it, so neither gets more runs for a significance test.
+    def curve(model: str, pool: int) -> float:
+        return 1.0 if model == "sync" else {1: 1.0, 2: 0.5, 4: 1.0}[pool]
+
+    machine = FakeMachine(curve)
+    answer = search(machine, {"sync": False, "processes": True}, max_pool=4).run()
+    runs = {str(t.config): t.runs for t in answer.trials}
+    assert runs["processes/p4"] == 1
+    p4 = next(t for t in answer.trials if str(t.config) == "processes/p4")
+    assert p4.fate == "dropped: no significant gain over processes/p2"
+    assert answer.chosen is not None and answer.chosen.config == Config("processes", 2)
