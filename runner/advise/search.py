@@ -363,6 +363,8 @@ class Search:
             rival = None
         elif rival is not None:  # close: measured beside the answer, as the finalists are
             finalists.append(rival)
+        if not finalists:  # no run of any configuration succeeded
+            return
         side_by_side = len(finalists) > 1
         limit = {id(t): max(MAX_RUNS, t.runs + (FINAL_RUNS if side_by_side else 0))
                  for t in finalists}
@@ -375,6 +377,8 @@ class Search:
             if not due:
                 break
             for trial in due:
+                if self._out_of_time():
+                    break
                 self._one_run(trial)
             rounds += 1
         for trial in finalists:  # a line each, as the rounds left it
@@ -393,15 +397,16 @@ class Search:
         if trial is not fastest and beaten(trial.walls, fastest.walls):
             trial.note = f"stopped early: slower than {fastest.config}"
             return False
-        if re_measuring:
-            return True
-        if trial.runs >= MIN_RUNS and precise_enough(trial.walls, self.precision):
+        if trial.runs >= MIN_RUNS and precise_enough(trial.walls, self.precision) and (
+                not re_measuring):
+            trial.note = ""
             return False
         cheaper = [t for t in finalists if t is not trial and _rank(t) < _rank(trial)
                    and (t.median or 0.0) <= (trial.median or 0.0) and _tied(t, fastest)]
-        if cheaper:
+        if cheaper and not re_measuring:
             trial.note = f"stopped early: no faster than the cheaper {cheaper[0].config}"
             return False
+        trial.note = ""  # due (again): whatever stopped it before no longer holds
         return True
 
     def _rival(self, finalists: list[Trial]) -> Trial | None:
@@ -430,8 +435,11 @@ class Search:
         ordered = sorted({id(t): t for t in ranked}.values(), key=lambda t: t.median or 0.0)
         if not ordered:
             return Answer(None, None, None, False, self.exhausted, self.trials)
-        fastest = ordered[0]
-        tied = [t for t in ordered if _tied(t, fastest)]
+        # A configuration whose drop stands is not named, even where the one that beat it
+        # slowed down since: it may only be the runner-up.
+        candidates = [t for t in ordered if not t.drop_stands] or ordered
+        fastest = candidates[0]
+        tied = [t for t in candidates if _tied(t, fastest)]
         chosen = min(tied, key=_rank)
         others = [t for t in ordered if t is not chosen]
         runner_up = others[0] if others else None

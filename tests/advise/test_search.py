@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from runner.advise.search import FINAL_RUNS, MAX_RUNS, Config, Search, doubling
+from runner.advise.search import FINAL_RUNS, MAX_RUNS, Config, Search, Trial, doubling
 
 Curve = Callable[[str, int], float]
 
@@ -261,3 +261,30 @@ def test_a_step_decisively_slower_ends_the_climb_after_one_run() -> None:
     p4 = next(t for t in answer.trials if str(t.config) == "processes/p4")
     assert p4.fate == "dropped: no significant gain over processes/p2"
     assert answer.chosen is not None and answer.chosen.config == Config("processes", 2)
+
+
+def test_a_search_whose_every_run_fails_answers_nothing() -> None:
+    machine = FakeMachine(lambda model, pool: 1.0)
+    search_ = Search({"sync": False, "threads": True}, 4, lambda config, n: [],
+                     precision=0.05, clock=machine.clock, deadline=1e9)
+    answer = search_.run()  # no finalist: the rounds have nothing to measure
+    assert answer.chosen is None and answer.runner_up is None
+    assert [str(t.config) for t in answer.trials] == ["sync", "threads/p1"]
+
+
+def test_a_dropped_configuration_is_never_named_even_where_its_dropper_slowed_down() -> None:
+    # asyncio/p4 was dropped as clearly slower than sync; sync then slowed down in the
+    # rounds (a busier machine) below asyncio/p4's old median. asyncio/p4 was not
+    # measured again, so it may be the runner-up but not the answer.
+    search_ = Search({"sync": False, "asyncio": True, "threads": True}, 4,
+                     lambda config, n: [], precision=0.05, clock=lambda: 0.0, deadline=1.0)
+    sync = Trial(Config("sync", 1, False), walls=[1.10, 1.12, 1.08, 1.11, 1.09, 1.10])
+    asyncio = Trial(Config("asyncio", 4), walls=[0.95, 0.96, 0.94])
+    asyncio.drop("dropped: model beaten by sync")
+    threads = Trial(Config("threads", 2), walls=[1.00, 1.01, 0.99, 1.00, 1.02, 0.98])
+    search_.trials = [sync, asyncio, threads]
+    search_.best = {"sync": sync, "asyncio": asyncio, "threads": threads}
+    search_.dropped = {"asyncio"}
+    answer = search_.answer()
+    assert answer.chosen is threads
+    assert answer.runner_up is asyncio
