@@ -13,10 +13,12 @@ else they are saved here, one after the other. Either way a failure is returned 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,37 +82,50 @@ def _one_by_one(folder: Path, made: Sequence[Made]) -> tuple[list[Plot], str]:
 
 def _forked(folder: Path, made: Sequence[Made], processes: int) -> tuple[list[Plot], str]:
     """One child per figure, ``processes`` at a time; each child saves its figure and
-    exits, writing its failure, if any, to a pipe. Children are waited for by pid, so
-    the status of a child of someone else's (a Popen of the caller's) is never taken.
-    A figure whose child cannot be forked (no process or memory left) is saved here.
-    An interrupt kills and reaps the children still running."""
+    exits, writing its failure, if any, to a pipe whose end tells the child ended.
+    Children are reaped by pid, so the status of a child of someone else's (a Popen of
+    the caller's) is never taken; forking and reaping happen with SIGINT and SIGTERM
+    held, so an interrupt finds every child listed. A figure whose child cannot be
+    forked (no process or memory left) is saved here. An interrupt kills and reaps the
+    children still running."""
     waiting = list(enumerate(made))
-    running: list[tuple[int, int, int]] = []  # (pid, index, read end of its pipe)
+    running: dict[int, tuple[int, int]] = {}  # read end of its pipe -> (pid, index)
+    said: dict[int, list[bytes]] = {}
     here: list[int] = []
     problems: dict[int, str] = {}
     try:
         while waiting or running:
             while waiting and len(running) < processes:
                 index, one = waiting.pop(0)
-                try:
-                    pid, read = _child(folder, one)
-                except OSError:
-                    here.append(index)
-                    continue
-                running.append((pid, index, read))
+                with _held() as mask:
+                    try:
+                        pid, read = _child(folder, one, mask)
+                    except OSError:
+                        here.append(index)
+                        continue
+                    running[read] = (pid, index)
             if not running:
                 continue
-            pid, index, read = running[0]
-            _, status = os.waitpid(pid, 0)
-            running.pop(0)  # only once reaped: an interrupt in the wait leaves it listed
-            message = _read_all(read)
-            if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-                problems[index] = message or _death(status)
+            ready, _, _ = select.select(list(running), [], [])
+            for read in ready:
+                chunk = os.read(read, MESSAGE_BYTES)
+                if chunk:
+                    said.setdefault(read, []).append(chunk)
+                    continue
+                with _held():  # the end of its pipe: the child is exiting
+                    pid, index = running.pop(read)
+                    _, status = os.waitpid(pid, 0)
+                    os.close(read)
+                message = b"".join(said.pop(read, [])).decode("utf-8", "replace")
+                if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+                    problems[index] = message or _death(status)
     finally:
-        for pid, _, read in running:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            os.close(read)
+        for read, (pid, _) in running.items():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            with contextlib.suppress(OSError):
+                os.close(read)
     for index in here:
         try:
             save(folder, made[index])
@@ -121,9 +136,19 @@ def _forked(folder: Path, made: Sequence[Made], processes: int) -> tuple[list[Pl
     return saved, problems[min(problems)] if problems else ""
 
 
-def _child(folder: Path, made: Made) -> tuple[int, int]:
+@contextlib.contextmanager
+def _held() -> Iterator[set[int | signal.Signals]]:
+    """SIGINT and SIGTERM held (delivered on leaving); yields the mask before."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield before
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _child(folder: Path, made: Made, mask: set[int | signal.Signals]) -> tuple[int, int]:
     """Fork a child that saves ``made`` and exits: its pid and the read end of the pipe
-    its failure comes back on."""
+    its failure comes back on. ``mask``: the signal mask the child is to run with."""
     read, write = os.pipe()
     try:
         pid = os.fork()
@@ -135,8 +160,10 @@ def _child(folder: Path, made: Made) -> tuple[int, int]:
         code = 1
         try:
             os.close(read)
-            for caught in (signal.SIGINT, signal.SIGTERM):  # the runner's handlers
-                signal.signal(caught, signal.SIG_DFL)
+            for caught in (signal.SIGINT, signal.SIGTERM):  # the runner's handlers, not
+                if signal.getsignal(caught) is not signal.SIG_IGN:  # an ignored signal
+                    signal.signal(caught, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             save(folder, made)
             code = 0
         except BaseException as error:
@@ -145,16 +172,6 @@ def _child(folder: Path, made: Made) -> tuple[int, int]:
             os._exit(code)
     os.close(write)
     return pid, read
-
-
-def _read_all(read: int) -> str:
-    chunks = []
-    try:
-        while chunk := os.read(read, MESSAGE_BYTES):
-            chunks.append(chunk)
-    finally:
-        os.close(read)
-    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def _death(status: int) -> str:

@@ -88,8 +88,9 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
     where that is safe).
     """
     made: list[Made] = []
+    folder = run_dir / "plots"
+    problem = ""
     try:
-        folder = run_dir / "plots"
         folder.mkdir(exist_ok=True)
         for stale in NAMES:  # a rebuilt report must not leave an earlier build's plots
             for suffix in (".png", ".svg"):
@@ -97,9 +98,12 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
         for name, title, figure in figures(summary, runs, tasks, scaling):
             made.append(Made(name, title, figure))
     except Exception as error:  # matplotlib's errors share no base class
-        saved, _ = save_all(folder, made)
-        return Drawing(saved, f"{type(error).__name__}: {error}")
-    return Drawing(*save_all(folder, made))
+        problem = f"{type(error).__name__}: {error}"
+    try:
+        saved, failed = save_all(folder, made)
+    except Exception as error:  # e.g. the children reaped by someone else
+        return Drawing([], problem or f"{type(error).__name__}: {error}")
+    return Drawing(saved, problem or failed)
 
 
 def figures(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | None,

@@ -150,3 +150,23 @@ def test_a_figure_that_cannot_be_forked_is_saved_here(tmp_path: Path, savers: Pa
     assert problem == "" and [p.name for p in saved] == ["wall", "speedup", "scaling"]
     by = pids(savers)
     assert by["speedup"] == os.getpid() and os.getpid() not in (by["wall"], by["scaling"])
+
+
+def test_children_keep_an_ignored_sigint_and_run_with_the_callers_signal_mask(
+        tmp_path: Path, savers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def save(folder: Path, one: Made) -> figures.Plot:
+        state = {"ignored": signal.getsignal(signal.SIGINT) is signal.SIG_IGN,
+                 "term": signal.getsignal(signal.SIGTERM) is signal.SIG_DFL,
+                 "blocked": sorted(int(s) for s in signal.pthread_sigmask(signal.SIG_BLOCK, []))}
+        (savers / one.name).write_text(repr(state), encoding="utf-8")
+        return figures.Plot(one.name, one.title, folder / "x.png", folder / "x.svg")
+
+    monkeypatch.setattr(figures, "save", save)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # e.g. `runexp ... &` in sh
+    try:
+        save_all(tmp_path, made("wall", "speedup"))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    for name in ("wall", "speedup"):
+        state = (savers / name).read_text(encoding="utf-8")
+        assert state == repr({"ignored": True, "term": True, "blocked": []}), state
