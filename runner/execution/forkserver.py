@@ -98,18 +98,23 @@ class ForkServer:
         self.exits: dict[int, int] = {}
         self.buffer = b""
         self.lock = threading.Lock()
-        with theirs:
-            self.process = subprocess.Popen(
-                [python, "-m", "runner.execution.zygote", str(theirs.fileno())],
-                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=self.stderr, env=env,
-                # Its own session: Ctrl-C at the terminal is the runner's to handle.
-                start_new_session=True)
+        try:
+            with theirs:
+                self.process = subprocess.Popen(
+                    [python, "-m", "runner.execution.zygote", str(theirs.fileno())],
+                    pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=self.stderr, env=env,
+                    # Its own session: Ctrl-C at the terminal is the runner's to handle.
+                    start_new_session=True)
+        except BaseException:
+            ours.close()
+            self.stderr.close()
+            raise
         self.threads: list[str] = []
         try:
             self.sock.sendall(preload)
         except BaseException:
-            self.close()
+            self.abandon()
             raise
 
     def ready(self) -> None:
@@ -121,7 +126,7 @@ class ForkServer:
                 raise ForkServerError(f"the fork server did not start{self._last_words()}")
             self.threads = ready["threads"]
         except BaseException:
-            self.close()
+            self.abandon()
             raise
 
     def alive(self) -> bool:
@@ -210,6 +215,13 @@ class ForkServer:
                 return f": {lines[-1]}"
         return ""
 
+    def abandon(self) -> None:
+        """End a zygote that never served (failed, or interrupted while it started):
+        killed, not asked, so that nothing waits for its imports to finish."""
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        self.close()
+
     def close(self) -> None:
         """End the zygote: the end of its socket tells it; a kill if it does not go."""
         with contextlib.suppress(OSError):
@@ -261,11 +273,12 @@ class ForkServers:
                     starting[key] = ForkServer(key[0], env, preload)
                 except (ForkServerError, OSError) as error:
                     self.refused[key] = str(error)
-            for key in list(starting):
-                self._adopt(key, starting.pop(key))
+            for key, server in list(starting.items()):
+                self._adopt(key, server)
+                del starting[key]  # only once adopted or refused: an interrupt finds it
         finally:
             for server in starting.values():  # interrupted while waiting for them
-                server.close()
+                server.abandon()
 
     def _adopt(self, key: Key, server: ForkServer) -> None:
         try:

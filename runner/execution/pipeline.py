@@ -249,8 +249,9 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
 
             address = cluster_address(metadata.options.cluster, source.experiment)
             if address is None:
-                cells = jobs.cells if isinstance(jobs, Rounds) else list(
-                    {job.cell.id: job.cell for job in jobs}.values())
+                # The cells still to run (a resumed run's finished ones need no zygote).
+                cells = [c for c in jobs.cells if jobs.stop(c.id) is None] if isinstance(
+                    jobs, Rounds) else list({job.cell.id: job.cell for job in jobs}.values())
                 stopped_early = not execute(jobs, settings, sink, on_run=progress.advance,
                                             cells=cells)
             else:

@@ -128,6 +128,47 @@ def test_a_workload_whose_import_starts_a_thread_is_spawned_instead(tmp_path: Pa
         forks.close()
 
 
+def test_an_interrupt_while_zygotes_import_kills_them_at_once(tmp_path: Path) -> None:
+    (tmp_path / "slow.py").write_text("import time\ntime.sleep(60)\n\n"
+                                      "def work(index, args):\n    return index\n",
+                                      encoding="utf-8")
+    task = CallableTask(count=1, target="slow:work", async_target=None, setup=None,
+                        teardown=None, args={})
+    sys_path = [str(tmp_path), *sys.path]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    wanted = [(server_key(sys.executable, sys_path, object_path(model), task), env,
+               encode(visit_of(task, model), sys_path))
+              for model in (SyncModel(), ProcessesModel())]
+    forks = ForkServers()
+    started: list[ForkServer] = []
+    real = ForkServer.__init__
+
+    def remember(self: ForkServer, *args: Any) -> None:
+        real(self, *args)
+        started.append(self)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(ForkServer, "__init__", remember)
+            signal.setitimer(signal.ITIMER_REAL, 1.0)
+            begun = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                forks.start(wanted)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        forks.close()
+    assert time.monotonic() - begun < 10  # killed, not waited for through their import
+    assert len(started) == 2
+    for server in started:
+        assert server.process.returncode is not None  # gone and reaped
+        assert server.sock.fileno() == -1 and server.stderr.closed
+
+
 def test_the_zygotes_an_experiment_needs_start_side_by_side(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_experiment(tmp_path, """
