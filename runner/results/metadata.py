@@ -10,6 +10,7 @@ runexp versions wrote, so their run directories still load.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,7 +145,10 @@ class RunMetadata:
         return _adapter().dump_python(self, mode="json")
 
 
+@functools.cache
 def _adapter() -> TypeAdapter[RunMetadata]:
+    """Built once per process: building it generates the schema (~25 ms here), and a
+    run reads and writes metadata.json several times."""
     from pydantic import TypeAdapter
 
     return TypeAdapter(RunMetadata)
