@@ -39,7 +39,7 @@ import yaml
 from common import result
 
 from runner.advise.advice import Advice
-from runner.advise.search import doubling
+from runner.advise.rules import doubling
 from runner.advise.session import AdviseOptions, advise
 from runner.config.loader import load
 from runner.execution.pipeline import RunOptions, run

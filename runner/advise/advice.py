@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from runner.advise.search import Answer, Trial, doubling
+from runner.advise.rules import doubling
+from runner.advise.search import Answer, Trial
 from runner.report.stats import MIN_VALUES_FOR_U_TEST, summarize
 from runner.report.work import WAITING_BELOW, WorkKind, work_kind
 

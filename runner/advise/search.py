@@ -18,13 +18,21 @@ until precise or beaten before the answer.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from runner.advise.rules import (
+    DECISIVE,
+    beaten,
+    clearly_slower,
+    cost,
+    decisively_faster,
+    doubling,
+    p_value,
+)
 from runner.report.precision import precise_enough
-from runner.report.stats import MIN_VALUES_FOR_U_TEST, mann_whitney_u, summarize
+from runner.report.stats import MIN_VALUES_FOR_U_TEST
 
-ALPHA = 0.05
 #: Timed runs of a configuration before it may stop, and at most (a finalist may go
 #: past MAX_RUNS only by its FINAL_RUNS interleaved runs).
 MIN_RUNS = 3
@@ -32,15 +40,9 @@ MAX_RUNS = 10
 #: Runs of each side where a climbing step looks worth it but is not yet significant:
 #: enough for a U test.
 CLIMB_RUNS = 5
-#: A ratio between single runs that noise does not reach (the CV of repeated runs on a
-#: busy machine stays under ~17%): a step that large is seen with one run each.
-DECISIVE = 1.5
 #: Interleaved runs each finalist gets before the answer, at least, so that the answer
 #: compares configurations measured side by side and with enough values for a U test.
 FINAL_RUNS = 3
-#: The cheaper model wins a tie: fewer moving parts, less memory, no pickling.
-COST = {"sync": 0, "asyncio": 1, "threads": 2, "processes": 3}
-UNKNOWN_COST = 4
 
 
 @dataclass(frozen=True, order=True)
@@ -102,52 +104,6 @@ class Answer:
 Measure = Callable[[Config, int], list[float]]
 Clock = Callable[[], float]
 OnTrial = Callable[[Trial, "Trial | None"], None]
-
-
-def cost(model: str) -> int:
-    return COST.get(model, UNKNOWN_COST)
-
-
-def doubling(max_pool: int) -> list[int]:
-    """1, 2, 4, ... up to ``max_pool``, which is always the last size."""
-    sizes = [1]
-    while sizes[-1] * 2 < max_pool:
-        sizes.append(sizes[-1] * 2)
-    return sizes if max_pool == 1 else [*sizes, max_pool]
-
-
-def clearly_slower(a: Sequence[float], b: Sequence[float]) -> bool:
-    """``a`` is slower than ``b`` beyond noise: a Mann-Whitney U test at ALPHA where both
-    have enough values, else (3 runs cannot pass a U test) disjoint 95% t intervals."""
-    if not a or not b or statistics.median(a) <= statistics.median(b):
-        return False
-    if significant(a, b):
-        return True
-    sa, sb = summarize(a), summarize(b)
-    return (sa is not None and sb is not None and sa.ci_low is not None
-            and sb.ci_high is not None and sa.ci_low > sb.ci_high)
-
-
-def decisively_faster(a: Sequence[float], b: Sequence[float]) -> bool:
-    """Every run of ``a`` is faster than every run of ``b`` by DECISIVE or more: a step
-    that one run each shows, as noise here does not make one run 1.5x another."""
-    return bool(a) and bool(b) and max(a) * DECISIVE <= min(b)
-
-
-def beaten(a: Sequence[float], b: Sequence[float]) -> bool:
-    """``a`` is slower than ``b``: decisively, or beyond noise."""
-    return decisively_faster(b, a) or clearly_slower(a, b)
-
-
-def significant(a: Sequence[float], b: Sequence[float]) -> bool:
-    """The U test tells ``a`` and ``b`` apart at ALPHA (never with too few values)."""
-    if min(len(a), len(b)) < MIN_VALUES_FOR_U_TEST:
-        return False
-    return mann_whitney_u(a, b)[1] < ALPHA
-
-
-def p_value(a: Sequence[float], b: Sequence[float]) -> float | None:
-    return mann_whitney_u(a, b)[1] if a and b else None
 
 
 class Search:

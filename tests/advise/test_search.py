@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from runner.advise.search import FINAL_RUNS, MAX_RUNS, Config, Search, Trial, doubling
+from runner.advise.rules import doubling
+from runner.advise.search import FINAL_RUNS, MAX_RUNS, Config, Search, Trial
 
 Curve = Callable[[str, int], float]
 
