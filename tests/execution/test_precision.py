@@ -108,8 +108,13 @@ def test_ctrl_c_mid_round_then_resume_finishes_the_rounds_once(
     done = run_cli("run", path, "--resume", out)
     assert done.returncode == 0, done.stderr
     runs = pd.read_csv(out / "runs.csv")
-    # precision 0.01% is never met: every cell runs to max, each repetition exactly once
-    assert len(runs) == 18
-    assert not runs.duplicated(["cell", "repetition"]).any()
-    assert (runs.groupby("cell")["repetition"].apply(sorted).map(list) ==
-            pd.Series([[1, 2, 3, 4, 5, 6]] * 3, index=runs.groupby("cell").size().index)).all()
+    summary = pd.read_csv(out / "summary.csv").set_index("cell")
+    # Every cell finished its rounds, each repetition exactly once: at max (precision
+    # 0.01% is almost never met), or precise where two sleeps happened to last the same
+    # to the microsecond (a CI of width 0).
+    assert set(runs["cell"]) == set(summary.index) and len(summary) == 3
+    for cell, repetitions in runs.groupby("cell")["repetition"]:
+        assert sorted(repetitions) == list(range(1, len(repetitions) + 1)), cell
+        stop = summary.loc[cell, "stop"]
+        assert (stop == "max" and len(repetitions) == 6) or stop == "precise", (cell, stop)
+    assert (summary["stop"] == "max").sum() >= 1
