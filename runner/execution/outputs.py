@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from runner.config.experiment import Experiment, Precision
 from runner.config.loader import ExperimentFile, load
 from runner.errors import ResultsError
+from runner.execution.environment import usable_cores
 from runner.plan.grid import expand
 from runner.results import readers
 from runner.results import rundir as results
@@ -55,7 +56,8 @@ def write_reports(run_dir: Path) -> Content:
     results.write_table(run_dir / results.SCALING, scaling)
     metadata = replace(metadata, results=ResultCounts(**result_counts(runs, summary)))
     write_metadata(run_dir / results.METADATA, metadata)
-    drawn = plots.draw_all(run_dir, summary, runs, tasks, scaling=scaling)
+    drawn = plots.draw_all(run_dir, summary, runs, tasks, scaling=scaling,
+                           processes=usable_cores() or 1)
     content = report.build(summary, runs, metadata, scaling=scaling)
     results.write_text(run_dir / results.REPORT_MD, markdown.render(content, drawn))
     results.write_text(run_dir / results.REPORT_HTML, html.render(content, drawn))

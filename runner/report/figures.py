@@ -50,10 +50,12 @@ class Made:
     figure: Figure
 
 
-def save_all(folder: Path, made: Sequence[Made]) -> tuple[list[Plot], str]:
-    """Save every figure as ``folder/NAME.png`` and ``.svg``: the plots saved, in the
-    order given, and the first failure (``Type: message``) or ""."""
-    processes = min(len(made), _usable_cores()) if _may_fork() else 1
+def save_all(folder: Path, made: Sequence[Made], processes: int = 1
+             ) -> tuple[list[Plot], str]:
+    """Save every figure as ``folder/NAME.png`` and ``.svg``, in up to ``processes``
+    forked children at once (the caller's usable cores) where forking is safe: the
+    plots saved, in the order given, and the first failure (``Type: message``) or ""."""
+    processes = min(len(made), processes) if _may_fork() else 1
     if processes <= 1:
         return _one_by_one(folder, made)
     return _forked(folder, made, processes)
@@ -186,10 +188,3 @@ def _described(error: BaseException) -> str:
 
 def _may_fork() -> bool:
     return hasattr(os, "fork") and threading.active_count() == 1
-
-
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # no affinity on this platform
-        return os.cpu_count() or 1

@@ -76,7 +76,8 @@ class _Panel:
 
 
 def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
-             tasks: pd.DataFrame | None, *, scaling: pd.DataFrame | None = None) -> Drawing:
+             tasks: pd.DataFrame | None, *, scaling: pd.DataFrame | None = None,
+             processes: int = 1) -> Drawing:
     """Draw every plot the data supports, in reading order, into ``run_dir/plots``.
 
     ``scaling``: scaling.csv's table (``runner.report.scaling.scaling_table``); the
@@ -84,8 +85,8 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
 
     A failure inside matplotlib does not propagate: the plots it could draw are
     kept and the first failure is returned, so the tables can still be written.
-    Figures are built here and saved by ``runner.report.figures`` (several at once
-    where that is safe).
+    Figures are built here and saved by ``runner.report.figures``: by up to
+    ``processes`` forked children at once where that is safe.
     """
     made: list[Made] = []
     folder = run_dir / "plots"
@@ -100,7 +101,7 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
     except Exception as error:  # matplotlib's errors share no base class
         problem = f"{type(error).__name__}: {error}"
     try:
-        saved, failed = save_all(folder, made)
+        saved, failed = save_all(folder, made, processes)
     except Exception as error:  # e.g. the children reaped by someone else
         return Drawing([], problem or f"{type(error).__name__}: {error}")
     return Drawing(saved, problem or failed)

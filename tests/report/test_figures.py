@@ -44,7 +44,6 @@ def savers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         return real(folder, one)
 
     monkeypatch.setattr(figures, "save", save)
-    monkeypatch.setattr(figures, "_usable_cores", lambda: 2)
     return record
 
 
@@ -64,7 +63,7 @@ def pids(record: Path) -> dict[str, int]:
 
 def test_figures_are_saved_by_forked_children_in_the_order_given(tmp_path: Path,
                                                                  savers: Path) -> None:
-    saved, problem = save_all(tmp_path, made("wall", "speedup", "scaling"))
+    saved, problem = save_all(tmp_path, made("wall", "speedup", "scaling"), processes=2)
     assert problem == ""
     assert [p.name for p in saved] == ["wall", "speedup", "scaling"]
     for plot in saved:
@@ -76,7 +75,7 @@ def test_figures_are_saved_by_forked_children_in_the_order_given(tmp_path: Path,
 
 def test_with_another_thread_running_nothing_is_forked(tmp_path: Path, savers: Path,
                                                        a_thread: None) -> None:
-    saved, problem = save_all(tmp_path, made("wall", "speedup"))
+    saved, problem = save_all(tmp_path, made("wall", "speedup"), processes=2)
     assert problem == "" and [p.name for p in saved] == ["wall", "speedup"]
     assert set(pids(savers).values()) == {os.getpid()}
 
@@ -86,7 +85,8 @@ def test_a_failing_figure_is_reported_and_the_others_are_kept(
         tmp_path: Path, savers: Path, request: pytest.FixtureRequest, forked: bool) -> None:
     if not forked:
         request.getfixturevalue("a_thread")
-    saved, problem = save_all(tmp_path, made("wall", "broken1", "scaling", "broken2"))
+    saved, problem = save_all(tmp_path, made("wall", "broken1", "scaling", "broken2"),
+                              processes=2)
     assert problem == "ValueError: cannot draw broken1"
     assert [p.name for p in saved] == ["wall", "scaling"]
     assert not (tmp_path / "broken1.png").exists()
@@ -102,7 +102,7 @@ def test_a_child_killed_while_drawing_is_a_failure(tmp_path: Path, savers: Path,
         return real(folder, one)
 
     monkeypatch.setattr(figures, "save", save)
-    saved, problem = save_all(tmp_path, made("wall", "killed"))
+    saved, problem = save_all(tmp_path, made("wall", "killed"), processes=2)
     assert [p.name for p in saved] == ["wall"]
     assert problem == "SystemError: the process drawing it was killed by signal 9"
 
@@ -123,7 +123,7 @@ def test_an_interrupt_kills_and_reaps_the_children(tmp_path: Path, savers: Path,
         signal.setitimer(signal.ITIMER_REAL, 1.0)  # not inherited by forked children
         started = time.monotonic()
         with pytest.raises(KeyboardInterrupt):
-            save_all(tmp_path, made("wall", "speedup", "scaling"))
+            save_all(tmp_path, made("wall", "speedup", "scaling"), processes=2)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -146,7 +146,7 @@ def test_a_figure_that_cannot_be_forked_is_saved_here(tmp_path: Path, savers: Pa
         return real()
 
     monkeypatch.setattr(figures.os, "fork", fork)
-    saved, problem = save_all(tmp_path, made("wall", "speedup", "scaling"))
+    saved, problem = save_all(tmp_path, made("wall", "speedup", "scaling"), processes=2)
     assert problem == "" and [p.name for p in saved] == ["wall", "speedup", "scaling"]
     by = pids(savers)
     assert by["speedup"] == os.getpid() and os.getpid() not in (by["wall"], by["scaling"])
@@ -164,7 +164,7 @@ def test_children_keep_an_ignored_sigint_and_run_with_the_callers_signal_mask(
     monkeypatch.setattr(figures, "save", save)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # e.g. `runexp ... &` in sh
     try:
-        save_all(tmp_path, made("wall", "speedup"))
+        save_all(tmp_path, made("wall", "speedup"), processes=2)
     finally:
         signal.signal(signal.SIGINT, previous)
     for name in ("wall", "speedup"):
