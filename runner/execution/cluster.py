@@ -40,6 +40,7 @@ from runner.execution.local import (
     Sink,
     make_record,
     run_once,
+    task_of,
     utc_now,
 )
 from runner.execution.placement import Host, Placement, group_of
@@ -51,7 +52,6 @@ from runner.results import readers
 from runner.results.metadata import HostFacts
 from runner.results.rows import RunRecord, Status
 from runner.results.rundir import RUNS
-from runner.workloads.task import Task
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -265,12 +265,8 @@ def run_remote(payload: dict[str, Any], cell_id: str, repetition: int
     settings = Settings(**settings_data)
     cell = _cells(payload["text"], payload["path"])[cell_id]
     job = Job(cell, repetition)
-    task: Task | Exception
     resources = _worker_resources()
-    try:
-        task = cell.workload.make_task(cell.params, resources)
-    except Exception as error:
-        task = error
+    task = task_of(cell, {}, resources)
     record, timings = run_once(job, task, settings, resources)
     return record, list(timings), host_facts()
 
