@@ -7,7 +7,8 @@ with one run (a probe), and gets more (up to precision, or until clearly beaten)
 when one run each cannot tell it from what it is compared with.
 
 The unpooled models (sync) are probed first; then, cheapest model first, each pooled
-model climbs the pool sizes 1, 2, 4, 8, ... while throughput still rises (a decisive
+model climbs the pool sizes 1, 2, 4, 8, ... (up to the maximum, or the most units its
+pool can run at once where that is less) while throughput still rises (a decisive
 step at once, a smaller one by a significance test), is dropped where its best is
 clearly slower than the leader's or could not catch it even by scaling linearly, and
 otherwise tries the midpoint between its best and its faster neighbour. Finalists
@@ -112,9 +113,13 @@ class Search:
 
     def __init__(self, models: Mapping[str, bool], max_pool: int, measure: Measure, *,
                  precision: float, clock: Clock, deadline: float,
-                 on_trial: OnTrial | None = None) -> None:
+                 on_trial: OnTrial | None = None,
+                 in_flight: Mapping[str, int] | None = None) -> None:
         self.models = dict(models)  # name -> pooled
         self.max_pool = max_pool
+        # model -> the most units its pool can run at once (where known): no larger
+        # pool can be faster, so none is tried.
+        self.in_flight = dict(in_flight or {})
         self.measure = measure
         self.precision = precision
         self.clock = clock
@@ -200,8 +205,12 @@ class Search:
         if trial.runs > before:
             self._report(trial)
 
+    def largest(self, model: str) -> int:
+        """The largest pool size the search tries for ``model``."""
+        return min(self.max_pool, self.in_flight.get(model, self.max_pool))
+
     def _search_pooled(self, model: str) -> None:
-        sizes = doubling(self.max_pool)
+        sizes = doubling(self.largest(model))
         best: Trial | None = None
         tried: list[Trial] = []
         for size in sizes:
@@ -252,19 +261,19 @@ class Search:
         return True
 
     def _out_of_reach(self, trial: Trial) -> bool:
-        """Even perfect scaling from here to the largest pool would not catch the leader
-        (of another model) by a decisive margin: the model is dropped without climbing
-        further."""
+        """Even perfect scaling from here to the largest pool tried would not catch the
+        leader (of another model) by a decisive margin: the model is dropped without
+        climbing further."""
         leader = self.leader()
         if leader is None or leader.config.model == trial.config.model:
             return False
-        size = trial.config.pool_size
-        if size >= self.max_pool:
+        size, largest = trial.config.pool_size, self.largest(trial.config.model)
+        if size >= largest:
             return False
-        best_case = (trial.median or 0.0) * size / self.max_pool
+        best_case = (trial.median or 0.0) * size / largest
         if best_case <= (leader.median or 0.0) * DECISIVE:
             return False
-        trial.drop(f"dropped: even linear scaling to {self.max_pool} workers would not "
+        trial.drop(f"dropped: even linear scaling to {largest} workers would not "
                    f"catch {leader.config}")
         self.dropped.add(trial.config.model)
         return True

@@ -4,7 +4,7 @@ the full grid it replaced."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -47,8 +47,20 @@ def blocks(record: AdviceFile, searched: Sequence[tuple[Group, GridCost]]) -> li
                 f"runs); the full grid (pool sizes 1, 2, 4, ... {group.max_pool} for each "
                 f"pooled model, {GRID_REPETITIONS} repetitions) has {grid.cells} cells and "
                 f"would take about {grid.seconds:.1f} s, estimated from the measured medians.")
+        cost += _ceilings(group.in_flight)
         made.append(Block(group.name, _answer(advice), advice.reason, rows, cost))
     return made
+
+
+def _ceilings(in_flight: Mapping[str, int]) -> str:
+    """`` No threads or asyncio pool above 16 workers was tried: ...`` per limit."""
+    by_limit: dict[int, list[str]] = {}
+    for model, most in in_flight.items():
+        by_limit.setdefault(most, []).append(model)
+    return "".join(
+        f" No {' or '.join(models)} pool above {most} worker{'s' if most != 1 else ''} was "
+        f"tried: it runs at most {most} of the units at once, so a larger one is no faster."
+        for most, models in sorted(by_limit.items()))
 
 
 def _answer(advice: Advice) -> str:

@@ -88,6 +88,8 @@ class Group:
     name: str
     base: Cell
     max_pool: int
+    #: pooled model -> the most units its pool can run at once, where below max_pool
+    in_flight: dict[str, int] = field(default_factory=dict)
     cells: dict[Config, Cell] = field(default_factory=dict)
     cpus: dict[Config, list[float]] = field(default_factory=dict)
     answer: Answer | None = None
@@ -172,12 +174,27 @@ class _Session:
                 # one cannot leave the others unanswered.
                 share = self.clock() + (deadline - self.clock()) / left
                 measure = self._measure_for(group, resources, writer)
+                group.in_flight = self._in_flight(group)
                 self.current = Search(
                     self.models, group.max_pool, measure, precision=self.options.precision,
                     clock=self.clock, deadline=min(deadline, share),
-                    on_trial=self._reporter(group.name))
+                    on_trial=self._reporter(group.name), in_flight=group.in_flight)
                 group.answer = self.current.run()
                 self.current = None
+
+    def _in_flight(self, group: Group) -> dict[str, int]:
+        """Per pooled model, the most of the group's units its pool can run at once,
+        where that is below --max-pool: a pool of 64 threads runs 16 tasks as one of 16
+        does, and a pool of 64 processes only starts 48 more."""
+        units = group.base.params.get("tasks")
+        if not isinstance(units, int):
+            return {}
+        limits = {}
+        for name, options in self.model_options.items():
+            most = MODELS[name].most_in_flight(units, options.model_dump())
+            if self.models[name] and most is not None and most < group.max_pool:
+                limits[name] = max(1, most)
+        return limits
 
     def _reporter(self, name: str) -> Callable[[Trial, Trial | None], None]:
         def report(trial: Trial, leader: Trial | None) -> None:

@@ -58,6 +58,9 @@ class AsyncioModel(Model):
             return "loop uvloop: the uvloop package is not installed (pip install uvloop)"
         return None
 
+    def most_in_flight(self, count: int, options: Options) -> int | None:
+        return count  # one unit per worker (per slot of the semaphore)
+
     def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         with asyncio.Runner(loop_factory=_loop_factory(options.get("loop", "asyncio"))) as runner:
             return runner.run(_run_all(task, pool_size))

@@ -32,6 +32,12 @@ class Model(ABC):
         """Why this model cannot run ``task`` in this interpreter, or None."""
         return None
 
+    def most_in_flight(self, count: int, options: Options) -> int | None:
+        """The most of ``count`` units a pool of this model can run at once, however
+        large the pool: a larger pool cannot run faster, only cost more to start. None
+        where unknown (a plugin's pool need not run one unit per worker)."""
+        return None
+
     @abstractmethod
     def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         """Run every unit, from pool start-up to the last result and pool shutdown."""

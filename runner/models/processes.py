@@ -53,6 +53,10 @@ class ProcessesModel(Model):
             return f"start method {method!r} is not available here (available: {available})"
         return None
 
+    def most_in_flight(self, count: int, options: Options) -> int | None:
+        chunk = options.get("chunksize", 1)
+        return -(-count // chunk)  # one chunk of units per worker process
+
     def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         context = multiprocessing.get_context(options.get("start_method"))
         executor = ProcessPoolExecutor(

@@ -28,6 +28,9 @@ class InterpretersModel(Model):
                     f"{platform.python_version()})")
         return None
 
+    def most_in_flight(self, count: int, options: Options) -> int | None:
+        return count  # one unit per worker (per slot of the semaphore)
+
     def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         executor = concurrent.futures.InterpreterPoolExecutor(  # type: ignore[attr-defined]  # 3.14+
             max_workers=pool_size, initializer=_init_worker, initargs=(task,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import signal
 import subprocess
@@ -73,7 +74,8 @@ def test_a_real_advise_run_answers_and_is_an_ordinary_run_directory(
         write_yaml: Callable[[str], Path], tmp_path: Path) -> None:
     path = write_yaml(TINY)
     out = tmp_path / "out"
-    result = run_cli("advise", path, "--max-pool", "8", "--budget", "60", "--out", out)
+    # 8 tasks: a pool larger than 8 is never tried, however large --max-pool is
+    result = run_cli("advise", path, "--max-pool", "32", "--budget", "60", "--out", out)
     assert result.returncode == 0, result.stderr
     assert "sync:" in result.stderr and "/60 s" in result.stderr  # one line per configuration
     record = json.loads((out / "advice.json").read_text(encoding="utf-8"))
@@ -84,7 +86,12 @@ def test_a_real_advise_run_answers_and_is_an_ordinary_run_directory(
     assert advice["work"] == "waiting"
     runs = (out / "runs.csv").read_text(encoding="utf-8").splitlines()
     assert len(runs) - 1 == record["runs_used"]
-    assert (out / "report.md").read_text(encoding="utf-8").startswith("<!-- runexp advise")
+    pools = {int(row["pool_size"]) for row in csv.DictReader(runs)}
+    assert max(pools) <= 8
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert report.startswith("<!-- runexp advise")
+    assert "No threads or asyncio pool above 8 workers was tried" in report
+    assert "pool sizes 1, 2, 4, ... 32" in report  # the grid it replaced is --max-pool's
     rebuilt = run_cli("report", out)
     assert rebuilt.returncode == 0, rebuilt.stderr
     # the rebuilt reports open with the advice again

@@ -126,6 +126,35 @@ def test_a_model_that_cannot_catch_the_leader_stops_climbing() -> None:
     assert any("linear scaling" in t.fate for t in answer.trials)
 
 
+def test_no_pool_is_tried_past_the_units_a_model_can_run_at_once() -> None:
+    # 16 units: a pool of 32 or 64 threads runs them as one of 16 does.
+    machine = FakeMachine(lambda model, pool: 1.0 if model == "sync" else 1.0 / min(pool, 16))
+    answer = Search({"sync": False, "threads": True, "asyncio": True}, 64, machine.measure,
+                    precision=0.05, clock=machine.clock, deadline=1e9,
+                    in_flight={"threads": 16}).run()
+    threads = {t.config.pool_size for t in answer.trials if t.config.model == "threads"}
+    asyncio = {t.config.pool_size for t in answer.trials if t.config.model == "asyncio"}
+    assert max(threads) == 16  # the climb ends at the ceiling ...
+    assert max(asyncio) > 16  # ... of the model it was given for only
+    assert answer.chosen is not None and answer.chosen.config.pool_size == 16
+
+
+def test_the_units_in_flight_bound_the_linear_scaling_a_model_could_reach() -> None:
+    # processes at 4 never catch asyncio at 4 (0.25) with 4 units: 2.0 * 4 / 4 > 1.5 x 0.25,
+    # though linear scaling to 64 workers (2.0 * 4 / 64) would.
+    def curve(model: str, pool: int) -> float:
+        scale = 8.0 if model == "processes" else 1.0
+        return 1.0 if model == "sync" else scale / min(pool, 4)
+
+    machine = FakeMachine(curve)
+    answer = Search({"sync": False, "asyncio": True, "processes": True}, 64, machine.measure,
+                    precision=0.05, clock=machine.clock, deadline=1e9,
+                    in_flight={"asyncio": 4, "processes": 4}).run()
+    processes = [t for t in answer.trials if t.config.model == "processes"]
+    assert [t.config.pool_size for t in processes] == [1]
+    assert "linear scaling to 4 workers" in processes[0].fate
+
+
 def test_finalists_are_measured_side_by_side_until_told_apart() -> None:
     def curve(model: str, pool: int) -> float:
         return {"sync": 1.0, "asyncio": 0.5, "processes": 0.4}[model]

@@ -181,3 +181,12 @@ def test_on_an_error_each_opener_closes_once_after_the_other_units(model: str) -
     assert openers
     assert sorted(thread for what, thread in log if what == "close") == openers
     assert events.index("unit 0 ends") < events.index("close")
+
+
+def test_a_pool_runs_at_most_its_units_or_chunks_at_once() -> None:
+    from runner.models import MODELS
+
+    assert MODELS["threads"].most_in_flight(16, {}) == 16
+    assert MODELS["asyncio"].most_in_flight(16, {}) == 16
+    assert MODELS["processes"].most_in_flight(10, {"chunksize": 4}) == 3
+    assert MODELS["sync"].most_in_flight(16, {}) is None  # not pooled: nothing to bound
