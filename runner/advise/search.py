@@ -66,6 +66,9 @@ class Trial:
     fate: str = ""
     note: str = ""  # why its runs stopped before it was precise
     dropped_at: int | None = None  # its runs when its model was dropped for it
+    # The smaller pool of its model it was kept over by median, not by a significant
+    # gain: that one stays a finalist, so the tie rule can still name it.
+    over: Trial | None = field(default=None, repr=False)
 
     def drop(self, fate: str) -> None:
         self.fate, self.dropped_at = fate, self.runs
@@ -182,7 +185,10 @@ class Search:
         ``clearly_slower`` with MIN_RUNS each, or, where ``new`` looks faster by more
         than twice the precision but not yet significantly, with the runs a U test needs
         each and then CLIMB_RUNS. The climb asks whether throughput still rises, not by
-        how much: precision is for the answer."""
+        how much: precision is for the answer. A ``new`` still that much faster by median
+        after CLIMB_RUNS each wins too (on a noisy machine a real 1.4x step can miss
+        significance at 5 runs a side, and stopping there would judge the model by its
+        slower size), with ``old`` kept as its ``over`` where ``old`` is the smaller pool."""
         if decisively_faster(new.walls, old.walls):
             return True
         if decisively_faster(old.walls, new.walls):  # as plain a step the other way
@@ -196,7 +202,9 @@ class Search:
                 return True
             if (new.median or 0.0) > (old.median or 0.0) * (1 - 2 * self.precision):
                 return False
-        return False
+        if old.config.pool_size < new.config.pool_size:
+            new.over = old
+        return True
 
     def _top_up(self, trial: Trial, runs: int) -> None:
         before = trial.runs
@@ -307,10 +315,19 @@ class Search:
             trial.fate = f"dropped: no significant gain over {best.config}"
 
     def finalists(self) -> list[Trial]:
+        """The best of each model still in, with the smaller pools each was kept over by
+        median only; where every model was dropped, their bests; else the leader."""
         kept = [t for model, t in self.best.items() if model not in self.dropped and t.walls]
         leader = self.leader()  # cut short before any model had a best: the leader
-        return kept or [t for t in self.best.values() if t.walls] or (
+        chosen = kept or [t for t in self.best.values() if t.walls] or (
             [leader] if leader is not None else [])
+        for best in list(chosen):
+            smaller = best.over
+            while smaller is not None:
+                if smaller.walls and all(smaller is not t for t in chosen):
+                    chosen.append(smaller)
+                smaller = smaller.over
+        return chosen
 
     def _final_round(self) -> None:
         """Drop the finalists clearly beaten by the fastest (a decisive step needs no more
@@ -386,7 +403,10 @@ class Search:
         finalists = self.finalists()
         fastest = min(finalists, key=lambda t: t.median or 0.0, default=None)
         for trial in finalists:
-            if fastest is not None and trial is not fastest:
+            # A smaller pool kept for the tie rule only stops being measured when beaten;
+            # its model stands or falls by its best.
+            if (fastest is not None and trial is not fastest
+                    and self.best.get(trial.config.model) is trial):
                 self._beaten(trial, fastest)
 
     def answer(self) -> Answer:
@@ -406,7 +426,7 @@ class Search:
         fastest = candidates[0]
         tied = [t for t in candidates if _tied(t, fastest)]
         chosen = min(tied, key=_rank)
-        others = [t for t in ordered if t is not chosen]
+        others = [t for t in ordered if t.config.model != chosen.config.model]
         runner_up = others[0] if others else None
         tie = runner_up is not None and _tied(runner_up, chosen)
         chosen.fate = "chosen"
