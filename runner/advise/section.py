@@ -57,10 +57,14 @@ def _ceilings(in_flight: Mapping[str, int]) -> str:
     by_limit: dict[int, list[str]] = {}
     for model, most in in_flight.items():
         by_limit.setdefault(most, []).append(model)
-    return "".join(
-        f" No {' or '.join(models)} pool above {most} worker{'s' if most != 1 else ''} was "
-        f"tried: it runs at most {most} of the units at once, so a larger one is no faster."
-        for most, models in sorted(by_limit.items()))
+    said = []
+    for most, models in sorted(by_limit.items()):
+        names = " or ".join(models) if len(models) < 3 else (
+            ", ".join(models[:-1]) + " or " + models[-1])
+        said.append(f" No {names} pool above {most} worker{'s' if most != 1 else ''} was "
+                    "tried: a larger one runs no more units at once; its extra workers would have "
+                    "nothing to do.")
+    return "".join(said)
 
 
 def _answer(advice: Advice) -> str:
