@@ -38,9 +38,16 @@ from runner.report.stats import MIN_VALUES_FOR_U_TEST
 #: past MAX_RUNS only by its FINAL_RUNS interleaved runs).
 MIN_RUNS = 3
 MAX_RUNS = 10
-#: Runs of each side where a climbing step looks worth it but is not yet significant:
-#: enough for a U test.
-CLIMB_RUNS = 5
+#: A climbing step that one run each cannot decide is looked at again after each of
+#: these (runs a side, margin): it ends the climb where it is not faster by more than
+#: margin x the precision by median, and carries it where it is significantly faster.
+#: Two runs a side let a flat step go early; a step more than twice the precision
+#: faster by median after the last carries the climb too. (bench/advise_search.py, at
+#: 10% noise: 3 to 5 runs a search fewer than checks at 3, 4 and 5 runs each at twice
+#: the precision, and fewer wrong answers: a real 1.25x step missed 7 times in 60
+#: against 9.)
+CLIMB_CHECKS: tuple[tuple[int, float], ...] = (
+    (2, 1), (MIN_RUNS, 1), (MIN_VALUES_FOR_U_TEST, 2), (5, 2))
 #: Interleaved runs each finalist gets before the answer, at least, so that the answer
 #: compares configurations measured side by side and with enough values for a U test.
 FINAL_RUNS = 3
@@ -181,26 +188,25 @@ class Search:
 
     def _faster(self, new: Trial, old: Trial) -> bool:
         """``new`` beats ``old``: at once where one run each shows a decisive step (and
-        not, at once, where they show one the other way), else by
-        ``clearly_slower`` with MIN_RUNS each, or, where ``new`` looks faster by more
-        than twice the precision but not yet significantly, with the runs a U test needs
-        each and then CLIMB_RUNS. The climb asks whether throughput still rises, not by
-        how much: precision is for the answer. A ``new`` still that much faster by median
-        after CLIMB_RUNS each wins too (on a noisy machine a real 1.4x step can miss
-        significance at 5 runs a side, and stopping there would judge the model by its
-        slower size), with ``old`` kept as its ``over`` where ``old`` is the smaller pool."""
+        not, at once, where they show one the other way), else at the CLIMB_CHECKS: by
+        ``clearly_slower``, or not, where ``new`` is not faster by the check's margin by
+        median. The climb asks whether throughput still rises, not by how much:
+        precision is for the answer. A ``new`` still faster by median after the last
+        check wins too (on a noisy machine a real 1.4x step can miss significance at 5
+        runs a side, and stopping there would judge the model by its slower size), with
+        ``old`` kept as its ``over`` where ``old`` is the smaller pool."""
         if decisively_faster(new.walls, old.walls):
             return True
         if decisively_faster(old.walls, new.walls):  # as plain a step the other way
             return False
-        for runs in (MIN_RUNS, MIN_VALUES_FOR_U_TEST, CLIMB_RUNS):
+        for runs, margin in CLIMB_CHECKS:
             self._top_up(old, runs)
             self._top_up(new, runs)
             if not new.walls or not old.walls:
                 return False
             if clearly_slower(old.walls, new.walls):
                 return True
-            if (new.median or 0.0) > (old.median or 0.0) * (1 - 2 * self.precision):
+            if (new.median or 0.0) > (old.median or 0.0) * (1 - margin * self.precision):
                 return False
         if old.config.pool_size < new.config.pool_size:
             new.over = old
@@ -242,9 +248,14 @@ class Search:
         if best is None or self.exhausted:
             return
         leader = self.leader()
+        if leader is not None and self._beaten(best, leader):
+            return
+        middle = self._midpoint(best, tried)
+        if middle is None:  # nothing to refine: the final rounds compare it with the rest
+            return
         if leader is not None and self._behind(best, leader):
             return
-        self._refine(model, best, tried)
+        self._refine(model, best, middle)
 
     def _behind(self, best: Trial, leader: Trial) -> bool:
         """Before refining a model: is its best clearly slower than the leader (another
@@ -286,22 +297,27 @@ class Search:
         self.dropped.add(trial.config.model)
         return True
 
-    def _refine(self, model: str, best: Trial, tried: list[Trial]) -> None:
-        """Try the midpoint between the best size and its faster tried neighbour (where
-        a curve has one optimum, it lies on that side), unless the best is decisively
-        faster than that neighbour too."""
+    def _midpoint(self, best: Trial, tried: list[Trial]) -> int | None:
+        """The pool size between the best size and its faster tried neighbour (where a
+        curve has one optimum, it lies on that side), or None: no size lies between, or
+        the best is decisively faster than that neighbour too (the curve still rose
+        steeply there, so its optimum lies at the best size or beyond, not between)."""
         at = tried.index(best)
         neighbours = [t for t in (tried[at - 1] if at > 0 else None,
                                   tried[at + 1] if at + 1 < len(tried) else None)
                       if t is not None and t.walls]
-        if not neighbours or self.exhausted:
-            return
+        if not neighbours:
+            return None
         other = min(neighbours, key=lambda t: t.median or 0.0)
         middle = (best.config.pool_size + other.config.pool_size) // 2
         if middle in (best.config.pool_size, other.config.pool_size) or decisively_faster(
                 best.walls, other.walls):
-            # A decisive step from the neighbour: the curve still rose steeply there, so
-            # its optimum lies at the best size or beyond, not between.
+            return None
+        return middle
+
+    def _refine(self, model: str, best: Trial, middle: int) -> None:
+        """Try the midpoint; it replaces the best where it is faster."""
+        if self.exhausted:
             return
         trial = self._probe(Config(model, middle))
         if trial is None:

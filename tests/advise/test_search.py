@@ -206,8 +206,9 @@ def test_one_run_settles_a_decisive_step_and_more_runs_a_close_one() -> None:
     runs = {str(t.config): len(t.walls) for t in answer.trials}
     # 1 -> 2 -> 4 halve the time: one run each shows it.
     assert runs["threads/p1"] == runs["threads/p2"] == 1
-    # 4 -> 8 gains 10%: both are measured until the difference is significant.
-    assert runs["threads/p4"] >= 3 and runs["threads/p8"] >= 3
+    # 4 -> 8 gains 10%: one run each cannot show it; both are measured until the
+    # difference is significant (at 1% noise, 2 runs a side).
+    assert runs["threads/p4"] >= 2 and runs["threads/p8"] >= 2
     assert answer.chosen is not None and answer.chosen.config.pool_size >= 8
     # The runner-up, however far behind, is re-measured beside the answer, so that its
     # p-value compares runs made side by side.
