@@ -112,6 +112,15 @@ def grid_medians(run_dir: Path) -> dict[tuple[str, int], float]:
     return {key: statistics.median(values) for key, values in walls.items()}
 
 
+def print_failures(run_dir: Path) -> None:
+    """Each run of runs.csv that did not end ok, with its error (the folder is temporary)."""
+    with (run_dir / RUNS).open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["status"] != "ok":
+                print(f"    {row['cell']} #{row['repetition']}: {row['status']}: "
+                      f"{row['error']}", flush=True)
+
+
 def judge(medians: dict[tuple[str, int], float], advice: Advice
           ) -> tuple[float | None, str]:
     """The grid's median standing for advise's configuration, and how it was found."""
@@ -165,6 +174,7 @@ def one(name: str, workload: dict[str, Any], args: argparse.Namespace, root: Pat
     grid_s = time.perf_counter() - start
     if outcome.failed:
         print(f"  grid: {outcome.failed} of {outcome.runs} runs failed", flush=True)
+        print_failures(outcome.run_dir)
     medians = grid_medians(outcome.run_dir)
     for model in MODELS:
         cells = sorted((p, m) for (mm, p), m in medians.items() if mm == model)
@@ -175,6 +185,9 @@ def one(name: str, workload: dict[str, Any], args: argparse.Namespace, root: Pat
                                                out=root / f"{name}-advise",
                                                results_root=root))
     advise_s = time.perf_counter() - start
+    if advised.failed:
+        print(f"  advise: {advised.failed} of {advised.runs} runs failed", flush=True)
+        print_failures(advised.run_dir)
     advice = advised.advice.advice[0]
     estimate = advised.searched[0][1] if advised.searched else None
 
