@@ -258,12 +258,11 @@ class Search:
         self._refine(model, best, middle)
 
     def _behind(self, best: Trial, leader: Trial) -> bool:
-        """Before refining a model: is its best clearly slower than the leader (another
-        model's)? Where it only looks slower (by more than twice the precision), both get
-        the runs a U test needs first: the leader's count towards its precision later,
-        and a refinement of a model out of the running would be runs spent for nothing."""
-        if self._beaten(best, leader):
-            return True
+        """Before refining a model whose best is not yet clearly slower than the leader
+        (another model's): where it only looks slower (by more than twice the
+        precision), both get the runs a U test needs, and the model is dropped if that
+        shows it beaten: the leader's runs count towards its precision later, and a
+        refinement of a model out of the running would be runs spent for nothing."""
         if leader.config.model == best.config.model or (
                 (best.median or 0.0) <= (leader.median or 0.0) * (1 + 2 * self.precision)):
             return False

@@ -59,7 +59,7 @@ class AsyncioModel(Model):
         return None
 
     def most_in_flight(self, count: int, options: Options) -> int | None:
-        return count  # one unit per worker (per slot of the semaphore)
+        return count  # one unit per slot of the semaphore
 
     def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         with asyncio.Runner(loop_factory=_loop_factory(options.get("loop", "asyncio"))) as runner:

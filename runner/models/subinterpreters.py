@@ -29,7 +29,7 @@ class InterpretersModel(Model):
         return None
 
     def most_in_flight(self, count: int, options: Options) -> int | None:
-        return count  # one unit per worker (per slot of the semaphore)
+        return count  # one unit per interpreter
 
     def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         executor = concurrent.futures.InterpreterPoolExecutor(  # type: ignore[attr-defined]  # 3.14+

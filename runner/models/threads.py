@@ -22,7 +22,7 @@ class ThreadsModel(Model):
     name = "threads"
 
     def most_in_flight(self, count: int, options: Options) -> int | None:
-        return count  # one unit per worker (per slot of the semaphore)
+        return count  # one unit per worker thread
 
     def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         local = threading.local()
