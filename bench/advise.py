@@ -202,7 +202,10 @@ def one(name: str, workload: dict[str, Any], args: argparse.Namespace, root: Pat
     else:
         ours, theirs = (advice.model, advice.pool_size), (best_model, best_pool)
         again = referee(name, workload, [ours, theirs], args.referee, root)
-        if ours in again and theirs in again:
+        if ours not in again or theirs not in again:
+            print("  side by side: a configuration had no ok run; judged as differing",
+                  flush=True)
+        else:
             side_by_side = again[ours] / again[theirs]
             print(f"  side by side, {args.referee} interleaved rounds: advise's "
                   f"{ours[0]}/p{ours[1]} {again[ours]:.4f} s, the grid's best "

@@ -9,11 +9,12 @@ when one run each cannot tell it from what it is compared with.
 The unpooled models (sync) are probed first; then, cheapest model first, each pooled
 model climbs the pool sizes 1, 2, 4, 8, ... (up to the maximum, or the most units its
 pool can run at once where that is less) while throughput still rises (a decisive
-step at once, a smaller one by a significance test), is dropped where its best is
-clearly slower than the leader's or could not catch it even by scaling linearly, and
-otherwise tries the midpoint between its best and its faster neighbour. Finalists
-clearly beaten by the fastest are dropped; the rest are measured in interleaved rounds
-until precise or beaten before the answer.
+step at once, a smaller one by a significance test, or by a median still faster after
+5 runs a side, the smaller size then kept beside it for the tie rule), is dropped
+where its best is clearly slower than the leader's or could not catch it even by
+scaling linearly, and otherwise tries the midpoint between its best and its faster
+neighbour. Finalists clearly beaten by the fastest are dropped; the rest are measured
+in interleaved rounds until precise or beaten before the answer.
 """
 
 from __future__ import annotations
@@ -208,6 +209,16 @@ class Search:
                 return True
             if (new.median or 0.0) > (old.median or 0.0) * (1 - margin * self.precision):
                 return False
+        return self._carried_by_median(new, old)
+
+    @staticmethod
+    def _carried_by_median(new: Trial, old: Trial) -> bool:
+        """``new``, still faster by median after every check, carries the climb, unless
+        a failed run or the budget cut its checks short; ``old``, the smaller pool,
+        stays beside it for the tie rule."""
+        last = CLIMB_CHECKS[-1][0]
+        if new.failed or old.failed or min(len(new.walls), len(old.walls)) < last:
+            return False
         if old.config.pool_size < new.config.pool_size:
             new.over = old
         return True
@@ -237,7 +248,7 @@ class Search:
                 break
             if best is None or self._faster(trial, best):
                 if best is not None:
-                    best.fate = f"dropped: {trial.config} is faster"
+                    best.fate = _passed_over(best, trial)
                 best = self.best[model] = trial
                 trial.fate = "kept"
                 if self._out_of_reach(trial):
@@ -323,8 +334,12 @@ class Search:
             return
         if trial.walls and not decisively_faster(best.walls, trial.walls) and self._faster(
                 trial, best):
-            best.fate = f"dropped: {trial.config} is faster"
+            best.fate = _passed_over(best, trial)
             trial.fate = "kept"
+            smaller = best.over
+            if trial.over is None and smaller is not None and (
+                    smaller.config.pool_size < trial.config.pool_size):
+                trial.over = smaller  # still a finalist for the tie rule
             self.best[model] = trial
         else:
             trial.fate = f"dropped: no significant gain over {best.config}"
@@ -353,10 +368,12 @@ class Search:
         self._drop_beaten()
         finalists = self.finalists()
         rival = self._rival(finalists)
-        if rival is not None and decisively_faster(finalists[0].walls, rival.walls):
+        lead = min(finalists, key=lambda t: t.median or 0.0, default=None)
+        if rival is not None and lead is not None and decisively_faster(lead.walls,
+                                                                         rival.walls):
             # Far behind: enough runs for a U test to say so, not interleaved rounds.
             self._top_up(rival, MIN_VALUES_FOR_U_TEST)
-            self._top_up(finalists[0], MIN_VALUES_FOR_U_TEST)
+            self._top_up(lead, MIN_VALUES_FOR_U_TEST)
             rival = None
         elif rival is not None:  # close: measured beside the answer, as the finalists are
             finalists.append(rival)
@@ -407,22 +424,26 @@ class Search:
         return True
 
     def _rival(self, finalists: list[Trial]) -> Trial | None:
-        """The best of another model where one finalist is left: the runner-up."""
-        if len(finalists) != 1:
+        """The best of another model where one model's finalists are left: the runner-up."""
+        if len({t.config.model for t in finalists}) != 1:
             return None
         others = [t for t in self.best.values()
                   if t.walls and t.config.model != finalists[0].config.model]
         return min(others, key=lambda t: t.median or 0.0, default=None)
 
     def _drop_beaten(self) -> None:
+        """Drop each model whose finalists (its best and the smaller pools kept beside
+        it) are all clearly slower than the fastest finalist, another model's."""
         finalists = self.finalists()
         fastest = min(finalists, key=lambda t: t.median or 0.0, default=None)
-        for trial in finalists:
-            # A smaller pool kept for the tie rule only stops being measured when beaten;
-            # its model stands or falls by its best.
-            if (fastest is not None and trial is not fastest
-                    and self.best.get(trial.config.model) is trial):
-                self._beaten(trial, fastest)
+        if fastest is None:
+            return
+        for model in {t.config.model for t in finalists} - {fastest.config.model}:
+            own = [t for t in finalists if t.config.model == model]
+            if all(beaten(t.walls, fastest.walls) for t in own):
+                for trial in own:
+                    trial.drop(f"dropped: model beaten by {fastest.config}")
+                self.dropped.add(model)
 
     def answer(self) -> Answer:
         """The fastest measured finalist, or, where the runner-up is not significantly
@@ -440,6 +461,11 @@ class Search:
         candidates = [t for t in ordered if not t.drop_stands] or ordered
         fastest = candidates[0]
         tied = [t for t in candidates if _tied(t, fastest)]
+        # A smaller pool kept for the tie rule is named only where its own model's
+        # larger one does not clearly beat it.
+        tied = [t for t in tied if not any(
+            o is not t and o.config.model == t.config.model and beaten(t.walls, o.walls)
+            for o in tied)] or tied
         chosen = min(tied, key=_rank)
         others = [t for t in ordered if t.config.model != chosen.config.model]
         runner_up = others[0] if others else None
@@ -451,6 +477,13 @@ class Search:
         return Answer(chosen, runner_up,
                       p_value(chosen.walls, runner_up.walls) if runner_up else None,
                       tie, self.exhausted, self.trials)
+
+
+def _passed_over(old: Trial, new: Trial) -> str:
+    """The fate of a model's best when ``new`` takes its place."""
+    if new.over is old:
+        return f"kept beside {new.config}, faster by median only: for the tie rule"
+    return f"dropped: {new.config} is faster"
 
 
 def _rank(trial: Trial) -> tuple[int, int]:

@@ -47,7 +47,8 @@ def blocks(record: AdviceFile, searched: Sequence[tuple[Group, GridCost]]) -> li
                 f"runs); the full grid (pool sizes 1, 2, 4, ... {group.max_pool} for each "
                 f"pooled model, {GRID_REPETITIONS} repetitions) has {grid.cells} cells and "
                 f"would take about {grid.seconds:.1f} s, estimated from the measured medians.")
-        cost += _ceilings(group.in_flight)
+        tried = {t.config.model for t in trials}
+        cost += _ceilings({m: most for m, most in group.in_flight.items() if m in tried})
         made.append(Block(group.name, _answer(advice), advice.reason, rows, cost))
     return made
 
@@ -62,8 +63,7 @@ def _ceilings(in_flight: Mapping[str, int]) -> str:
         names = " or ".join(models) if len(models) < 3 else (
             ", ".join(models[:-1]) + " or " + models[-1])
         said.append(f" No {names} pool above {most} worker{'s' if most != 1 else ''} was "
-                    "tried: a larger one runs no more units at once; its extra workers would have "
-                    "nothing to do.")
+                    "tried: the extra workers of a larger one would have nothing to do.")
     return "".join(said)
 
 

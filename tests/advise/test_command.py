@@ -90,8 +90,8 @@ def test_a_real_advise_run_answers_and_is_an_ordinary_run_directory(
     assert max(pools) <= 8
     report = (out / "report.md").read_text(encoding="utf-8")
     assert report.startswith("<!-- runexp advise")
-    assert ("No threads or asyncio pool above 8 workers was tried: a larger one runs no "
-            "more") in report
+    assert ("No threads or asyncio pool above 8 workers was tried: the extra workers of a "
+            "larger one would have nothing to do") in report
     assert "pool sizes 1, 2, 4, ... 32" in report  # the grid it replaced is --max-pool's
     rebuilt = run_cli("report", out)
     assert rebuilt.returncode == 0, rebuilt.stderr

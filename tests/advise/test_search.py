@@ -352,3 +352,61 @@ def test_the_smaller_pool_a_size_was_kept_over_by_median_is_named_on_a_tie() -> 
     assert p2.over is not None and p2.over.config == Config("asyncio", 1)
     assert answer.chosen is p2.over
     assert p2.fate == "finalist: asyncio/p1 preferred"
+
+
+def test_one_model_left_with_a_smaller_pool_beside_its_best_still_gets_a_rival() -> None:
+    # processes/p2 carried the climb by median, processes/p1 kept beside it: one model
+    # left, two finalists. The runner-up (sync) still gets the runs a p-value needs.
+    machine = Scripted({"sync": [2.0],
+                        "processes/p1": [0.80, 1.00, 0.98, 0.62, 1.02],
+                        "processes/p2": [0.70, 0.60, 0.85, 0.66, 0.64]}, cycle=True)
+    answer = Search({"sync": False, "processes": True}, 2, machine.measure, precision=0.05,
+                    clock=machine.clock, deadline=1e9).run()
+    assert answer.runner_up is not None and answer.runner_up.config.model == "sync"
+    assert len(answer.runner_up.walls) >= 4
+    assert answer.p_value is not None and answer.p_value < 0.05 and not answer.tie
+
+
+def test_a_model_stays_while_the_smaller_pool_beside_its_best_ties_the_fastest() -> None:
+    # asyncio/p2 ends clearly slower than threads/p2, but asyncio/p1, kept beside it,
+    # does not: asyncio stays in, and the tie rule names its p1 (the cheaper model).
+    machine = Scripted({
+        "sync": [2.0],
+        "asyncio/p1": [1.0, 1.0, 0.80, 1.02, 0.99, 0.78, 0.86, 0.80, 0.95, 0.75, 0.83, 0.84],
+        "asyncio/p2": [0.86, 0.9, 0.88, 0.99, 0.87, 1.0, 1.0, 1.01, 0.99, 1.0, 1.0, 1.0],
+        "threads/p1": [1.2],
+        "threads/p2": [0.85, 0.86, 0.84, 0.85, 0.85, 0.86, 0.84, 0.85, 0.85, 0.85]})
+    answer = Search({"sync": False, "asyncio": True, "threads": True}, 2, machine.measure,
+                    precision=0.05, clock=machine.clock, deadline=1e9).run()
+    assert answer.chosen is not None and answer.chosen.config == Config("asyncio", 1)
+    assert answer.tie
+
+
+def test_the_tie_rule_never_names_a_smaller_pool_its_own_larger_one_beats() -> None:
+    # threads/p2 spreads so wide that both asyncio sizes tie with it; asyncio/p1 is
+    # clearly slower than asyncio/p2, so p2 is named, not the smaller pool.
+    machine = Scripted({
+        "sync": [2.0],
+        "asyncio/p1": [1.0, 1.0, 0.80, 1.02, 1.0, 0.99, 1.0, 1.01, 1.0, 0.99, 1.0],
+        "asyncio/p2": [0.86, 0.9, 0.88, 0.99, 0.87, 0.9, 0.89, 0.9, 0.88, 0.9],
+        "threads/p1": [1.2],
+        "threads/p2": [0.84, 1.2, 0.5, 1.15, 0.55, 0.6, 1.1, 0.52, 1.2, 0.83]}, cycle=True)
+    answer = Search({"sync": False, "asyncio": True, "threads": True}, 2, machine.measure,
+                    precision=0.05, clock=machine.clock, deadline=1e9).run()
+    assert answer.chosen is not None and answer.chosen.config == Config("asyncio", 2)
+
+
+def test_a_step_whose_checks_a_failed_run_cut_short_does_not_carry_the_climb() -> None:
+    class Failing(Scripted):
+        def measure(self, config: Config, repetitions: int) -> list[float]:
+            walls = super().measure(config, repetitions)
+            # asyncio/p2: one good run, then every run fails (no wall)
+            return walls if str(config) != "asyncio/p2" or self.taken[str(config)] == 1 else []
+
+    machine = Failing({"sync": [1.0], "asyncio/p1": [0.95, 1.0, 1.05],
+                       "asyncio/p2": [0.85]}, cycle=True)
+    answer = Search({"sync": False, "asyncio": True}, 4, machine.measure, precision=0.05,
+                    clock=machine.clock, deadline=1e9).run()
+    p2 = next(t for t in answer.trials if t.config == Config("asyncio", 2))
+    assert p2.failed and p2.fate.startswith("dropped: no significant gain")
+    assert answer.chosen is not None and answer.chosen.config != Config("asyncio", 2)
