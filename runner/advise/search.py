@@ -482,7 +482,7 @@ class Search:
 def _passed_over(old: Trial, new: Trial) -> str:
     """The fate of a model's best when ``new`` takes its place."""
     if new.over is old:
-        return f"kept beside {new.config}, faster by median only: for the tie rule"
+        return f"kept for the tie rule: {new.config} is faster by median only"
     return f"dropped: {new.config} is faster"
 
 
