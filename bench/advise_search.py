@@ -22,7 +22,8 @@ import common  # noqa: F401  (puts the repository on sys.path)
 
 from runner.advise import search
 from runner.advise.rules import doubling
-from runner.advise.search import Config, Search
+from runner.advise.search import Search
+from runner.advise.trial import Config
 
 Curve = Callable[[str, int], float]
 MODELS = {"sync": False, "asyncio": True, "threads": True, "processes": True}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.advise.rules import doubling
-from runner.advise.search import Answer, Trial
+from runner.advise.trial import Answer, Trial
 from runner.report.stats import MIN_VALUES_FOR_U_TEST, summarize
 from runner.report.work import WAITING_BELOW, WorkKind, work_kind
 

@@ -19,9 +19,7 @@ in interleaved rounds until precise or beaten before the answer.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 from runner.advise.rules import (
     DECISIVE,
@@ -32,6 +30,7 @@ from runner.advise.rules import (
     doubling,
     p_value,
 )
+from runner.advise.trial import Answer, Config, Trial, level_with, rank
 from runner.report.precision import precise_enough
 from runner.report.stats import MIN_VALUES_FOR_U_TEST
 
@@ -52,65 +51,6 @@ CLIMB_CHECKS: tuple[tuple[int, float], ...] = (
 #: Interleaved runs each finalist gets before the answer, at least, so that the answer
 #: compares configurations measured side by side and with enough values for a U test.
 FINAL_RUNS = 3
-
-
-@dataclass(frozen=True, order=True)
-class Config:
-    model: str
-    pool_size: int
-    pooled: bool = field(default=True, compare=False)
-
-    def __str__(self) -> str:
-        return f"{self.model}/p{self.pool_size}" if self.pooled else self.model
-
-
-@dataclass
-class Trial:
-    """One configuration as measured so far, and what became of it."""
-
-    config: Config
-    walls: list[float] = field(default_factory=list)
-    failed: int = 0
-    fate: str = ""
-    note: str = ""  # why its runs stopped before it was precise
-    dropped_at: int | None = None  # its runs when its model was dropped for it
-    # The smaller pool of its model it was kept over by median, not by a significant
-    # gain: that one stays a finalist, so the tie rule can still name it.
-    over: Trial | None = field(default=None, repr=False)
-
-    def drop(self, fate: str) -> None:
-        self.fate, self.dropped_at = fate, self.runs
-
-    @property
-    def drop_stands(self) -> bool:
-        """Dropped, and not measured since: the verdict is not revisited against walls
-        that changed after it (a fastest whose later runs spread wider would otherwise
-        turn a decisive drop into a tie)."""
-        return self.dropped_at is not None and self.dropped_at == self.runs
-
-    @property
-    def outcome(self) -> str:
-        return f"{self.fate} ({self.note})" if self.note else self.fate
-
-    @property
-    def median(self) -> float | None:
-        return statistics.median(self.walls) if self.walls else None
-
-    @property
-    def runs(self) -> int:
-        return len(self.walls) + self.failed
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The advice for one parameter set: the chosen configuration and how sure it is."""
-
-    chosen: Trial | None
-    runner_up: Trial | None
-    p_value: float | None
-    tie: bool
-    budget_exhausted: bool
-    trials: list[Trial]
 
 
 Measure = Callable[[Config, int], list[float]]
@@ -415,8 +355,8 @@ class Search:
                 not re_measuring):
             trial.note = ""
             return False
-        cheaper = [t for t in finalists if t is not trial and _rank(t) < _rank(trial)
-                   and (t.median or 0.0) <= (trial.median or 0.0) and _tied(t, fastest)]
+        cheaper = [t for t in finalists if t is not trial and rank(t) < rank(trial)
+                   and (t.median or 0.0) <= (trial.median or 0.0) and level_with(t, fastest)]
         if cheaper and not re_measuring:
             trial.note = f"stopped early: no faster than the cheaper {cheaper[0].config}"
             return False
@@ -460,16 +400,16 @@ class Search:
         # slowed down since: it may only be the runner-up.
         candidates = [t for t in ordered if not t.drop_stands] or ordered
         fastest = candidates[0]
-        tied = [t for t in candidates if _tied(t, fastest)]
+        tied = [t for t in candidates if level_with(t, fastest)]
         # A smaller pool kept for the tie rule is named only where its own model's
         # larger one does not clearly beat it.
         tied = [t for t in tied if not any(
             o is not t and o.config.model == t.config.model and beaten(t.walls, o.walls)
             for o in tied)] or tied
-        chosen = min(tied, key=_rank)
+        chosen = min(tied, key=rank)
         others = [t for t in ordered if t.config.model != chosen.config.model]
         runner_up = others[0] if others else None
-        tie = runner_up is not None and _tied(runner_up, chosen)
+        tie = runner_up is not None and level_with(runner_up, chosen)
         chosen.fate = "chosen"
         for trial in self.finalists():
             if trial is not chosen:
@@ -484,15 +424,3 @@ def _passed_over(old: Trial, new: Trial) -> str:
     if new.over is old:
         return f"kept for the tie rule: {new.config} is faster by median only"
     return f"dropped: {new.config} is faster"
-
-
-def _rank(trial: Trial) -> tuple[int, int]:
-    """The tie rule's order: the cheaper model, then the smaller pool."""
-    return cost(trial.config.model), trial.config.pool_size
-
-
-def _tied(trial: Trial, with_: Trial) -> bool:
-    """``trial`` is not significantly slower than ``with_``: never where a drop stands."""
-    if trial is with_:
-        return True
-    return not trial.drop_stands and not beaten(trial.walls, with_.walls)

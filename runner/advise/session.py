@@ -27,7 +27,8 @@ from runner.advise.advice import (
     write_advice,
 )
 from runner.advise.record import ended, final_experiment_text, start_metadata
-from runner.advise.search import MAX_RUNS, MIN_RUNS, Answer, Config, Search, Trial
+from runner.advise.search import MAX_RUNS, MIN_RUNS, Search
+from runner.advise.trial import Answer, Config, Trial
 from runner.config.loader import ExperimentFile, parse
 from runner.errors import AdviseError
 from runner.execution.local import Resources, Settings, run_once, start_fork_servers, task_of

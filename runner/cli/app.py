@@ -228,9 +228,9 @@ def advise(
     answer needs, within a time budget; write a run directory and advice.json."""
     import textwrap
 
-    from runner.advise.search import Trial
     from runner.advise.session import AdviseOptions, AdviseProgress, advise, progress_line
     from runner.advise.target import callable_source, parse_args
+    from runner.advise.trial import Trial
     from runner.config.loader import load
     from runner.errors import AdviseError
     from runner.execution.connection import ClusterTls

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runner.advise.advice import Measured, advice_for, grid_cost
-from runner.advise.search import Answer, Config, Trial
+from runner.advise.trial import Answer, Config, Trial
 
 
 def trial(model: str, pool: int, wall: float) -> Trial:

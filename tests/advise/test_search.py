@@ -6,7 +6,8 @@ import random
 from collections.abc import Callable
 
 from runner.advise.rules import doubling
-from runner.advise.search import FINAL_RUNS, MAX_RUNS, Config, Search, Trial
+from runner.advise.search import FINAL_RUNS, MAX_RUNS, Search
+from runner.advise.trial import Config, Trial
 
 Curve = Callable[[str, int], float]
 
