@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from typing import Protocol
 
 from runner.advise.rules import doubling
 from runner.advise.search import FINAL_RUNS, MAX_RUNS, Search
@@ -39,10 +40,17 @@ class FakeMachine:
         return self.now
 
 
-def search(machine: FakeMachine, models: dict[str, bool], max_pool: int = 64,
-           budget: float = 1e9, precision: float = 0.05) -> Search:
+class Machine(Protocol):
+    def measure(self, config: Config, repetitions: int) -> list[float]: ...
+
+    def clock(self) -> float: ...
+
+
+def search(machine: Machine, models: dict[str, bool], max_pool: int = 64,
+           budget: float = 1e9, precision: float = 0.05,
+           in_flight: dict[str, int] | None = None) -> Search:
     return Search(models, max_pool, machine.measure, precision=precision,
-                  clock=machine.clock, deadline=budget)
+                  clock=machine.clock, deadline=budget, in_flight=in_flight)
 
 
 def peaked(optimum: int) -> Curve:
@@ -130,8 +138,7 @@ def test_a_model_that_cannot_catch_the_leader_stops_climbing() -> None:
 def test_no_pool_is_tried_past_the_units_a_model_can_run_at_once() -> None:
     # 16 units: a pool of 32 or 64 threads runs them as one of 16 does.
     machine = FakeMachine(lambda model, pool: 1.0 if model == "sync" else 1.0 / min(pool, 16))
-    answer = Search({"sync": False, "threads": True, "asyncio": True}, 64, machine.measure,
-                    precision=0.05, clock=machine.clock, deadline=1e9,
+    answer = search(machine, {"sync": False, "threads": True, "asyncio": True}, max_pool=64,
                     in_flight={"threads": 16}).run()
     threads = {t.config.pool_size for t in answer.trials if t.config.model == "threads"}
     asyncio = {t.config.pool_size for t in answer.trials if t.config.model == "asyncio"}
@@ -148,8 +155,7 @@ def test_the_units_in_flight_bound_the_linear_scaling_a_model_could_reach() -> N
         return 1.0 if model == "sync" else scale / min(pool, 4)
 
     machine = FakeMachine(curve)
-    answer = Search({"sync": False, "asyncio": True, "processes": True}, 64, machine.measure,
-                    precision=0.05, clock=machine.clock, deadline=1e9,
+    answer = search(machine, {"sync": False, "asyncio": True, "processes": True}, max_pool=64,
                     in_flight={"asyncio": 4, "processes": 4}).run()
     processes = [t for t in answer.trials if t.config.model == "processes"]
     assert [t.config.pool_size for t in processes] == [1]
@@ -250,8 +256,7 @@ def test_a_decisive_drop_stands_when_the_fastest_spreads_wider_later() -> None:
     # sync, the cheaper model, must not come back as a tie with the answer.
     machine = Scripted({"sync": [1.0], "threads/p1": [1.0], "threads/p2": [0.6, 0.75, 0.6],
                         "processes/p1": [0.62], "processes/p2": [0.62]})
-    answer = Search({"sync": False, "threads": True, "processes": True}, 2, machine.measure,
-                    precision=0.05, clock=machine.clock, deadline=1e9).run()
+    answer = search(machine, {"sync": False, "threads": True, "processes": True}, max_pool=2).run()
     sync = next(t for t in answer.trials if t.config.model == "sync")
     assert sync.fate.startswith("dropped: model beaten by threads/p2") and sync.runs == 1
     assert answer.chosen is not None and answer.chosen.config == Config("threads", 2)
@@ -267,8 +272,8 @@ def test_finalists_outdone_by_a_cheaper_one_stop_after_the_interleaved_rounds() 
     slower = [wall * 1.03 for wall in spread]
     machine = Scripted({"sync": spread, "asyncio/p1": slower, "asyncio/p2": [1.03],
                         "threads/p1": slower, "threads/p2": [1.03]}, cycle=True)
-    answer = Search({"sync": False, "asyncio": True, "threads": True}, 2, machine.measure,
-                    precision=0.02, clock=machine.clock, deadline=1e9).run()
+    answer = search(machine, {"sync": False, "asyncio": True, "threads": True}, max_pool=2,
+                    precision=0.02).run()
     assert answer.chosen is not None and answer.chosen.config == Config("sync", 1, False)
     assert answer.tie
     assert answer.chosen.runs == MAX_RUNS
@@ -325,15 +330,17 @@ def test_a_dropped_configuration_is_never_named_even_where_its_dropper_slowed_do
     assert answer.runner_up is asyncio
 
 
+#: processes/p2 a third faster by median than p1, but not significantly at 5 runs a side.
+CARRIED_BY_MEDIAN = {"processes/p1": [0.80, 1.00, 0.98, 0.62, 1.02],
+                     "processes/p2": [0.70, 0.60, 0.85, 0.66, 0.64]}
+
+
 def test_a_step_faster_by_median_but_not_yet_significantly_carries_the_climb() -> None:
     # processes/p2 is a third faster by median, but one slow run of it and one fast run
     # of p1 keep a U test of 5 runs a side from significance (p = 0.15). Stopping there
     # judged processes by p1, tied with sync, and named sync.
-    machine = Scripted({"sync": [1.0],
-                        "processes/p1": [0.80, 1.00, 0.98, 0.62, 1.02],
-                        "processes/p2": [0.70, 0.60, 0.85, 0.66, 0.64]}, cycle=True)
-    answer = Search({"sync": False, "processes": True}, 2, machine.measure, precision=0.05,
-                    clock=machine.clock, deadline=1e9).run()
+    machine = Scripted({"sync": [1.0], **CARRIED_BY_MEDIAN}, cycle=True)
+    answer = search(machine, {"sync": False, "processes": True}, max_pool=2).run()
     assert answer.chosen is not None and answer.chosen.config == Config("processes", 2)
     p1 = next(t for t in answer.trials if t.config == Config("processes", 1))
     assert answer.chosen.over is p1
@@ -347,8 +354,7 @@ def test_the_smaller_pool_a_size_was_kept_over_by_median_is_named_on_a_tie() -> 
                         "asyncio/p1": [1.0, 0.95, 1.05, 0.88, 1.0, 0.9, 0.85, 0.95, 0.9, 0.88],
                         "asyncio/p2": [0.85, 0.9, 0.8, 1.0, 0.86, 0.9, 0.95, 0.85, 0.9, 0.92]},
                        cycle=True)
-    answer = Search({"sync": False, "asyncio": True}, 2, machine.measure, precision=0.05,
-                    clock=machine.clock, deadline=1e9).run()
+    answer = search(machine, {"sync": False, "asyncio": True}, max_pool=2).run()
     p2 = next(t for t in answer.trials if t.config == Config("asyncio", 2))
     assert p2.over is not None and p2.over.config == Config("asyncio", 1)
     assert answer.chosen is p2.over
@@ -358,11 +364,8 @@ def test_the_smaller_pool_a_size_was_kept_over_by_median_is_named_on_a_tie() -> 
 def test_one_model_left_with_a_smaller_pool_beside_its_best_still_gets_a_rival() -> None:
     # processes/p2 carried the climb by median, processes/p1 kept beside it: one model
     # left, two finalists. The runner-up (sync) still gets the runs a p-value needs.
-    machine = Scripted({"sync": [2.0],
-                        "processes/p1": [0.80, 1.00, 0.98, 0.62, 1.02],
-                        "processes/p2": [0.70, 0.60, 0.85, 0.66, 0.64]}, cycle=True)
-    answer = Search({"sync": False, "processes": True}, 2, machine.measure, precision=0.05,
-                    clock=machine.clock, deadline=1e9).run()
+    machine = Scripted({"sync": [2.0], **CARRIED_BY_MEDIAN}, cycle=True)
+    answer = search(machine, {"sync": False, "processes": True}, max_pool=2).run()
     assert answer.runner_up is not None and answer.runner_up.config.model == "sync"
     assert len(answer.runner_up.walls) >= 4
     assert answer.p_value is not None and answer.p_value < 0.05 and not answer.tie
@@ -377,8 +380,7 @@ def test_a_model_stays_while_the_smaller_pool_beside_its_best_ties_the_fastest()
         "asyncio/p2": [0.86, 0.9, 0.88, 0.99, 0.87, 1.0, 1.0, 1.01, 0.99, 1.0, 1.0, 1.0],
         "threads/p1": [1.2],
         "threads/p2": [0.85, 0.86, 0.84, 0.85, 0.85, 0.86, 0.84, 0.85, 0.85, 0.85]})
-    answer = Search({"sync": False, "asyncio": True, "threads": True}, 2, machine.measure,
-                    precision=0.05, clock=machine.clock, deadline=1e9).run()
+    answer = search(machine, {"sync": False, "asyncio": True, "threads": True}, max_pool=2).run()
     assert answer.chosen is not None and answer.chosen.config == Config("asyncio", 1)
     assert answer.tie
 
@@ -392,8 +394,7 @@ def test_the_tie_rule_never_names_a_smaller_pool_its_own_larger_one_beats() -> N
         "asyncio/p2": [0.86, 0.9, 0.88, 0.99, 0.87, 0.9, 0.89, 0.9, 0.88, 0.9],
         "threads/p1": [1.2],
         "threads/p2": [0.84, 1.2, 0.5, 1.15, 0.55, 0.6, 1.1, 0.52, 1.2, 0.83]}, cycle=True)
-    answer = Search({"sync": False, "asyncio": True, "threads": True}, 2, machine.measure,
-                    precision=0.05, clock=machine.clock, deadline=1e9).run()
+    answer = search(machine, {"sync": False, "asyncio": True, "threads": True}, max_pool=2).run()
     assert answer.chosen is not None and answer.chosen.config == Config("asyncio", 2)
 
 
@@ -406,8 +407,7 @@ def test_a_step_whose_checks_a_failed_run_cut_short_does_not_carry_the_climb() -
 
     machine = Failing({"sync": [1.0], "asyncio/p1": [0.95, 1.0, 1.05],
                        "asyncio/p2": [0.85]}, cycle=True)
-    answer = Search({"sync": False, "asyncio": True}, 4, machine.measure, precision=0.05,
-                    clock=machine.clock, deadline=1e9).run()
+    answer = search(machine, {"sync": False, "asyncio": True}, max_pool=4).run()
     p2 = next(t for t in answer.trials if t.config == Config("asyncio", 2))
     assert p2.failed and p2.fate.startswith("dropped: no significant gain")
     assert answer.chosen is not None and answer.chosen.config != Config("asyncio", 2)
