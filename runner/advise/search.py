@@ -221,11 +221,15 @@ class Search:
         self._top_up(best, MIN_VALUES_FOR_U_TEST)
         return self._beaten(best, leader)
 
-    def _beaten(self, best: Trial, by: Trial) -> bool:
-        """A model's best is clearly slower than another model's: drop the model."""
-        if by.config.model == best.config.model or not beaten(best.walls, by.walls):
+    def _beaten(self, best: Trial, by: Trial, *beside: Trial) -> bool:
+        """A model's best (and the smaller pools kept ``beside`` it) all clearly slower
+        than another model's configuration: drop the model."""
+        own = [best, *beside]
+        if by.config.model == best.config.model or not all(
+                beaten(t.walls, by.walls) for t in own):
             return False
-        best.drop(f"dropped: model beaten by {by.config}")
+        for trial in own:
+            trial.drop(f"dropped: model beaten by {by.config}")
         self.dropped.add(best.config.model)
         return True
 
@@ -379,11 +383,8 @@ class Search:
         if fastest is None:
             return
         for model in {t.config.model for t in finalists} - {fastest.config.model}:
-            own = [t for t in finalists if t.config.model == model]
-            if all(beaten(t.walls, fastest.walls) for t in own):
-                for trial in own:
-                    trial.drop(f"dropped: model beaten by {fastest.config}")
-                self.dropped.add(model)
+            best, *beside = [t for t in finalists if t.config.model == model]
+            self._beaten(best, fastest, *beside)
 
     def answer(self) -> Answer:
         """The fastest measured finalist, or, where the runner-up is not significantly
