@@ -122,9 +122,13 @@ def main() -> None:
                                          f"(default {search.CLIMB_CHECKS})")
     args = parser.parse_args()
     if args.checks:
-        search.CLIMB_CHECKS = tuple(
-            (int(runs), float(margin)) for runs, margin in
-            (pair.split(":") for pair in args.checks.split(",")))
+        try:
+            search.CLIMB_CHECKS = tuple(
+                (int(runs), float(margin)) for runs, margin in
+                (pair.split(":") for pair in args.checks.split(",")))
+        except ValueError:
+            parser.error(f"--checks {args.checks!r}: expected RUNS:MARGIN pairs, "
+                         "comma-separated, e.g. 3:2,4:2,5:2")
     print(f"climb checks {search.CLIMB_CHECKS}; {args.seeds} seeds a cell; runs are the "
           "mean per search, wrong the searches naming a configuration >10% off the best")
     for noise in args.noise or [0.05, 0.10, 0.15]:
