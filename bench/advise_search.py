@@ -21,6 +21,7 @@ from collections.abc import Callable
 import common  # noqa: F401  (puts the repository on sys.path)
 
 from runner.advise import search
+from runner.advise.paired import Run
 from runner.advise.rules import doubling
 from runner.advise.search import Search
 from runner.advise.trial import Config
@@ -90,12 +91,11 @@ class Machine:
         self.now = 0.0
         self.runs = 0
 
-    def measure(self, config: Config, repetitions: int) -> list[float]:
-        walls = [self.curve(config.model, config.pool_size) * self.random.gauss(1, self.noise)
-                 for _ in range(repetitions)]
-        self.now += sum(walls)
-        self.runs += repetitions
-        return walls
+    def measure(self, config: Config) -> Run:
+        wall = self.curve(config.model, config.pool_size) * self.random.gauss(1, self.noise)
+        self.now += wall
+        self.runs += 1
+        return Run(wall)
 
     def clock(self) -> float:
         return self.now
@@ -118,7 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=60)
     parser.add_argument("--noise", type=float, action="append", default=[])
-    parser.add_argument("--checks", help="the climb's checks as RUNS:MARGIN,... "
+    parser.add_argument("--checks", help="the climb's checks as PAIRS:MARGIN,... "
                                          f"(default {search.CLIMB_CHECKS})")
     args = parser.parse_args()
     if args.checks:
@@ -127,8 +127,8 @@ def main() -> None:
                 (int(runs), float(margin)) for runs, margin in
                 (pair.split(":") for pair in args.checks.split(",")))
         except ValueError:
-            parser.error(f"--checks {args.checks!r}: expected RUNS:MARGIN pairs, "
-                         "comma-separated, e.g. 3:2,4:2,5:2")
+            parser.error(f"--checks {args.checks!r}: expected PAIRS:MARGIN, "
+                         "comma-separated, e.g. 2:1,4:2,6:2")
     print(f"climb checks {search.CLIMB_CHECKS}; {args.seeds} seeds a cell; runs are the "
           "mean per search, wrong the searches naming a configuration >10% off the best")
     for noise in args.noise or [0.05, 0.10, 0.15]:

@@ -15,12 +15,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from runner.advise.paired import DECISIVE, Judgement, Verdict
 from runner.advise.rules import doubling
 from runner.advise.trial import Answer, Trial
-from runner.report.stats import MIN_VALUES_FOR_U_TEST, summarize
-from runner.report.work import WAITING_BELOW, WorkKind, work_kind
+from runner.report.stats import summarize
+from runner.report.work import GIL_RELEASED_FROM, WAITING_BELOW, WorkKind, work_kind
 
 ADVICE = "advice.json"
+#: Free cores (usable less other programs' busy ones) below which threads cannot show
+#: that CPU work runs in parallel.
+CROWDED_BELOW = 1.5
 #: The full grid advise is weighed against: this many repetitions per cell.
 GRID_REPETITIONS = 5
 
@@ -30,7 +34,18 @@ class RunnerUp:
     model: str
     pool_size: int
     wall_median_s: float
-    p_value: float | None
+    p_value: float | None  # the signed-rank test on the pairs with the chosen
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """The runner-up's wall over the chosen's, from their pairs: the Hodges-Lehmann
+    estimate, its 95% interval (None below 6 pairs) and what it says."""
+
+    median: float | None
+    ci95: list[float] | None
+    pairs: int
+    verdict: str  # faster (the chosen is), level, not told apart
 
 
 @dataclass(frozen=True)
@@ -49,30 +64,44 @@ class Advice:
     cpu_share: float | None
     work: WorkKind | None
     reason: str
+    ratio_vs_runner_up: Ratio | None = None
+    #: The median cores other programs kept busy during the chosen's runs.
+    others_cores: float | None = None
+    cell: str | None = None  # the chosen's cell id, as in runs.csv
 
 
 @dataclass(frozen=True)
 class Measured:
-    """What the search cannot know on its own: the sync run's CPU share."""
+    """What the search cannot know on its own: the sync run's CPU share, and the cell
+    id of the chosen configuration."""
 
     workload: str
     params: Mapping[str, Any]
     sync_cpu_share: float | None
+    cell: str | None = None
+    cores: int | None = None  # usable by this process
 
 
 def advice_for(answer: Answer, measured: Measured) -> Advice:
     chosen, runner = answer.chosen, answer.runner_up
-    sync = _best_of(answer.trials, "sync")
-    threads = _best_of(answer.trials, "threads")
-    speedup = _speedup(sync, chosen)
-    threads_speedup = _speedup(sync, threads)
+    speedup = answer.speedup.ratio if answer.speedup is not None else None
+    if chosen is not None and chosen.config.model == "sync":
+        speedup = 1.0
     share = measured.sync_cpu_share
+    threads_speedup = _threads_speedup(answer, speedup)
     kind = work_kind(share, threads_speedup) if share is not None else None
+    if kind == "cpu-gil-held" and chosen is not None and chosen.config.model == "threads" and (
+            speedup or 0.0) > 1:
+        kind = "cpu-gil-released"  # threads beat sync on CPU work: the GIL is let go
+    crowded = _crowded(answer, measured.cores)
+    if kind == "cpu-gil-held" and crowded:
+        kind = None  # no parallel gain could show: that threads gained none says nothing
     ci = None
     if chosen is not None:
         summary = summarize(chosen.walls)
         if summary is not None and summary.ci_low is not None and summary.ci_high is not None:
             ci = [round(summary.ci_low, 6), round(summary.ci_high, 6)]
+    versus = answer.versus
     return Advice(
         workload=measured.workload, params=dict(measured.params),
         model=chosen.config.model if chosen else None,
@@ -83,19 +112,44 @@ def advice_for(answer: Answer, measured: Measured) -> Advice:
                            _round(runner.median) or 0.0, _significant(answer.p_value))
         if runner is not None else None,
         tie=answer.tie, cpu_share=_round(share, 3), work=kind,
-        reason=reason(answer, speedup, share, kind, threads_speedup),
+        reason=reason(answer, speedup, share, kind, threads_speedup, crowded=crowded),
+        ratio_vs_runner_up=Ratio(_round(versus.ratio, 4),
+                                 [round(x, 4) for x in versus.ci] if versus.ci else None,
+                                 versus.pairs, str(versus.verdict))
+        if versus is not None and versus.pairs else None,
+        others_cores=_round(statistics.median(chosen.others), 3)
+        if chosen is not None and chosen.others else None,
+        cell=measured.cell if chosen is not None else None,
     )
+
+
+def _threads_speedup(answer: Answer, speedup: float | None) -> float | None:
+    """What threads gained over sync: the paired speedup where threads are named (so the
+    kind of work agrees with the answer), else the best threads median over sync's."""
+    if answer.chosen is not None and answer.chosen.config.model == "threads":
+        return speedup
+    sync, threads = _best_of(answer.trials, "sync"), _best_of(answer.trials, "threads")
+    if sync is None or threads is None or not threads.median or sync.median is None:
+        return None
+    return sync.median / threads.median
+
+
+def _crowded(answer: Answer, cores: int | None) -> str:
+    """Where other programs left threads less than two free cores during their runs, the
+    words that say so ("" where they did not, or it is not known)."""
+    threads = _best_of(answer.trials, "threads")
+    if cores is None or threads is None or not threads.others:
+        return ""
+    busy = statistics.median(threads.others)
+    if cores - busy >= CROWDED_BELOW:
+        return ""
+    return (f"other programs kept {busy:.1f} of the {cores} cores busy during the threads "
+            "runs, so no parallel gain could show and whether the GIL is held is not known")
 
 
 def _best_of(trials: Sequence[Trial], model: str) -> Trial | None:
     measured = [t for t in trials if t.config.model == model and t.walls]
     return min(measured, key=lambda t: t.median or 0.0, default=None)
-
-
-def _speedup(sync: Trial | None, other: Trial | None) -> float | None:
-    if sync is None or other is None or not other.median or sync.median is None:
-        return None
-    return sync.median / other.median
 
 
 def _round(value: float | None, digits: int = 6) -> float | None:
@@ -108,46 +162,77 @@ def _significant(value: float | None) -> float | None:
 
 
 def reason(answer: Answer, speedup: float | None, share: float | None,
-           kind: WorkKind | None, threads_speedup: float | None) -> str:
-    """Plain words from the numbers: what won by how much, how sure, and why."""
+           kind: WorkKind | None, threads_speedup: float | None, *, crowded: str = "") -> str:
+    """Plain words from the numbers: what won by how much, how sure, and why.
+
+    "significantly" is said only where the signed-rank test on the pairs gives
+    p < 0.05; a tie only where the pairs' interval lies within the precision."""
     chosen, runner = answer.chosen, answer.runner_up
     if chosen is None:
         return ("no configuration finished a run"
                 + (" before the budget ran out" if answer.budget_exhausted else ""))
-    parts = [f"{chosen.config} measured {chosen.median:.4g} s"
-             + (f", {speedup:.2f}x sync" if speedup is not None and chosen.config.pooled
-                else "")]
-    if runner is not None:
-        p = answer.p_value
-        shown = f"p={p:.3g}" if p is not None else "no test"
-        if min(len(chosen.walls), len(runner.walls)) < MIN_VALUES_FOR_U_TEST:
-            shown += f", too few runs for a U test: {len(runner.walls)} against "
-            shown += f"{len(chosen.walls)}, so 95% intervals decide"
-        if answer.tie:
-            parts.append(f"{runner.config} ({runner.median:.4g} s) is not significantly "
-                         f"different ({shown}), so the cheaper choice is named")
-        else:
-            parts.append(f"the runner-up {runner.config} is significantly slower "
-                         f"({runner.median:.4g} s, {shown})")
-    parts.append(_why(kind, share, threads_speedup))
+    first = f"{chosen.config} measured {chosen.median:.4g} s"
+    if speedup is not None and chosen.config.pooled and answer.speedup is not None:
+        first += f", {speedup:.2f}x sync ({_numbers(answer.speedup)})"
+    parts = [first]
+    if runner is not None and answer.versus is not None:
+        parts.append(_versus(str(runner.config), answer.versus))
+    if crowded and kind is None and share is not None:
+        parts.append(f"the sync run spends {min(share, 1.0):.0%} of its time on the CPU, but "
+                     + crowded)
+    else:
+        parts.append(_why(kind, share, threads_speedup))
+    if answer.recheck:
+        parts.append(answer.recheck)
     if answer.budget_exhausted:
         parts.append("the budget ran out: this is the best answer so far")
     return "; ".join(part for part in parts if part) + "."
 
 
+def _numbers(verdict: Judgement) -> str:
+    """``95% CI 1.85-2.01 over 8 pairs, signed-rank p=0.0078`` or what there is."""
+    pairs = f"{verdict.pairs} pair" + ("s" if verdict.pairs != 1 else "")
+    if verdict.ci is None:
+        return f"over {pairs}, too few for a 95% interval"
+    return (f"95% CI {verdict.ci[0]:.3g}-{verdict.ci[1]:.3g} over {pairs}, "
+            f"signed-rank p={verdict.p:.3g}")
+
+
+def _versus(runner: str, verdict: Judgement) -> str:
+    """The runner-up against the chosen, in the words its pairs allow."""
+    ratio = verdict.ratio or 0.0
+    numbers = _numbers(verdict)
+    if verdict.pairs == 0:
+        return f"the runner-up {runner} was not measured beside it"
+    if verdict.verdict is Verdict.LEVEL:
+        return (f"{runner} is level with it (ratio {ratio:.3f}, {numbers}, within the "
+                "precision), so the cheaper choice is named")
+    if verdict.verdict is Verdict.FASTER and verdict.significant:
+        return (f"the runner-up {runner} is significantly slower: {ratio:.2f}x the time "
+                f"({numbers})")
+    if verdict.verdict is Verdict.FASTER:
+        return (f"the runner-up {runner} took {ratio:.2f}x the time, at least "
+                f"{DECISIVE:g}x in each of {verdict.pairs} pairs made back to back "
+                "(a step that noise does not make; too few pairs for a significance test)")
+    return (f"the runner-up {runner} is not told apart from it (ratio {ratio:.3f}, "
+            f"{numbers}): the faster by the pairs' median is named; a larger --budget "
+            "would measure more")
+
+
 def _why(kind: WorkKind | None, share: float | None, threads_speedup: float | None) -> str:
     if share is None:
         return "the kind of work is unknown: no sync run succeeded"
-    spent = f"the sync run spends {share:.0%} of its time on the CPU"
+    spent = f"the sync run spends {min(share, 1.0):.0%} of its time on the CPU"
     if kind == "waiting":
         return f"{spent} (under {WAITING_BELOW:.0%}): the work is waiting, so workers overlap"
     if kind == "mixed":
-        return f"{spent}: the work is mixed"
+        return f"{spent}: the work both computes and waits"
     if kind is None:
         return f"{spent}, but no threads run tells whether the GIL is held"
     gained = f"threads reached {threads_speedup:.2f}x" if threads_speedup else "threads"
     if kind == "cpu-gil-released":
-        return f"{spent} and {gained}: the work releases the GIL"
+        part = ", at least in part" if (threads_speedup or 0.0) < GIL_RELEASED_FROM else ""
+        return f"{spent} and {gained}: the work releases the GIL{part}"
     return f"{spent} and {gained}: the GIL is held, only processes compute in parallel"
 
 
@@ -176,6 +261,18 @@ def grid_cost(trials: Sequence[Trial], models: Mapping[str, bool], max_pool: int
             cells += 1
             seconds += (median or 0.0) * GRID_REPETITIONS
     return GridCost(cells, seconds)
+
+
+@dataclass(frozen=True)
+class Searched:
+    """What the report says of one parameter set's search: every trial, the largest
+    pool and per-model ceilings it searched under, and the grid it replaced."""
+
+    name: str
+    trials: list[Trial]
+    max_pool: int
+    in_flight: dict[str, int]
+    grid: GridCost
 
 
 @dataclass(frozen=True)

@@ -1,61 +1,72 @@
 """The search behind `runexp advise`: which model, at which pool size, for one parameter set.
 
-Pure: it measures through an injected ``measure(config, repetitions)`` and reads time
-from an injected ``clock``, so tests drive it with a synthetic cost model and a fake
-clock. Runs are spent only where a decision needs them: every configuration starts
-with one run (a probe), and gets more (up to precision, or until clearly beaten) only
-when one run each cannot tell it from what it is compared with.
+Pure: it measures one run at a time through an injected ``measure(config)`` and reads
+time from an injected ``clock``, so tests drive it with a synthetic cost model (drift
+and bursts of load included) and a fake clock.
+
+Every decision between two configurations is a paired comparison
+(``runner.advise.paired``): runs of the two in alternation, blocks A B B A, judged on
+the ratios of runs made back to back. A run just made pairs with the next run of the
+other side, so a climb that steps decisively costs one run a step.
 
 The unpooled models (sync) are probed first; then, cheapest model first, each pooled
 model climbs the pool sizes 1, 2, 4, 8, ... (up to the maximum, or the most units its
-pool can run at once where that is less) while throughput still rises (a decisive
-step at once, a smaller one by a significance test, or by a median still faster after
-5 runs a side, the smaller size then kept beside it for the tie rule), is dropped
-where its best is clearly slower than the leader's or could not catch it even by
-scaling linearly, and otherwise tries the midpoint between its best and its faster
-neighbour. Finalists clearly beaten by the fastest are dropped; the rest are measured
-in interleaved rounds until precise or beaten before the answer.
+pool can run at once where that is less) while a step is faster: decisively in one
+pair, significantly by the test, or by a median still faster after the last check (the
+smaller size then kept beside it for the tie rule). A model whose best is decisively
+slower than the leader's in a pair, or could not catch it even by scaling linearly, is
+dropped; otherwise the midpoint between its best and its faster neighbour is tried.
+
+The finals: the fastest contender is paired with every other until each is told
+apart (a decisive pair is enough for one far behind), level with it, or the pairs
+run out; the chosen is the fastest, or the cheapest of those *level* with it (a tie
+needs its interval); sync is paired with the chosen for the speedup. Where other
+programs' load changed between the climb and the finals, the steps that chose the
+pool size are measured again.
 """
 
 from __future__ import annotations
 
+import random
+import statistics
 from collections.abc import Callable, Mapping
 
-from runner.advise.rules import (
+from runner.advise.paired import (
     DECISIVE,
-    beaten,
-    clearly_slower,
-    cost,
-    decisively_faster,
-    doubling,
-    p_value,
+    MIN_PAIRS,
+    Judgement,
+    Pair,
+    Run,
+    Verdict,
+    a_first,
+    decisive,
+    judge,
 )
-from runner.advise.trial import Answer, Config, Trial, level_with, rank
-from runner.report.precision import precise_enough
-from runner.report.stats import MIN_VALUES_FOR_U_TEST
+from runner.advise.rules import cost, doubling
+from runner.advise.trial import Answer, Config, Trial, rank
+from runner.report.interference import DIFFERENT_LOAD
 
-#: Timed runs of a configuration before it may stop, and at most (a finalist may go
-#: past MAX_RUNS only by its FINAL_RUNS interleaved runs).
-MIN_RUNS = 3
-MAX_RUNS = 10
-#: A climbing step that one run each cannot decide is looked at again after each of
-#: these (runs a side, margin): it ends the climb where it is not faster by more than
-#: margin x the precision by median, and carries it where it is significantly faster.
-#: Two runs a side let a flat step go early; a step more than twice the precision
-#: faster by median after the last carries the climb too. (bench/advise_search.py, at
-#: 10% noise: 3 to 5 runs a search fewer than checks at 3, 4 and 5 runs each at twice
-#: the precision, and fewer wrong answers: a real 1.25x step missed 7 times in 60
-#: against 9.)
-CLIMB_CHECKS: tuple[tuple[int, float], ...] = (
-    (2, 1), (MIN_RUNS, 1), (MIN_VALUES_FOR_U_TEST, 2), (5, 2))
-#: Interleaved runs each finalist gets before the answer, at least, so that the answer
-#: compares configurations measured side by side and with enough values for a U test.
-FINAL_RUNS = 3
+#: A climbing step that one pair cannot decide is looked at after each of these
+#: (pairs, margin): it ends the climb where the new size is not faster by margin x
+#: the precision (the pairs' median ratio), and carries it where the test shows it
+#: faster; one still faster by twice the precision after the last carries it too.
+CLIMB_CHECKS: tuple[tuple[int, float], ...] = ((2, 1), (4, 2), (MIN_PAIRS, 2))
+#: Decisive pairs that settle the comparison with the runner-up (and with sync) where
+#: no test can yet: one block, A B B A.
+FINAL_DECISIVE = 2
+#: A final comparison gets at most this many pairs before it is "not told apart".
+MAX_PAIRS = 10
+#: Pairs that screen a close contender in the finals: one block, A B B A.
+SCREEN_PAIRS = 2
+#: Pairs a deciding step gets again when the machine's load changed.
+RECHECK_PAIRS = MIN_PAIRS
 
-
-Measure = Callable[[Config, int], list[float]]
+Measure = Callable[[Config], Run | None]
 Clock = Callable[[], float]
 OnTrial = Callable[[Trial, "Trial | None"], None]
+#: A comparison's key: its two trials (as ids, A first) and a generation (re-checks
+#: start a fresh series of pairs).
+Key = tuple[int, int, int]
 
 
 class Search:
@@ -65,7 +76,7 @@ class Search:
     def __init__(self, models: Mapping[str, bool], max_pool: int, measure: Measure, *,
                  precision: float, clock: Clock, deadline: float,
                  on_trial: OnTrial | None = None,
-                 in_flight: Mapping[str, int] | None = None) -> None:
+                 in_flight: Mapping[str, int] | None = None, seed: int = 0) -> None:
         self.models = dict(models)  # name -> pooled
         self.max_pool = max_pool
         # model -> the most units its pool can run at once (where known): no larger
@@ -76,10 +87,103 @@ class Search:
         self.clock = clock
         self.deadline = deadline
         self.on_trial = on_trial
+        self.rng = random.Random(seed)
         self.trials: list[Trial] = []
         self.best: dict[str, Trial] = {}  # model -> its best configuration so far
         self.dropped: set[str] = set()
         self.exhausted = False
+        self.pairs: dict[Key, list[Pair]] = {}
+        self.log: list[Run] = []  # every ok run, in order
+        self.last: Trial | None = None  # whose run was the last made (None: it failed)
+        self.finals_from: int | None = None  # where in ``log`` the finals began
+        self.recheck = ""
+        self.rechosen: Trial | None = None  # the re-check's answer, where it changed
+
+    # --- measuring --------------------------------------------------------------
+
+    def _out_of_time(self) -> bool:
+        if self.clock() >= self.deadline:
+            self.exhausted = True
+        return self.exhausted
+
+    def _run(self, trial: Trial) -> Run | None:
+        run = self.measure(trial.config)
+        if run is None:
+            trial.failed += 1
+            self.last = None
+            return None
+        trial.samples.append(run)
+        self.log.append(run)
+        self.last = trial
+        return run
+
+    def _new(self, config: Config) -> Trial | None:
+        if self._out_of_time():
+            return None
+        trial = Trial(config)
+        self.trials.append(trial)
+        return trial
+
+    def _report(self, *trials: Trial) -> None:
+        if self.on_trial is not None:
+            for trial in trials:
+                self.on_trial(trial, self.leader())
+
+    def _existing(self, a: Trial, b: Trial, generation: int = 0) -> list[Pair]:
+        """The pairs of ``a`` and ``b`` so far, oriented ``a``, ``b``."""
+        if (key := (id(b), id(a), generation)) in self.pairs:
+            return [p.flipped() for p in self.pairs[key]]
+        return self.pairs.get((id(a), id(b), generation), [])
+
+    def _pair_up(self, a: Trial, b: Trial, count: int, generation: int = 0) -> list[Pair]:
+        """Measure pairs of ``a`` and ``b`` until they have ``count`` (or one fails, or the
+        budget ends). The first pair of a comparison takes the last run made where it
+        was one of theirs (made just before, so back to back with the next); each
+        later pair reverses the previous within a block, A B B A."""
+        if (id(b), id(a), generation) in self.pairs:
+            return [p.flipped() for p in self._pair_up(b, a, count, generation)]
+        pairs = self.pairs.setdefault((id(a), id(b), generation), [])
+        made = False
+        while len(pairs) < count and not (a.failed or b.failed) and not self._out_of_time():
+            made = True
+            if not pairs and generation == 0 and self.last in (a, b):
+                a_goes_first = self.last is a
+                first: Run | None = (a if a_goes_first else b).samples[-1]
+            else:
+                a_goes_first = a_first(len(pairs), pairs[-1].a_first if pairs else None,
+                                       self.rng)
+                first = self._run(a if a_goes_first else b)
+            second = self._run(b if a_goes_first else a) if first is not None else None
+            if first is None or second is None:
+                break
+            pairs.append(Pair(first, second, True) if a_goes_first else
+                         Pair(second, first, False))
+        if made:
+            self._report(a, b)
+        return pairs
+
+    def _judged(self, a: Trial, b: Trial, generation: int = 0) -> Judgement:
+        return judge(self._existing(a, b, generation), self.precision)
+
+    def _settle(self, a: Trial, b: Trial, *, far: bool = False,
+                generation: int = 0) -> Judgement:
+        """Pair ``a`` and ``b`` until the pairs tell them apart, show them level, or reach
+        MAX_PAIRS. ``far``: one decisive pair is enough (a contender only to be ruled
+        out); else a decisive shortcut needs FINAL_DECISIVE pairs."""
+        enough = 1 if far else FINAL_DECISIVE
+        count = 1
+        while True:
+            pairs = self._pair_up(a, b, count, generation)
+            verdict = judge(pairs, self.precision)
+            if verdict.decisive and len(pairs) >= enough:
+                return verdict
+            if verdict.verdict is not Verdict.NOT_TOLD_APART and not verdict.decisive:
+                return verdict
+            if len(pairs) < count or len(pairs) >= MAX_PAIRS:
+                return verdict
+            count = len(pairs) + 1
+
+    # --- the climb ----------------------------------------------------------------
 
     def run(self) -> Answer:
         for model in sorted(self.models, key=cost):
@@ -87,197 +191,153 @@ class Search:
                 break
             if self.models[model]:
                 self._search_pooled(model)
-            else:
-                trial = self._probe(Config(model, 1, pooled=False))
-                if trial is not None and trial.walls:
-                    trial.fate = "kept"
-                    self.best[model] = trial
-        self._final_round()
+                continue
+            trial = self._new(Config(model, 1, pooled=False))
+            if trial is not None and self._run(trial) is not None:
+                trial.fate = "kept"
+                self.best[model] = trial
+            if trial is not None:
+                self._report(trial)
+        self.finals_from = len(self.log)
+        self._finals()
         return self.answer()
 
-    def _out_of_time(self) -> bool:
-        if self.clock() >= self.deadline:
-            self.exhausted = True
-        return self.exhausted
-
     def leader(self) -> Trial | None:
-        """The fastest of the models' best configurations so far (a size dropped for no
-        significant gain over its model's best does not lead, however lucky its runs);
-        before any model has a best, the fastest configuration measured."""
-        kept = [t for t in self.best.values() if t.walls]
+        """The fastest of the models' best configurations so far (by median; before any
+        model has a best, the fastest configuration measured)."""
+        kept = [t for t in self.best.values() if t.walls and not t.dropped]
         measured = kept or [t for t in self.trials if t.walls]
-        return min(measured, key=lambda t: t.median or 0.0, default=None)
-
-    def _probe(self, config: Config) -> Trial | None:
-        """One run of a new configuration: enough to see a step that is decisive."""
-        if self._out_of_time():
-            return None
-        trial = Trial(config)
-        self.trials.append(trial)
-        self._one_run(trial)
-        self._report(trial)
-        return trial
-
-    def _report(self, trial: Trial) -> None:
-        if self.on_trial is not None:
-            self.on_trial(trial, self.leader())
-
-    def _one_run(self, trial: Trial) -> None:
-        walls = self.measure(trial.config, 1)
-        trial.walls += walls
-        trial.failed += max(0, 1 - len(walls))
-
-    def _faster(self, new: Trial, old: Trial) -> bool:
-        """``new`` beats ``old``: at once where one run each shows a decisive step (and
-        not, at once, where they show one the other way), else at the CLIMB_CHECKS: by
-        ``clearly_slower``, or not, where ``new`` is not faster by the check's margin by
-        median. The climb asks whether throughput still rises, not by how much:
-        precision is for the answer. A ``new`` still faster by median after the last
-        check wins too (on a noisy machine a real 1.4x step can miss significance at 5
-        runs a side, and stopping there would judge the model by its slower size), with
-        ``old`` kept as its ``over`` where ``old`` is the smaller pool."""
-        if decisively_faster(new.walls, old.walls):
-            return True
-        if decisively_faster(old.walls, new.walls):  # as plain a step the other way
-            return False
-        for runs, margin in CLIMB_CHECKS:
-            self._top_up(old, runs)
-            self._top_up(new, runs)
-            if not new.walls or not old.walls:
-                return False
-            if clearly_slower(old.walls, new.walls):
-                return True
-            if (new.median or 0.0) > (old.median or 0.0) * (1 - margin * self.precision):
-                return False
-        return self._carried_by_median(new, old)
-
-    @staticmethod
-    def _carried_by_median(new: Trial, old: Trial) -> bool:
-        """``new``, still faster by median after every check, carries the climb, unless
-        a failed run or the budget cut its checks short; ``old``, the smaller pool,
-        stays beside it for the tie rule."""
-        last = CLIMB_CHECKS[-1][0]
-        if new.failed or old.failed or min(len(new.walls), len(old.walls)) < last:
-            return False
-        if old.config.pool_size < new.config.pool_size:
-            new.over = old
-        return True
-
-    def _top_up(self, trial: Trial, runs: int) -> None:
-        before = trial.runs
-        while trial.runs < runs and not trial.failed and not self._out_of_time():
-            self._one_run(trial)
-        if trial.runs > before:
-            self._report(trial)
+        return min(measured, key=_median, default=None)
 
     def largest(self, model: str) -> int:
         """The largest pool size the search tries for ``model``."""
         return min(self.max_pool, self.in_flight.get(model, self.max_pool))
 
     def _search_pooled(self, model: str) -> None:
-        sizes = doubling(self.largest(model))
         best: Trial | None = None
         tried: list[Trial] = []
-        for size in sizes:
-            trial = self._probe(Config(model, size))
+        for size in doubling(self.largest(model)):
+            trial = self._new(Config(model, size))
             if trial is None:
                 break
             tried.append(trial)
+            if best is None:
+                self._run(trial)
+                self._report(trial)
+            faster = best is None or self._faster(trial, best)
             if not trial.walls:
                 trial.fate = "dropped: no run succeeded"
                 break
-            if best is None or self._faster(trial, best):
-                if best is not None:
-                    best.fate = _passed_over(best, trial)
-                best = self.best[model] = trial
-                trial.fate = "kept"
-                if self._out_of_reach(trial):
-                    return
-                continue
-            trial.fate = f"dropped: no significant gain over {best.config}"
-            break
-        if best is None or self.exhausted:
-            return
-        leader = self.leader()
-        if leader is not None and self._beaten(best, leader):
+            if not faster:
+                trial.fate = f"dropped: no gain over {best.config}" if best else ""
+                break
+            if best is not None:
+                best.fate = _passed_over(best, trial)
+            best = self.best[model] = trial
+            trial.fate = "kept"
+            if self._out_of_reach(trial):
+                return
+        if best is None or self.exhausted or self._behind(best):
             return
         middle = self._midpoint(best, tried)
-        if middle is None:  # nothing to refine: the final rounds compare it with the rest
-            return
-        if leader is not None and self._behind(best, leader):
-            return
-        self._refine(model, best, middle)
+        if middle is not None:
+            self._refine(model, best, middle)
 
-    def _behind(self, best: Trial, leader: Trial) -> bool:
-        """Before refining a model whose best is not yet clearly slower than the leader
-        (another model's): where it only looks slower (by more than twice the
-        precision), both get the runs a U test needs, and the model is dropped if that
-        shows it beaten: the leader's runs count towards its precision later, and a
-        refinement of a model out of the running would be runs spent for nothing."""
-        if leader.config.model == best.config.model or (
-                (best.median or 0.0) <= (leader.median or 0.0) * (1 + 2 * self.precision)):
+    def _faster(self, new: Trial, old: Trial) -> bool:
+        """``new`` beats ``old``: a decisive pair (and not, at once, one as decisive the
+        other way), else at the CLIMB_CHECKS: by the test, or not, where the pairs'
+        median ratio is not faster by the check's margin. The climb asks whether
+        throughput still rises, not by how much: precision is for the answer. A step
+        still faster by median after the last check carries the climb too (a real
+        1.4x step can miss significance on a noisy machine, and stopping there would
+        judge the model by its slower size), with ``old`` kept as its ``over``."""
+        pairs = self._pair_up(new, old, 1)
+        if not pairs:
             return False
-        self._top_up(leader, MIN_VALUES_FOR_U_TEST)
-        self._top_up(best, MIN_VALUES_FOR_U_TEST)
-        return self._beaten(best, leader)
-
-    def _beaten(self, best: Trial, by: Trial, *beside: Trial) -> bool:
-        """A model's best (and the smaller pools kept ``beside`` it) all clearly slower
-        than another model's configuration: drop the model."""
-        own = [best, *beside]
-        if by.config.model == best.config.model or not all(
-                beaten(t.walls, by.walls) for t in own):
-            return False
-        for trial in own:
-            trial.drop(f"dropped: model beaten by {by.config}")
-        self.dropped.add(best.config.model)
+        if (shortcut := decisive(pairs)) is not None:
+            return shortcut is Verdict.FASTER
+        verdict = judge(pairs, self.precision)
+        for count, margin in CLIMB_CHECKS:
+            pairs = self._pair_up(new, old, count)
+            if len(pairs) < count:
+                return False
+            verdict = judge(pairs, self.precision)
+            if verdict.verdict is Verdict.FASTER and not verdict.decisive:
+                return True
+            if (verdict.ratio or 0.0) < 1 + margin * self.precision:
+                return False
+        if old.config.pool_size < new.config.pool_size:
+            new.over = old
         return True
 
-    def _out_of_reach(self, trial: Trial) -> bool:
-        """Even perfect scaling from here to the largest pool tried would not catch the
-        leader (of another model) by a decisive margin: the model is dropped without
-        climbing further."""
+    def _leader_of_another(self, trial: Trial) -> Trial | None:
         leader = self.leader()
         if leader is None or leader.config.model == trial.config.model:
-            return False
+            return None
+        return leader
+
+    def _out_of_reach(self, trial: Trial) -> bool:
+        """Even perfect scaling from here to the largest pool would not catch the leader
+        (another model's) by a decisive margin, in a pair made back to back: the model
+        is dropped without climbing further. Medians only say when a pair is worth it."""
+        leader = self._leader_of_another(trial)
         size, largest = trial.config.pool_size, self.largest(trial.config.model)
-        if size >= largest:
+        if leader is None or size >= largest:
             return False
-        best_case = (trial.median or 0.0) * size / largest
-        if best_case <= (leader.median or 0.0) * DECISIVE:
+        if _median(trial) * size / largest <= _median(leader) * DECISIVE:
+            return False
+        pairs = self._pair_up(trial, leader, 1)
+        if not pairs or not pairs[0].same_load or (
+                pairs[0].a.wall * size / largest < pairs[0].b.wall * DECISIVE):
             return False
         trial.drop(f"dropped: even linear scaling to {largest} workers would not "
                    f"catch {leader.config}")
         self.dropped.add(trial.config.model)
         return True
 
+    def _behind(self, best: Trial) -> bool:
+        """A model's best that looks DECISIVE slower than the leader (another model's) by
+        median is paired with it: a decisive pair drops the model before its refinement
+        spends runs on it."""
+        leader = self._leader_of_another(best)
+        if leader is None or _median(best) < _median(leader) * DECISIVE:
+            return False
+        if decisive(self._pair_up(best, leader, 1)) is not Verdict.SLOWER:
+            return False
+        self._drop_model(best, leader)
+        return True
+
+    def _drop_model(self, best: Trial, by: Trial) -> None:
+        trial: Trial | None = best
+        while trial is not None:
+            trial.drop(f"dropped: model beaten by {by.config}")
+            trial = trial.over
+        self.dropped.add(best.config.model)
+
     def _midpoint(self, best: Trial, tried: list[Trial]) -> int | None:
         """The pool size between the best size and its faster tried neighbour (where a
-        curve has one optimum, it lies on that side), or None: no size lies between, or
-        the best is decisively faster than that neighbour too (the curve still rose
-        steeply there, so its optimum lies at the best size or beyond, not between)."""
+        curve has one optimum, it lies on that side), or None: no size lies between,
+        or the pairs show the best decisively faster than that neighbour (the curve
+        still rose steeply there, so its optimum lies at the best size or beyond)."""
         at = tried.index(best)
         neighbours = [t for t in (tried[at - 1] if at > 0 else None,
                                   tried[at + 1] if at + 1 < len(tried) else None)
                       if t is not None and t.walls]
         if not neighbours:
             return None
-        other = min(neighbours, key=lambda t: t.median or 0.0)
+        other = min(neighbours, key=_median)
         middle = (best.config.pool_size + other.config.pool_size) // 2
-        if middle in (best.config.pool_size, other.config.pool_size) or decisively_faster(
-                best.walls, other.walls):
+        if middle in (best.config.pool_size, other.config.pool_size) or decisive(
+                self._existing(best, other)) is Verdict.FASTER:
             return None
         return middle
 
     def _refine(self, model: str, best: Trial, middle: int) -> None:
         """Try the midpoint; it replaces the best where it is faster."""
-        if self.exhausted:
-            return
-        trial = self._probe(Config(model, middle))
+        trial = self._new(Config(model, middle))
         if trial is None:
             return
-        if trial.walls and not decisively_faster(best.walls, trial.walls) and self._faster(
-                trial, best):
+        if self._faster(trial, best):
             best.fate = _passed_over(best, trial)
             trial.fate = "kept"
             smaller = best.over
@@ -286,13 +346,16 @@ class Search:
                 trial.over = smaller  # still a finalist for the tie rule
             self.best[model] = trial
         else:
-            trial.fate = f"dropped: no significant gain over {best.config}"
+            trial.fate = (f"dropped: no gain over {best.config}" if trial.walls
+                          else "dropped: no run succeeded")
+
+    # --- the finals -----------------------------------------------------------------
 
     def finalists(self) -> list[Trial]:
         """The best of each model still in, with the smaller pools each was kept over by
         median only; where every model was dropped, their bests; else the leader."""
-        kept = [t for model, t in self.best.items() if model not in self.dropped and t.walls]
-        leader = self.leader()  # cut short before any model had a best: the leader
+        kept = [t for t in self.best.values() if not t.dropped and t.walls]
+        leader = self.leader()
         chosen = kept or [t for t in self.best.values() if t.walls] or (
             [leader] if leader is not None else [])
         for best in list(chosen):
@@ -303,121 +366,146 @@ class Search:
                 smaller = smaller.over
         return chosen
 
-    def _final_round(self) -> None:
-        """Drop the finalists clearly beaten by the fastest (a decisive step needs no more
-        runs); measure the rest in interleaved rounds, each round one run of every
-        finalist still in, until each is precise or clearly beaten by the fastest, with
-        FINAL_RUNS rounds at least and MAX_RUNS runs a finalist at most (beyond that only
-        its FINAL_RUNS)."""
-        self._drop_beaten()
+    def _contenders(self) -> list[Trial]:
+        """The finalists, and where they are all of one model, the best of the others
+        (dropped or not): the runner-up must be measured beside the answer."""
         finalists = self.finalists()
-        rival = self._rival(finalists)
-        lead = min(finalists, key=lambda t: t.median or 0.0, default=None)
-        if rival is not None and lead is not None and decisively_faster(lead.walls,
-                                                                         rival.walls):
-            # Far behind: enough runs for a U test to say so, not interleaved rounds.
-            self._top_up(rival, MIN_VALUES_FOR_U_TEST)
-            self._top_up(lead, MIN_VALUES_FOR_U_TEST)
-            rival = None
-        elif rival is not None:  # close: measured beside the answer, as the finalists are
-            finalists.append(rival)
-        if not finalists:  # no run of any configuration succeeded
+        if len({t.config.model for t in finalists}) == 1:
+            others = [t for t in self.best.values() if t.walls
+                      and t.config.model != finalists[0].config.model]
+            if others:
+                finalists.append(min(others, key=_median))
+        return finalists
+
+    def _fastest(self, contenders: list[Trial]) -> Trial:
+        """The fastest by median, corrected by the pairs: where a contender's pairs with it
+        show the contender faster (by their median ratio), the contender is."""
+        ordered = sorted(contenders, key=_median)
+        fastest = ordered[0]
+        for other in ordered[1:]:
+            verdict = self._judged(fastest, other)
+            if verdict.pairs and (verdict.ratio or 1.0) < 1:
+                fastest = other
+        return fastest
+
+    def _finals(self) -> None:
+        contenders = self._contenders()
+        if not contenders:
             return
-        side_by_side = len(finalists) > 1
-        limit = {id(t): max(MAX_RUNS, t.runs + (FINAL_RUNS if side_by_side else 0))
-                 for t in finalists}
-        before = {id(t): t.runs for t in finalists}
-        rounds = 0
-        while not self._out_of_time():
-            fastest = min(finalists, key=lambda t: t.median or 0.0)
-            due = [t for t in finalists if t.runs < limit[id(t)] and self._due(
-                t, fastest, finalists, side_by_side and rounds < FINAL_RUNS)]
-            if not due:
+        for _ in range(len(contenders)):  # the lead may change hands, each time once
+            fastest = self._fastest(contenders)
+            for other in sorted(contenders, key=_median):
+                if other is fastest or self._out_of_time():
+                    continue
+                if _median(other) >= _median(fastest) * DECISIVE:
+                    self._settle(fastest, other, far=True)
+                elif not self._screened_out(fastest, other):
+                    self._settle(fastest, other)
+            if self._fastest(contenders) is fastest or self.exhausted:
                 break
-            for trial in due:
-                if self._out_of_time():
-                    break
-                self._one_run(trial)
-            rounds += 1
-        for trial in finalists:  # a line each, as the rounds left it
-            if trial.runs > before[id(trial)]:
-                self._report(trial)
-        self._drop_beaten()
-
-    def _due(self, trial: Trial, fastest: Trial, finalists: list[Trial],
-             re_measuring: bool) -> bool:
-        """``trial`` gets another run in this round: not failed, not clearly slower than
-        ``fastest``, and either still being re-measured or neither precise nor outdone
-        by a cheaper finalist still in: one at least as fast by median, which the tie
-        rule names unless ``trial`` became significantly faster than it."""
-        if trial.failed:
-            return False
-        if trial is not fastest and beaten(trial.walls, fastest.walls):
-            trial.note = f"stopped early: slower than {fastest.config}"
-            return False
-        if trial.runs >= MIN_RUNS and precise_enough(trial.walls, self.precision) and (
-                not re_measuring):
-            trial.note = ""
-            return False
-        cheaper = [t for t in finalists if t is not trial and rank(t) < rank(trial)
-                   and (t.median or 0.0) <= (trial.median or 0.0) and level_with(t, fastest)]
-        if cheaper and not re_measuring:
-            trial.note = f"stopped early: no faster than the cheaper {cheaper[0].config}"
-            return False
-        trial.note = ""  # due (again): whatever stopped it before no longer holds
-        return True
-
-    def _rival(self, finalists: list[Trial]) -> Trial | None:
-        """The best of another model where one model's finalists are left: the runner-up."""
-        if len({t.config.model for t in finalists}) != 1:
-            return None
-        others = [t for t in self.best.values()
-                  if t.walls and t.config.model != finalists[0].config.model]
-        return min(others, key=lambda t: t.median or 0.0, default=None)
-
-    def _drop_beaten(self) -> None:
-        """Drop each model whose finalists (its best and the smaller pools kept beside
-        it) are all clearly slower than the fastest finalist, another model's."""
-        finalists = self.finalists()
-        fastest = min(finalists, key=lambda t: t.median or 0.0, default=None)
-        if fastest is None:
+        chosen, runner_up = self._named()
+        if chosen is None:
             return
-        for model in {t.config.model for t in finalists} - {fastest.config.model}:
-            best, *beside = [t for t in finalists if t.config.model == model]
-            self._beaten(best, fastest, *beside)
+        if runner_up is not None:
+            self._settle(chosen, runner_up)
+        sync = self.best.get("sync")
+        if sync is not None and sync is not chosen and sync.walls:
+            self._settle(chosen, sync)
+        self._recheck(chosen)
+
+    def _screened_out(self, fastest: Trial, other: Trial) -> bool:
+        """One block of pairs shows ``other`` slower than ``fastest`` by more than twice
+        the precision by their median ratio: it is neither the answer nor level with it,
+        so its comparison is not settled (unless it turns out the runner-up)."""
+        verdict = judge(self._pair_up(fastest, other, SCREEN_PAIRS), self.precision)
+        return verdict.decisive or (verdict.ratio or 0.0) > 1 + 2 * self.precision
+
+    def _named(self) -> tuple[Trial | None, Trial | None]:
+        """The chosen (the fastest, or the cheapest of those level with it) and the
+        runner-up (the nearest of another model), from the pairs so far."""
+        contenders = self._contenders()
+        nameable = [t for t in contenders if not t.dropped] or contenders
+        if not nameable:
+            return None, None
+        fastest = self._fastest(nameable)
+        level = [t for t in nameable if t is fastest
+                 or self._judged(fastest, t).verdict is Verdict.LEVEL]
+        # A smaller pool kept for the tie rule is named only where its own model's
+        # larger one is not shown faster.
+        level = [t for t in level if not any(
+            o is not t and o.config.model == t.config.model
+            and self._judged(o, t).verdict is Verdict.FASTER for o in level)] or level
+        chosen = self.rechosen or min(level, key=rank)
+        others = [t for t in {id(t): t for t in [*contenders, *self.best.values()]}.values()
+                  if t.walls and t.config.model != chosen.config.model]
+        runner_up = min(others, key=lambda t: self._behind_by(chosen, t), default=None)
+        return chosen, runner_up
+
+    def _behind_by(self, chosen: Trial, other: Trial) -> float:
+        """How much slower ``other`` is than ``chosen``: their pairs' ratio, else medians."""
+        verdict = self._judged(chosen, other)
+        if verdict.pairs and verdict.ratio is not None:
+            return verdict.ratio
+        return _median(other) / (_median(chosen) or 1.0)
+
+    def _recheck(self, chosen: Trial) -> None:
+        """Where other programs' load during the finals differs from during the climb by
+        DIFFERENT_LOAD, pair the chosen afresh with the sizes of its model it was
+        chosen over (its tried neighbours), and say whether the answer held."""
+        before, after = _load(self.log[:self.finals_from]), _load(self.log[self.finals_from:])
+        if before is None or after is None or abs(after - before) < DIFFERENT_LOAD:
+            return
+        said = (f"other programs kept {before:.1f} cores busy during the climb and "
+                f"{after:.1f} during the finals")
+        neighbours = sorted((t for t in self.trials if t.walls and t is not chosen
+                             and t.config.model == chosen.config.model and t.config.pooled),
+                            key=lambda t: abs(t.config.pool_size - chosen.config.pool_size))
+        neighbours = [t for t in neighbours if t.config.pool_size != chosen.config.pool_size]
+        if not chosen.config.pooled or not neighbours:
+            self.recheck = said + "; no pool size of the chosen model was to measure again"
+            return
+        checked = []
+        for neighbour in neighbours[:2]:
+            judged = judge(self._pair_up(chosen, neighbour, RECHECK_PAIRS, generation=1),
+                           self.precision)
+            checked.append(str(neighbour.config))
+            if judged.verdict is Verdict.SLOWER:
+                self.rechosen = self.best[neighbour.config.model] = neighbour
+                self.recheck = (f"{said}; measured again, {neighbour.config} was faster than "
+                                f"{chosen.config} (ratio {judged.ratio:.3f} over "
+                                f"{judged.pairs} pairs): the answer did not hold and is now "
+                                f"{neighbour.config}")
+                return
+        self.recheck = (f"{said}; the steps that chose {chosen.config} were measured again "
+                        f"against {' and '.join(checked)} and the answer held")
 
     def answer(self) -> Answer:
-        """The fastest measured finalist, or, where the runner-up is not significantly
-        slower (as ``clearly_slower`` tells), the cheaper model and then the smaller pool
-        among those tied."""
-        # Dropped models still rank (the runner-up may be one); only the finalists
-        # were re-measured.
-        ranked = [*self.finalists(), *(t for m, t in self.best.items()
-                                       if m in self.dropped and t.walls)]
-        ordered = sorted({id(t): t for t in ranked}.values(), key=lambda t: t.median or 0.0)
-        if not ordered:
-            return Answer(None, None, None, False, self.exhausted, self.trials)
-        # A configuration whose drop stands is not named, even where the one that beat it
-        # slowed down since: it may only be the runner-up.
-        candidates = [t for t in ordered if not t.drop_stands] or ordered
-        fastest = candidates[0]
-        tied = [t for t in candidates if level_with(t, fastest)]
-        # A smaller pool kept for the tie rule is named only where its own model's
-        # larger one does not clearly beat it.
-        tied = [t for t in tied if not any(
-            o is not t and o.config.model == t.config.model and beaten(t.walls, o.walls)
-            for o in tied)] or tied
-        chosen = min(tied, key=rank)
-        others = [t for t in ordered if t.config.model != chosen.config.model]
-        runner_up = others[0] if others else None
-        tie = runner_up is not None and level_with(runner_up, chosen)
+        """The chosen, the runner-up and the judgements behind them, from the runs so far
+        (measures nothing: an interrupted search answers too)."""
+        chosen, runner_up = self._named()
+        if chosen is None:
+            return Answer(None, None, None, None, False, self.exhausted, self.trials)
+        versus = self._judged(chosen, runner_up) if runner_up is not None else None
+        sync = self.best.get("sync")
+        speedup = (self._judged(chosen, sync) if sync is not None and sync is not chosen
+                   else None)
         chosen.fate = "chosen"
         for trial in self.finalists():
-            if trial is not chosen:
+            if trial is not chosen and not trial.dropped:
                 trial.fate = f"finalist: {chosen.config} preferred"
-        return Answer(chosen, runner_up,
-                      p_value(chosen.walls, runner_up.walls) if runner_up else None,
-                      tie, self.exhausted, self.trials)
+        tie = versus is not None and versus.verdict is Verdict.LEVEL
+        return Answer(chosen, runner_up, versus, speedup, tie, self.exhausted, self.trials,
+                      self.recheck)
+
+
+def _median(trial: Trial) -> float:
+    return trial.median or 0.0
+
+
+def _load(runs: list[Run]) -> float | None:
+    """The median of other programs' cores over ``runs`` (None: none measured)."""
+    values = [r.others for r in runs if r.others is not None]
+    return statistics.median(values) if values else None
 
 
 def _passed_over(old: Trial, new: Trial) -> str:

@@ -8,13 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from runner.advise.advice import GRID_REPETITIONS, Advice, AdviceFile, GridCost
+from runner.advise.advice import GRID_REPETITIONS, Advice, AdviceFile, Searched
 from runner.results import rundir as results
-
-if TYPE_CHECKING:
-    from runner.advise.session import Group
 
 MARKER = "<!-- runexp advise -->"
 
@@ -33,11 +29,10 @@ class Block:
 PATH_COLUMNS = ["configuration", "runs", "median (s)", "fate"]
 
 
-def blocks(record: AdviceFile, searched: Sequence[tuple[Group, GridCost]]) -> list[Block]:
+def blocks(record: AdviceFile, searched: Sequence[Searched]) -> list[Block]:
     made = []
-    for advice, (group, grid) in zip(record.advice, searched, strict=True):
-        assert group.answer is not None
-        trials = group.answer.trials
+    for advice, group in zip(record.advice, searched, strict=True):
+        trials, grid = group.trials, group.grid
         rows = [[str(t.config), str(t.runs), f"{t.median:.4g}" if t.median else "-",
                  t.outcome or "-"] for t in trials]
         runs = sum(t.runs for t in trials)
@@ -126,7 +121,7 @@ SECTION_HTML = "advice.html"
 
 
 def add_to_reports(run_dir: Path, record: AdviceFile,
-                   searched: Sequence[tuple[Group, GridCost]], interrupted: bool) -> None:
+                   searched: Sequence[Searched], interrupted: bool) -> None:
     """Write the section's files and put it first in report.md and report.html."""
     made = blocks(record, searched)
     (run_dir / SECTION_MD).write_text(markdown(record, made, interrupted), encoding="utf-8")

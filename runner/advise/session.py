@@ -19,18 +19,21 @@ from runner.advise.advice import (
     ADVICE,
     Advice,
     AdviceFile,
-    GridCost,
     Measured,
+    Searched,
     advice_for,
     cpu_share,
     grid_cost,
     write_advice,
 )
+from runner.advise.paired import Run
 from runner.advise.record import ended, final_experiment_text, start_metadata
-from runner.advise.search import MAX_RUNS, MIN_RUNS, Search
+from runner.advise.search import Search
+from runner.advise.section import add_to_reports
 from runner.advise.trial import Answer, Config, Trial
 from runner.config.loader import ExperimentFile, parse
 from runner.errors import AdviseError
+from runner.execution.environment import usable_cores
 from runner.execution.local import Resources, Settings, run_once, start_fork_servers, task_of
 from runner.execution.pipeline import cluster_address, sigterm_as_interrupt
 from runner.execution.placement import Placement
@@ -112,7 +115,7 @@ class Group:
 class AdviseOutcome:
     run_dir: Path
     advice: AdviceFile
-    searched: list[tuple[Group, GridCost]]
+    searched: list[Searched]
     runs: int
     failed: int
     interrupted: bool
@@ -205,7 +208,7 @@ class _Session:
         return report
 
     def _measure_for(self, group: Group, resources: Resources, writer: results.RunsWriter
-                     ) -> Callable[[Config, int], list[float]]:
+                     ) -> Callable[[Config], Run | None]:
         tasks: dict[str, Task | Exception] = {}
         done: dict[Config, int] = {}
         if self.address is None:  # every model's first run comes: start their zygotes now
@@ -213,30 +216,28 @@ class _Session:
                                 for m, pooled in self.models.items()], tasks, self.settings,
                                resources)
 
-        def measure(config: Config, repetitions: int) -> list[float]:
+        def measure(config: Config) -> Run | None:
+            """One run of ``config``: its wall time and the load beside it (None: failed)."""
             cell = group.cell(config, self.model_options)
-            jobs = []
-            for _ in range(repetitions):
-                done[config] = done.get(config, 0) + 1
-                jobs.append(Job(cell, done[config]))
-            walls: list[float] = []
+            done[config] = done.get(config, 0) + 1
+            job = Job(cell, done[config])
+            made: list[Run] = []
 
             def sink(record: RunRecord, timings: Sequence[tuple[float, float]]) -> None:
                 writer.write(record, timings)
                 self.runs += 1
                 if record.status == Status.OK and record.wall_s is not None:
-                    walls.append(record.wall_s)
+                    made.append(Run(record.wall_s, record.others_cores))
                     if record.cpu_s is not None:
                         group.cpus.setdefault(config, []).append(record.cpu_s)
                 elif record.status in (Status.ERROR, Status.TIMEOUT):
                     self.failed += 1
 
             if self.address is not None:
-                self._on_cluster(self.address, config, jobs, sink)
-                return walls
-            for job in jobs:
+                self._on_cluster(self.address, config, [job], sink)
+            else:
                 sink(*run_once(job, task_of(cell, tasks, resources), self.settings, resources))
-            return walls
+            return made[0] if made else None
 
         return measure
 
@@ -272,7 +273,8 @@ class _Session:
             budget_exhausted=any(g.answer.budget_exhausted for g in answered if g.answer)
             or len(answered) < len(groups),
             advice=advice)
-        searched = [(g, grid_cost(g.answer.trials, self.models, g.max_pool))
+        searched = [Searched(g.name, g.answer.trials, g.max_pool, g.in_flight,
+                             grid_cost(g.answer.trials, self.models, g.max_pool))
                     for g in answered if g.answer]
         tried = {m: sorted({c.pool_size for g in answered for c in g.cells if c.model == m})
                  for m in self.models}
@@ -284,7 +286,6 @@ class _Session:
                        replace(final, hosts={**final.hosts, **self.hosts}))
         write_advice(self.run_dir / ADVICE, record)
         if self.runs:
-            from runner.advise.section import add_to_reports
             from runner.execution.pipeline import write_reports
 
             write_reports(self.run_dir)
@@ -297,8 +298,10 @@ class _Session:
         assert answer is not None
         sync = next((t for t in answer.trials if not t.config.pooled and t.walls), None)
         share = cpu_share(sync.walls, group.cpus.get(sync.config, [])) if sync else None
+        chosen = answer.chosen
+        cell = group.cells[chosen.config].id if chosen and chosen.config in group.cells else None
         return advice_for(answer, Measured(group.base.workload.name, group.base.params,
-                                           share))
+                                           share, cell, usable_cores()))
 
 
 def progress_line(group: str, trial: Trial, leader: Trial | None, used_s: float,
@@ -325,5 +328,5 @@ def _groups(source: ExperimentFile, max_pool: int | None) -> list[Group]:
     return list(groups.values())
 
 
-__all__ = ["DEFAULT_BUDGET_S", "DEFAULT_PRECISION", "MAX_RUNS", "MIN_RUNS", "AdviseOptions",
+__all__ = ["DEFAULT_BUDGET_S", "DEFAULT_PRECISION", "AdviseOptions",
            "AdviseOutcome", "AdviseProgress", "advise", "progress_line"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
-from runner.advise.rules import beaten, cost
+from runner.advise.paired import Judgement, Run
+from runner.advise.rules import cost
 
 
 @dataclass(frozen=True, order=True)
@@ -19,29 +20,30 @@ class Config:
         return f"{self.model}/p{self.pool_size}" if self.pooled else self.model
 
 
-@dataclass
+@dataclass(eq=False)
 class Trial:
     """One configuration as measured so far, and what became of it."""
 
     config: Config
-    walls: list[float] = field(default_factory=list)
+    samples: list[Run] = field(default_factory=list)
     failed: int = 0
     fate: str = ""
     note: str = ""  # why its runs stopped before it was precise
-    dropped_at: int | None = None  # its runs when its model was dropped for it
     # The smaller pool of its model it was kept over by median, not by a significant
     # gain: that one stays a finalist, so the tie rule can still name it.
     over: Trial | None = field(default=None, repr=False)
-
-    def drop(self, fate: str) -> None:
-        self.fate, self.dropped_at = fate, self.runs
+    dropped: bool = False  # its model was dropped for it: never named
 
     @property
-    def drop_stands(self) -> bool:
-        """Dropped, and not measured since: the verdict is not revisited against walls
-        that changed after it (a fastest whose later runs spread wider would otherwise
-        turn a decisive drop into a tie)."""
-        return self.dropped_at is not None and self.dropped_at == self.runs
+    def walls(self) -> list[float]:
+        return [run.wall for run in self.samples]
+
+    @property
+    def others(self) -> list[float]:
+        return [run.others for run in self.samples if run.others is not None]
+
+    def drop(self, fate: str) -> None:
+        self.fate, self.dropped = fate, True
 
     @property
     def outcome(self) -> str:
@@ -53,28 +55,32 @@ class Trial:
 
     @property
     def runs(self) -> int:
-        return len(self.walls) + self.failed
+        return len(self.samples) + self.failed
 
 
 @dataclass(frozen=True)
 class Answer:
-    """The advice for one parameter set: the chosen configuration and how sure it is."""
+    """The advice for one parameter set: the chosen configuration and how sure it is.
+
+    ``versus``: the runner-up against the chosen, from their pairs (its ratio is the
+    runner-up's wall over the chosen's); ``speedup``: sync against the chosen, from
+    theirs (ratio: the speedup); ``recheck``: what re-measuring the deciding steps
+    said where other programs' load changed during the search ("" where it did not)."""
 
     chosen: Trial | None
     runner_up: Trial | None
-    p_value: float | None
+    versus: Judgement | None
+    speedup: Judgement | None
     tie: bool
     budget_exhausted: bool
     trials: list[Trial]
+    recheck: str = ""
+
+    @property
+    def p_value(self) -> float | None:
+        return self.versus.p if self.versus is not None else None
 
 
 def rank(trial: Trial) -> tuple[int, int]:
     """The tie rule's order: the cheaper model, then the smaller pool."""
     return cost(trial.config.model), trial.config.pool_size
-
-
-def level_with(trial: Trial, with_: Trial) -> bool:
-    """``trial`` is not significantly slower than ``with_``: never where a drop stands."""
-    if trial is with_:
-        return True
-    return not trial.drop_stands and not beaten(trial.walls, with_.walls)

@@ -124,7 +124,8 @@ def run(
 
 def _print_answer(content: Content | None, run_dir: Path) -> None:
     """Per comparison group its winner and verdict (as hyperfine closes with its
-    summary), then where the reports are; nothing where no report was written."""
+    summary), the report's warnings (a busy machine, cells measured under different
+    load...), then where the reports are; nothing where no report was written."""
     from runner.report.markdown import terminal_summary
     from runner.results.rundir import REPORT_HTML, REPORT_MD
 
@@ -132,6 +133,8 @@ def _print_answer(content: Content | None, run_dir: Path) -> None:
         return
     typer.echo("")
     typer.echo(terminal_summary(content))
+    for warning in content.warnings:
+        _warn(warning)
     typer.echo(f"report: {run_dir / REPORT_MD}")
     typer.echo(f"html: {run_dir / REPORT_HTML}")
 
@@ -334,14 +337,17 @@ def compare(
         for option, path in (("--csv", csv), ("--markdown", markdown)):
             if path is not None:
                 comparison.check_output(path, option)
-        rows = comparison.compare_runs(run_a, run_b, alpha)
+        compared = comparison.compare(run_a, run_b, alpha)
+        rows, load = compared.rows, comparison.load_warnings(compared)
         for run_dir in dict.fromkeys((run_a, run_b)):  # compare reads runs.csv alone
             for problem in problems(run_dir, (METADATA, INPUT, TASKS)):
                 _warn(f"{problem} (not needed to compare)")
         if json_out:
             typer.echo(json.dumps(comparison.as_json(rows), indent=1))
+            for warning in load:  # the table's closing words, where there is no table
+                _warn(warning)
         else:
-            typer.echo(comparison.as_text(rows, run_a, run_b, alpha))
+            typer.echo(comparison.as_text(rows, run_a, run_b, alpha, load))
         if csv is not None:
             comparison.write_csv(rows, csv)
         if markdown is not None:

@@ -201,7 +201,7 @@ def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:
     return RunResult(Status.TIMEOUT, result.wall_s, result.cpu_s, result.max_rss_mb,
                      f"took {result.wall_s:.3f} s, over the {timeout_s:g} s timeout (inline "
                      "runs cannot be stopped early; use process isolation)",
-                     startup_s=result.startup_s)
+                     startup_s=result.startup_s, others_cores=result.others_cores)
 
 
 def make_record(job: Job, settings: Settings, started_at: str, result: RunResult, python: str,
@@ -222,5 +222,5 @@ def make_record(job: Job, settings: Settings, started_at: str, result: RunResult
         wall_s=result.wall_s, cpu_s=result.cpu_s, max_rss_mb=result.max_rss_mb, tasks=tasks,
         throughput_per_s=tasks / result.wall_s if ok and tasks and result.wall_s else None,
         error=result.message, started_at=started_at, host=settings.host,
-        python=python, startup_s=result.startup_s,
+        python=python, startup_s=result.startup_s, others_cores=result.others_cores,
     )

@@ -35,6 +35,7 @@ def write_reports(run_dir: Path) -> Content:
     """
     from runner.report import content as report
     from runner.report import html, markdown, plots
+    from runner.report.advised import read_advice
     from runner.report.scaling import scaling_table
     from runner.report.summary import result_counts, summarize_runs
 
@@ -58,7 +59,7 @@ def write_reports(run_dir: Path) -> Content:
     write_metadata(run_dir / results.METADATA, metadata)
     drawn = plots.draw_all(run_dir, summary, runs, tasks, scaling=scaling,
                            processes=usable_cores() or 1)
-    content = report.build(summary, runs, metadata, scaling=scaling)
+    content = report.build(summary, runs, metadata, scaling=scaling, advice=read_advice(run_dir))
     results.write_text(run_dir / results.REPORT_MD, markdown.render(content, drawn))
     results.write_text(run_dir / results.REPORT_HTML, html.render(content, drawn))
     drawn.check()  # a plot that could not be drawn: said in the report, and now an error

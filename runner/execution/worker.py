@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from runner.execution.measure import Clock, measure
+from runner.execution.measure import BusyCounter, Clock, machine_busy_s, measure
 from runner.execution.timing import TimedTask, first_start, task_timings
 from runner.models.base import Model, Options
 from runner.results.rows import Status
@@ -53,6 +53,8 @@ class RunResult:
     task_timings: list[tuple[float, float]] | None = None
     #: From the start of the run (pool, loop or session start-up) to the first task.
     startup_s: float | None = None
+    #: The mean number of cores other programs kept busy during the timed run.
+    others_cores: float | None = None
 
     def to_json(self) -> str:
         return json.dumps({"event": "result", **asdict(self)})
@@ -85,7 +87,7 @@ class Visit:
 
 
 def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
-          clock: Clock = time.perf_counter) -> RunResult:
+          clock: Clock = time.perf_counter, busy: BusyCounter = machine_busy_s) -> RunResult:
     """Run ``warmups`` untimed runs and one timed run; faults become results."""
     task, model = job.task, job.model
     reason = model.unsupported(task, job.options)
@@ -100,7 +102,7 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
         for warmup in [True] * job.warmups + [False]:
             on_start(warmup)
             results, measurement = measure(
-                lambda: model.run(timed, job.pool_size, job.options), clock
+                lambda: model.run(timed, job.pool_size, job.options), clock, busy
             )
             if len(results) != task.count:
                 raise RuntimeError(f"{len(results)} of {task.count} tasks returned a result")
@@ -111,7 +113,7 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
         else None
     return RunResult(Status.OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb,
                      task_timings=task_timings(results) if job.record_tasks else None,
-                     startup_s=startup)
+                     startup_s=startup, others_cores=measurement.others_cores)
 
 
 def missing_module(error: ModuleNotFoundError) -> str:

@@ -12,18 +12,22 @@ needs q below ``alpha``: however many cells are compared, false calls stay near
 ``alpha`` of the calls, where a per-cell test would call one good cell in twenty
 slower. A cell that cannot be judged (a side with failed runs, too few ok runs for a
 U test, or missing) says so; the gate (``--fail-if-slower``) fails on it unless told
-to let it pass.
+to let it pass. Where runs.csv measured it, each side's median others_cores (the cores
+other programs kept busy) is kept per cell, and ``load_warnings`` says where A and B
+ran under different load.
 """
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import ResultsError, UsageError
 from runner.report.inference import benjamini_hochberg, hodges_lehmann_ratio
+from runner.report.interference import comparison_warnings, median, run_median
 from runner.report.stats import MIN_VALUES_FOR_U_TEST, is_missing, mann_whitney_u
 from runner.results.readers import read_runs
 from runner.results.rows import Status
@@ -56,6 +60,9 @@ class CellComparison:
     p_value: float | None  # Mann-Whitney U, two-sided
     q_value: float | None  # Benjamini-Hochberg, across the cells of this comparison
     verdict: str
+    #: The median cores other programs kept busy during the ok runs, where measured.
+    others_cores_a: float | None = None
+    others_cores_b: float | None = None
 
     @property
     def judged(self) -> bool:
@@ -71,11 +78,26 @@ class Side:
     walls: dict[Key, list[float]]  # ok wall times
     failed: dict[Key, int]
     params: dict[Key, dict[str, Any]]
+    others: dict[Key, list[float]]  # ok runs' others_cores, where measured
+    others_median: float | None = None  # over every ok run
+
+
+@dataclass(frozen=True)
+class Comparison:
+    rows: list[CellComparison]
+    #: Each run's median others_cores over all its ok runs, where measured.
+    others_cores_a: float | None = None
+    others_cores_b: float | None = None
 
 
 def compare_runs(run_a: Path, run_b: Path, alpha: float = DEFAULT_ALPHA
                  ) -> list[CellComparison]:
     """Every cell of either run, in run A's order, then the cells only B has."""
+    return compare(run_a, run_b, alpha).rows
+
+
+def compare(run_a: Path, run_b: Path, alpha: float = DEFAULT_ALPHA) -> Comparison:
+    """``compare_runs``' rows with the load each run was measured under."""
     a, b = _side(read_runs(run_a), run_a), _side(read_runs(run_b), run_b)
     if a.experiment != b.experiment:
         raise UsageError(f"{run_a} is experiment {a.experiment!r}, {run_b} is "
@@ -86,7 +108,14 @@ def compare_runs(run_a: Path, run_b: Path, alpha: float = DEFAULT_ALPHA
                          f"{_difference(a, b)}; compare runs of the same work")
     rows = [_compare_cell(a.labels.get(key) or b.labels[key], key, a, b, alpha)
             for key in keys]
-    return _adjust(rows, alpha)
+    return Comparison(_adjust(rows, alpha), a.others_median, b.others_median)
+
+
+def load_warnings(comparison: Comparison) -> list[str]:
+    """Where A and B ran under different load, as a whole or cell by cell."""
+    return comparison_warnings(
+        (comparison.others_cores_a, comparison.others_cores_b),
+        [(row.cell, row.others_cores_a, row.others_cores_b) for row in comparison.rows])
 
 
 def _side(runs: pd.DataFrame, run_dir: Path) -> Side:
@@ -98,7 +127,8 @@ def _side(runs: pd.DataFrame, run_dir: Path) -> Side:
     # name with a later core column, as tasks does).
     start, end = list(runs.columns).index("workload") + 1, list(runs.columns).index("model")
     param_columns = list(runs.columns[start:end])
-    side = Side(str(experiments[0]) if experiments else "", {}, {}, {}, {})
+    side = Side(str(experiments[0]) if experiments else "", {}, {}, {}, {}, {},
+                run_median(runs))
     for row in runs.to_dict(orient="records"):
         params = {c: _plain(row[c]) for c in param_columns if not is_missing(row[c])}
         if "tasks" not in params and not is_missing(row.get("tasks")):
@@ -110,6 +140,9 @@ def _side(runs: pd.DataFrame, run_dir: Path) -> Side:
         side.params.setdefault(key, params)
         side.walls.setdefault(key, [])
         side.failed.setdefault(key, 0)
+        side.others.setdefault(key, [])
+        if row["status"] == Status.OK and not is_missing(row.get("others_cores")):
+            side.others[key].append(float(row["others_cores"]))
         if row["status"] == Status.OK and not is_missing(row["wall_s"]):
             side.walls[key].append(float(row["wall_s"]))
         elif row["status"] in (Status.ERROR, Status.TIMEOUT):
@@ -161,7 +194,8 @@ def _compare_cell(cell: str, key: Key, a: Side, b: Side, alpha: float) -> CellCo
         _, p_value = mann_whitney_u(wa or [], wb or [])
         verdict = SAME  # decided once the q-values are known
     return CellComparison(cell, len(wa or []), len(wb or []), fa, fb, median_a, median_b,
-                          ratio, low, high, p_value, None, verdict)
+                          ratio, low, high, p_value, None, verdict,
+                          median(a.others.get(key, [])), median(b.others.get(key, [])))
 
 
 def _adjust(rows: list[CellComparison], alpha: float) -> list[CellComparison]:
@@ -214,7 +248,9 @@ def _cells(row: CellComparison) -> list[str]:
             num(row.p_value, ".3g"), num(row.q_value, ".3g"), verdict]
 
 
-def as_text(rows: list[CellComparison], run_a: Path, run_b: Path, alpha: float) -> str:
+def as_text(rows: list[CellComparison], run_a: Path, run_b: Path, alpha: float,
+            warnings: Sequence[str] = ()) -> str:
+    """The table for the terminal; ``warnings`` (``load_warnings``) close it."""
     table = [list(HEADERS), *(_cells(row) for row in rows)]
     widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
     last = len(HEADERS) - 1
@@ -226,6 +262,8 @@ def as_text(rows: list[CellComparison], run_a: Path, run_b: Path, alpha: float) 
         lines.append("  ".join(cell.ljust(width) if i in (0, last) else cell.rjust(width)
                                for i, (cell, width) in enumerate(zip(line, widths, strict=True)))
                      .rstrip())
+    if warnings:
+        lines += ["", *warnings]
     return "\n".join(lines)
 
 

@@ -7,10 +7,13 @@ renders report.html from the same content, so the two never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from runner.report import usl
+from runner.report import interference, usl
+from runner.report.advised import AdviceHeadline, advice_of
+from runner.report.headline import Headline, Walls, headline
 from runner.report.hosts import (
     by_host,
     group_note,
@@ -30,6 +33,7 @@ from runner.report.stats import (
     ratio,
 )
 from runner.report.summary import ComparisonGroup, comparison_groups, noise_reasons
+from runner.report.told import DEFAULT_PRECISION
 from runner.report.verdict import verdict
 from runner.results.rows import Status
 
@@ -69,7 +73,8 @@ class Group:
     """One workload with one set of parameter values."""
 
     name: str
-    fastest: str  # "asyncio, pool 40: median 0.222 s", or "" when nothing succeeded
+    headline: Headline | None  # fastest, level, not told apart or the advice; None when
+    # nothing succeeded
     verdict: str
     rows: list[Row]  # COLUMNS, ranked by median
     noise: list[str]  # "cell: reason" per noisy cell
@@ -77,6 +82,7 @@ class Group:
     more_failures: int = 0  # failures of the group beyond those listed
     note: str = ""  # measured on several hosts: why, and how it is compared
     columns: tuple[str, ...] = COLUMNS  # with "host" where it ran on several hosts
+    crowned: int | None = None  # the row of the cell the headline names best, if any
 
 
 @dataclass(frozen=True)
@@ -103,8 +109,10 @@ class Content:
 
 
 def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
-          scaling: pd.DataFrame | None = None) -> Content:
-    """The report's content; ``scaling``: scaling.csv's table, where it was fitted."""
+          scaling: pd.DataFrame | None = None,
+          advice: Sequence[AdviceHeadline] = ()) -> Content:
+    """The report's content; ``scaling``: scaling.csv's table, where it was fitted;
+    ``advice``: an advise run's advice (``advised.read_advice``), which heads its groups."""
     experiment = metadata.experiment
     failed = runs[runs["status"] != Status.OK]
     groups: list[Group] = []
@@ -117,15 +125,18 @@ def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
                  if scaling is not None else None)
         groups.append(_group(group.name, table, failed,
                              cores=host_cores(group, metadata.hosts) or metadata.usable_cores,
-                             notes=notes, note=group_note(group, metadata)))
-        if not groups[-1].fastest:  # nothing succeeded: its section lists its failures
+                             notes=notes, note=group_note(group, metadata),
+                             walls=_walls(runs, group.cells), precision=_precision(metadata),
+                             advice=advice_of(advice, table)))
+        if groups[-1].headline is None:  # nothing succeeded: its section lists its failures
             listed += group.cells
     failed = failed[~failed["cell"].isin(listed)]
     return Content(
         title=f"runexp report: {experiment['name']}",
         description=str(experiment.get("description") or "").strip(),
-        warnings=_warnings(metadata, placed) + _imprecise(summary, metadata),
-        facts=_facts(runs, metadata, placed),
+        warnings=(_warnings(metadata, placed) + _imprecise(summary, metadata)
+                  + interference.report_warnings(summary, runs, placed)),
+        facts=_facts(runs, metadata, placed) + [f for f in [interference.fact(runs)] if f],
         groups=groups,
         failures=_failures(failed),
         more_failures=max(0, len(failed) - MAX_LISTED_FAILURES),
@@ -261,18 +272,20 @@ def _facts(runs: pd.DataFrame, metadata: RunMetadata,
 
 
 def _group(name: str, table: pd.DataFrame, failed: pd.DataFrame, *,
-           cores: int | None = None, notes: list[str] | None = None, note: str = "") -> Group:
-    """The ranked table, winner and verdict of a group's summary rows; ``failed``: the
-    failed runs of the experiment, listed here where none of the group's succeeded."""
+           cores: int | None = None, notes: list[str] | None = None, note: str = "",
+           walls: Walls | None = None, precision: float = DEFAULT_PRECISION,
+           advice: AdviceHeadline | None = None) -> Group:
+    """The ranked table, headline and verdict of a group's summary rows; ``failed``: the
+    failed runs of the experiment, listed here where none of the group's succeeded;
+    ``walls``: the cells' ok wall times, which tell the leader apart or not."""
     ranked = table.sort_values("wall_median_s", na_position="last", kind="stable")
-    winner = ranked.iloc[0]
-    fastest = ""
-    if not is_missing(winner["wall_median_s"]):
-        pool = "" if winner["model"] == "sync" else f", pool {winner['pool_size']}"
-        fastest = f"{winner['model']}{pool}, median {_num(winner['wall_median_s'])} s"
+    head = headline(table, walls or {}, precision, advice)
     rows = []
+    crowned = None
     for rank, (_, row) in enumerate(ranked.iterrows(), start=1):
         has_time = not is_missing(row["wall_median_s"])
+        if head is not None and row["cell"] == head.crowned:
+            crowned = rank - 1
         rows.append({
             "rank": str(rank) if has_time else "–", "model": str(row["model"]),
             "pool": str(row["pool_size"]), "median (s)": _num(row["wall_median_s"]),
@@ -281,10 +294,27 @@ def _group(name: str, table: pd.DataFrame, failed: pd.DataFrame, *,
             "efficiency": _pct(row["efficiency"]),
             "runs (failed)": f"{row['runs']} ({row['failed']})",
             "host": "" if is_missing(row.get("host")) else str(row.get("host"))})
-    own = failed[failed["cell"].isin(table["cell"])] if not fastest else failed.iloc[:0]
-    return Group(name, fastest, verdict(table, cores=cores, notes=notes), rows, _noise(ranked),
-                 _failures(own), max(0, len(own) - MAX_LISTED_FAILURES), note=note,
-                 columns=(*COLUMNS, "host") if note else COLUMNS)
+    own = failed[failed["cell"].isin(table["cell"])] if head is None else failed.iloc[:0]
+    said = verdict(table, cores=cores, notes=notes, walls=walls, precision=precision,
+                   leader=advice.cell if advice is not None else None)
+    return Group(name, head, said, rows, _noise(ranked), _failures(own),
+                 max(0, len(own) - MAX_LISTED_FAILURES), note=note,
+                 columns=(*COLUMNS, "host") if note else COLUMNS, crowned=crowned)
+
+
+def _walls(runs: pd.DataFrame, cells: Sequence[str]) -> dict[str, list[float]]:
+    """The ok runs' wall times of each of ``cells``."""
+    ok = runs[(runs["status"] == Status.OK) & runs["cell"].isin(cells) & (runs["wall_s"] > 0)]
+    return {str(cell): there["wall_s"].astype(float).tolist()
+            for cell, there in ok.groupby("cell", sort=False)}
+
+
+def _precision(metadata: RunMetadata) -> float:
+    """The precision adaptive repetitions asked for, where they did, else the default."""
+    policy = metadata.options.repetitions or metadata.experiment.get("repetitions")
+    if isinstance(policy, dict) and isinstance(policy.get("precision"), int | float):
+        return float(policy["precision"])
+    return DEFAULT_PRECISION
 
 
 def _noise(table: pd.DataFrame) -> list[str]:

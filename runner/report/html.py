@@ -80,15 +80,17 @@ def _group(group: Group) -> list[str]:
     parts = [f"<h2>{escape(group.name)}</h2>"]
     if group.note:
         parts.append(f'<p class="warning"><strong>Note:</strong> {escape(group.note)}</p>')
-    if group.fastest:
-        parts.append(f'<p class="verdict"><strong>Fastest: {escape(group.fastest)}.</strong>'
-                     f" {escape(group.verdict)}</p>")
+    if (head := group.headline) is not None:
+        bold = f"{head.label}: {head.text}"
+        opening = (f"<strong>{escape(bold)}</strong>{escape(head.rest())}."
+                   if head.rest() else f"<strong>{escape(bold)}.</strong>")
+        parts.append(f'<p class="verdict">{opening} {escape(group.verdict)}</p>')
     else:
         parts.append(f'<p class="warning"><strong>{NO_SUCCESS}</strong>: '
                      f"{escape(NO_SUCCESS_DETAIL)}</p>")
         parts.append(_table(FAILURE_COLUMNS, group.failures))
         parts += _more(group.more_failures)
-    parts.append(_table(group.columns, group.rows, "results", winner=bool(group.fastest)))
+    parts.append(_table(group.columns, group.rows, "results", winner=group.crowned))
     if group.noise:
         parts.append("<p>Noisy cells (compare them with care):</p><ul>"
                      + "".join(f"<li><code>{escape(n)}</code></li>" for n in group.noise)
@@ -97,11 +99,12 @@ def _group(group: Group) -> list[str]:
 
 
 def _table(headers: tuple[str, ...], rows: list[Row], css_class: str = "",
-           winner: bool = False) -> str:
-    """A table of ``rows`` (numbers right-aligned); ``winner``: the first row won."""
+           winner: int | None = None) -> str:
+    """A table of ``rows`` (numbers right-aligned); ``winner``: the index of the row that
+    won (the fastest told apart, or the advised), if any."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
-        ('<tr class="winner">' if winner and index == 0 else "<tr>")
+        ('<tr class="winner">' if index == winner else "<tr>")
         + "".join(f'<td{" class=n" if name in NUMERIC_COLUMNS else ""}>{escape(row[name])}</td>'
                   for name in headers) + "</tr>"
         for index, row in enumerate(rows))

@@ -42,6 +42,12 @@ def hodges_lehmann_ratio(a: Sequence[float], b: Sequence[float],
     return RatioEstimate(estimate, math.exp(shifts[k - 1]), math.exp(shifts[-k]))
 
 
+def interval_exists(m: int, n: int, confidence: float = CONFIDENCE) -> bool:
+    """Whether m and n distinct values are enough for ``hodges_lehmann_ratio``'s interval
+    (at 95%, 4 and 4: with 3 and 3 even the widest interval covers only 90%)."""
+    return _rank(m, n, 1 - confidence, tied=False) >= 1
+
+
 def _rank(m: int, n: int, alpha: float, *, tied: bool) -> int:
     """The largest k with P(U <= k - 1) <= alpha / 2 under the null (0: none)."""
     if not tied and max(m, n) <= EXACT_U_LIMIT:

@@ -21,6 +21,7 @@ from runner.report.content import (
     Row,
     plots_problem,
 )
+from runner.report.headline import Headline
 from runner.report.hosts import HOSTS_COLUMNS
 from runner.report.plots import Drawing
 
@@ -61,8 +62,8 @@ def _group(group: Group) -> list[str]:
     parts = [f"## {group.name}", ""]
     if group.note:
         parts += [f"> **Note:** {group.note}", ""]
-    if group.fastest:
-        parts += [f"**Fastest: {group.fastest}.** {group.verdict}", ""]
+    if group.headline is not None:
+        parts += [f"{_headline(group.headline)} {group.verdict}", ""]
     else:
         parts += [f"**{NO_SUCCESS}**: {NO_SUCCESS_DETAIL}", ""]
         parts += _markdown_table(FAILURE_COLUMNS, group.failures)
@@ -72,6 +73,15 @@ def _group(group: Group) -> list[str]:
         parts += ["Noisy cells (compare them with care):", ""]
         parts += [f"- `{cell}`" for cell in group.noise] + [""]
     return parts
+
+
+def _headline(head: Headline) -> str:
+    """``**Fastest: asyncio, pool 4, median 0.0123 s.**``, or with words after the bold:
+    ``**Level: asyncio, pool 4 and threads, pool 8** (ratio 1.02, ...).``"""
+    rest = head.rest()
+    if not rest:
+        return f"**{head.label}: {head.text}.**"
+    return f"**{head.label}: {head.text}**{rest}."
 
 
 def _markdown_table(columns: tuple[str, ...], rows: list[Row]) -> list[str]:
@@ -93,15 +103,15 @@ TERMINAL_FAILURES = 3
 
 
 def terminal_summary(content: Content) -> str:
-    """The answer for the terminal at the end of a run: per group its winner, then its
-    verdict wrapped (or, where nothing succeeded, its first failures)."""
+    """The answer for the terminal at the end of a run: per group its headline (the
+    fastest cell, where it is told apart), then its verdict wrapped (or, where nothing
+    succeeded, its first failures)."""
 
     blocks = []
     for group in content.groups:
-        if group.fastest:
-            lines = [f"{group.name}: {group.fastest}",
-                     textwrap.fill(group.verdict, TERMINAL_WIDTH, initial_indent="  ",
-                                   subsequent_indent="  ", break_on_hyphens=False)]
+        if group.headline is not None:
+            lines = [_fill(f"{group.name}: {_terminal_headline(group.headline)}", "", "  "),
+                     _fill(group.verdict, "  ", "  ")]
         else:
             shown = group.failures[:TERMINAL_FAILURES]
             lines = [f"{group.name}: no run succeeded",
@@ -111,3 +121,16 @@ def terminal_summary(content: Content) -> str:
             lines += [f"  …and {hidden} more in the report"] if hidden else []
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
+
+
+def _terminal_headline(head: Headline) -> str:
+    """``asyncio, pool 4, median 0.0123 s`` where it is the fastest, else labelled:
+    ``not told apart: asyncio, pool 4 (0.0123 s) and sync (0.0135 s): ratio ...``."""
+    if head.kind == "fastest":
+        return head.text
+    return f"{head.label.lower()}: {head.text}{head.rest(report=False)}"
+
+
+def _fill(text: str, first: str, rest: str) -> str:
+    return textwrap.fill(text, TERMINAL_WIDTH, initial_indent=first, subsequent_indent=rest,
+                         break_on_hyphens=False)

@@ -29,6 +29,7 @@ STAT_COLUMNS = (
     "runs", "failed", "wall_median_s", "wall_mean_s", "wall_std_s", "wall_min_s", "wall_max_s",
     "wall_ci95_low_s", "wall_ci95_high_s", "wall_cv", "speedup_vs_sync", "ideal_s", "efficiency",
     "outliers", "startup_median_s", "cpu_share", "ci_rel_halfwidth", "stop", "python", "host",
+    "others_cores_median",
 )
 #: Statuses that count as failed runs (skipped runs are not failures).
 FAILED = (Status.ERROR, Status.TIMEOUT)
@@ -68,6 +69,8 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
     CI over the median; with ``repetitions`` a precision, ``stop`` says why the cell
     was measured no further (precise, max, failed; empty for a fixed count).
     python is the interpreter's label where the file has a ``python:`` axis.
+    others_cores_median is the ok runs' median others_cores (the cores other programs
+    kept busy during a run), empty where runs.csv has none (an older runexp's).
     """
     import pandas as pd
 
@@ -108,6 +111,8 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
                        repetitions),
             python=cell.python if cell is not None and cell.python else "",
             host=host,
+            others_cores_median=(_median(ok["others_cores"]) if "others_cores" in group
+                                 else None),
         )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=summary_columns(params))

@@ -1,5 +1,7 @@
 """A plain-words verdict per workload, derived from the summary (never canned):
-what won, then one sentence on why.
+what won, then one sentence on why. Given the cells' wall times, a lead or a speedup
+is claimed only where the runs tell it apart (``told``); else the words say the cells
+are level or not told apart.
 
     Asyncio runs 37.4x faster than sync with 40 in flight and comes within 11%
     of the ideal; threads reach 30.8x with pool 40 (73% of the ideal); processes
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from runner.report.headline import Walls, compare, contenders, runner_up
 from runner.report.stats import is_missing
+from runner.report.told import DEFAULT_PRECISION, Comparison, Told, interval_words
 from runner.report.work import WorkKind, work_kind
 
 if TYPE_CHECKING:
@@ -66,47 +70,128 @@ def _startup(row: pd.Series) -> str:
 
 
 def verdict(table: pd.DataFrame, *, cores: int | None = None,
-            notes: list[str] | None = None) -> str:
+            notes: list[str] | None = None, walls: Walls | None = None,
+            precision: float = DEFAULT_PRECISION, leader: str | None = None) -> str:
     """One paragraph on the cells of one workload and parameter set: what won, and
     why. ``cores``: the usable cores, where known; ``notes``: further clauses of
-    the why (e.g. from a scaling fit)."""
+    the why (e.g. from a scaling fit); ``walls``: the cells' ok wall times, by which
+    a lead or a speedup is claimed only where the runs tell it apart (without them
+    the medians alone speak); ``leader``: the cell that leads (an advise run's
+    choice), else the lowest median."""
     measured = table.dropna(subset=["wall_median_s"])
     if measured.empty:
         return "No run of this workload succeeded."
-    best = measured.sort_values("wall_median_s", kind="stable").groupby(
-        "model", sort=False).head(1)
-    winner, others = best.iloc[0], best.iloc[1:]
-    has_sync = not is_missing(winner["speedup_vs_sync"])
-    if winner["model"] == "sync":
-        first = f"sync is fastest at {winner['wall_median_s']:.3g} s: no model beat the plain loop"
-    elif has_sync:
-        first = (f"{_verb(winner['model'], 'run', 'runs')} "
-                 f"{winner['speedup_vs_sync']:.1f}× faster than sync with "
-                 f"{_pool(winner['model'], winner['pool_size'])}")
-        ideal = _ideal(winner, with_verb=True)
-        first += (f" and {ideal}" if ideal else "") + _startup(winner)
+    winner, others = contenders(measured, leader)
+    syncs = measured[measured["model"] == "sync"]
+    # sync's row, where speedups are quoted (a cell compared with another host's sync
+    # has none)
+    sync = syncs.iloc[0] if len(syncs) and not is_missing(winner["speedup_vs_sync"]) else None
+    up = runner_up(measured, winner, others)
+    against = compare(walls, winner, up, precision) if up is not None else None
+    clauses = []
+    if (up is not None and against is not None and against.told is Told.LEVEL
+            and "sync" not in (winner["model"], up["model"])):  # with sync, speedups say it
+        clauses.append(f"{_named(winner)} and {_named(up)} are level")
+    if winner["model"] == "sync" or sync is None:
+        clauses.append(_lead(winner, crowned=against is None or against.told is Told.FASTER))
+    rows = [row for _, row in others.iterrows() if row["model"] != "sync"]
+    if sync is None:
+        clauses += [f"{_verb(row['model'], 'take', 'takes')} {row['wall_median_s']:.3g} s "
+                    f"at best ({_pool(row['model'], row['pool_size'])})" for row in rows]
     else:
-        first = (f"{_verb(winner['model'], 'run', 'runs')} fastest with "
-                 f"{_pool(winner['model'], winner['pool_size'])}, at "
-                 f"{winner['wall_median_s']:.3g} s")
-    clauses = [first]
-    for _, row in others.iterrows():
-        if row["model"] == "sync":
-            continue
-        where = _pool(row["model"], row["pool_size"])
-        if has_sync and row["speedup_vs_sync"] < NO_GAIN:
-            clauses.append(f"{_verb(row['model'], 'are', 'is')} no faster than sync (at best "
-                           f"{row['speedup_vs_sync']:.2f}×, {where})")
-        elif has_sync:
-            ideal = _ideal(row)
-            clauses.append(f"{_verb(row['model'], 'reach', 'reaches')} "
-                           f"{row['speedup_vs_sync']:.1f}× with {where}"
-                           + (f" ({ideal})" if ideal else "") + _startup(row))
-        else:
-            clauses.append(f"{_verb(row['model'], 'take', 'takes')} "
-                           f"{row['wall_median_s']:.3g} s at best ({where})")
+        leading = [winner] if winner["model"] != "sync" else []
+        clauses += _speedups([*leading, *rows], sync, walls, precision,
+                             lead=winner if leading else None)
     return " ".join(part for part in (_sentence(clauses),
                                       why(table, cores=cores, notes=notes)) if part)
+
+
+def _lead(winner: pd.Series, *, crowned: bool) -> str:
+    """The leader's clause where no speedup of it is quoted (it is sync, or there is
+    none): "fastest" only where ``crowned``, told apart from the runner-up."""
+    median = f"{winner['wall_median_s']:.3g} s"
+    if winner["model"] == "sync":
+        said = "is fastest at" if crowned else "has the lowest median,"
+        return f"sync {said} {median}: no model beat the plain loop"
+    pool = _pool(winner["model"], winner["pool_size"])
+    if crowned:
+        return f"{_verb(winner['model'], 'run', 'runs')} fastest with {pool}, at {median}"
+    return f"{_verb(winner['model'], 'take', 'takes')} {median} with {pool}"
+
+
+def _speedups(rows: list[pd.Series], sync: pd.Series, walls: Walls | None, precision: float,
+              *, lead: pd.Series | None) -> list[str]:
+    """A clause per model's best row on its speedup over sync; the rows too few runs
+    keep apart from sync share one clause, where the first of them stood."""
+    clauses: list[str] = []
+    few: list[pd.Series] = []
+    at = 0
+    for row in rows:
+        where = _pool(row["model"], row["pool_size"])
+        told = _vs_sync(row, sync, walls, precision)
+        if told is not None and told.told is Told.NOT_TOLD and told.low is None:
+            at = at if few else len(clauses)
+            few.append(row)
+        else:
+            clauses.append(_vs_sync_clause(row, told, where, lead=row is lead))
+    if few:
+        named = [f"{row['model']} ({_speedup(row)} with "
+                 f"{_pool(row['model'], row['pool_size'])})" for row in few]
+        names = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+        # one model agrees with its name (``threads are``, ``asyncio is``), several are
+        verb = "are" if len(few) > 1 or str(few[0]["model"]).endswith("s") else "is"
+        clauses.insert(at, f"{names} {verb} not told apart from sync: too few runs for an "
+                           "interval")
+    return clauses
+
+
+def _vs_sync_clause(row: pd.Series, told: Comparison | None, where: str, *,
+                    lead: bool) -> str:
+    """The speedup of a model's best row over sync, claimed only where it is told apart
+    (``told`` None: no runs to tell by, the median speaks)."""
+    speedup = row["speedup_vs_sync"]
+    if told is not None and told.told is not Told.FASTER:
+        return _untold(row, told, where)
+    if lead and speedup >= 1:
+        ideal = _ideal(row, with_verb=True)
+        return (f"{_verb(row['model'], 'run', 'runs')} {speedup:.1f}× faster than sync "
+                f"with {where}" + (f" and {ideal}" if ideal else "") + _startup(row))
+    if speedup < NO_GAIN:
+        return (f"{_verb(row['model'], 'are', 'is')} no faster than sync (at best "
+                f"{speedup:.2f}×, {where})")
+    ideal = _ideal(row)
+    return (f"{_verb(row['model'], 'reach', 'reaches')} {speedup:.1f}× with {where}"
+            + (f" ({ideal})" if ideal else "") + _startup(row))
+
+
+def _vs_sync(row: pd.Series, sync: pd.Series, walls: Walls | None,
+             precision: float) -> Comparison | None:
+    """The faster of a row and sync by median against the other: FASTER where it is
+    faster beyond noise."""
+    if row["wall_median_s"] <= sync["wall_median_s"]:
+        return compare(walls, row, sync, precision)
+    return compare(walls, sync, row, precision)
+
+
+def _untold(row: pd.Series, told: Comparison, where: str) -> str:
+    """``threads are not told apart from sync (1.1x with pool 4, 95% CI 0.81-1.52)``;
+    the interval is of the speedup, sync / this cell."""
+    # where sync is the faster, told compares it with this cell: invert into a speedup's
+    ci = interval_words(told, inverse=row["speedup_vs_sync"] < 1)
+    relation = "level with" if told.told is Told.LEVEL else "not told apart from"
+    return (f"{_verb(row['model'], 'are', 'is')} {relation} sync ({_speedup(row)} with "
+            f"{where}, {ci})")
+
+
+def _speedup(row: pd.Series) -> str:
+    """``3.9x``, with two decimals below NO_GAIN (``0.82x``), as "no faster" quotes it."""
+    speedup = row["speedup_vs_sync"]
+    return f"{speedup:.2f}×" if speedup < NO_GAIN else f"{speedup:.1f}×"
+
+
+def _named(row: pd.Series) -> str:
+    """``threads with pool 4``, ``asyncio with 4 in flight``."""
+    return f"{row['model']} with {_pool(row['model'], row['pool_size'])}"
 
 
 def _sentence(clauses: list[str]) -> str:

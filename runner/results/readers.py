@@ -189,10 +189,18 @@ def read_done(run_dir: Path, experiment: str | None = None) -> Done:
 
 def check_appendable(run_dir: Path, expected: Sequence[str]) -> None:
     """Refuse to append rows of the columns ``expected`` to a runs.csv of other columns
-    (an older runexp's, or one edited by hand): the file would no longer parse."""
+    (one edited by hand, or of other parameters): the file would no longer parse.
+
+    An older runexp's file, which ends before the columns added since (``startup_s``,
+    ``others_cores``), is appendable: ``RunsWriter`` writes its rows without them.
+    """
     path = run_dir / RUNS
     text = _runs_text(path)
-    if text.strip() and (names := header(text)) != list(expected):
+    if not text.strip():
+        return
+    names, wanted = header(text), list(expected)
+    older = names == wanted[:len(names)] and set(wanted[len(names):]) <= set(_LATER_COLUMNS)
+    if names != wanted and not older:
         raise ResultsError(f"{path}:1: its columns are not those this run appends "
                            f"({', '.join(expected)}); found {', '.join(names)}")
 

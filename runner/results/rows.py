@@ -42,6 +42,8 @@ class RunRecord:
     host: str
     python: str
     startup_s: float | None = None  # after the documented core columns: pool/loop/session start-up
+    #: The mean number of cores other programs kept busy during the run (from /proc/stat).
+    others_cores: float | None = None
 
     def values(self, param_columns: Sequence[str]) -> list[Any]:
         """The row's cells in ``columns(param_columns)`` order; absent parameters are empty."""

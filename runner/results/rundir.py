@@ -112,6 +112,10 @@ class CsvAppender:
     process is cut before anything is appended. Rows go out in one unbuffered
     write and an fsync: a write that fails is cut back off, so the file ends
     with the last whole batch, and nothing is left in a buffer to fail again on close.
+    A file whose header is the start of ``header`` (an older runexp's, from before
+    the last columns were added) gets rows of its own width: a row longer than the
+    header would no longer parse. Which files may be continued so is for the
+    caller to check (``readers.check_appendable``).
     """
 
     def __init__(self, path: Path, header: Sequence[str]) -> None:
@@ -119,6 +123,7 @@ class CsvAppender:
         self.header = list(header)
         self._fd: int | None = None
         self._new = True
+        self._width = len(self.header)
 
     def append(self, rows: Sequence[Sequence[Any]]) -> None:
         """Write ``rows`` (one or more) whole, or raise WriteError having written none."""
@@ -130,7 +135,7 @@ class CsvAppender:
             assert self._fd is not None
             text = io.StringIO()
             csv.writer(text, lineterminator="\n").writerows(
-                [self.header, *rows] if self._new else rows)
+                [self.header, *rows] if self._new else [row[:self._width] for row in rows])
             self._write(text.getvalue().encode("utf-8"))
             self._new = False
         except OSError as error:
@@ -139,8 +144,23 @@ class CsvAppender:
     def _open(self) -> None:
         if self.path.is_file():  # not a device: /dev/full, say, would read forever
             _drop_torn_line(self.path)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self._new = os.fstat(self._fd).st_size == 0
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            new = os.fstat(fd).st_size == 0
+            width = len(self.header) if new else self._existing_width()
+        except BaseException:
+            os.close(fd)  # the next append opens it again, and refuses it again
+            raise
+        self._fd, self._new, self._width = fd, new, width
+
+    def _existing_width(self) -> int:
+        """The number of columns of the file's own header, where it is the start of ours."""
+        with self.path.open(encoding="utf-8", errors="replace", newline="") as file:
+            names = next(csv.reader([file.readline().removeprefix("\ufeff")]), [])
+        if names != self.header[:len(names)] or not names:
+            raise ResultsError(f"{self.path}:1: its columns are not those this run appends "
+                               f"({', '.join(self.header)}); found {', '.join(names)}")
+        return len(names)
 
     def _write(self, data: bytes) -> None:
         assert self._fd is not None

@@ -113,7 +113,7 @@ def check_contract(record: dict[str, object]) -> None:
     for advice in record["advice"]:
         assert list(advice) == ["workload", "params", "model", "pool_size", "wall_median_s",
                                 "ci95_s", "speedup_vs_sync", "runner_up", "tie", "cpu_share",
-                                "work", "reason"]
+                                "work", "reason", "ratio_vs_runner_up", "others_cores", "cell"]
         assert isinstance(advice["params"], dict) and isinstance(advice["model"], str)
         assert isinstance(advice["pool_size"], int)
         assert isinstance(advice["wall_median_s"], float)
@@ -126,6 +126,14 @@ def check_contract(record: dict[str, object]) -> None:
         assert isinstance(advice["tie"], bool) and isinstance(advice["cpu_share"], float)
         assert advice["work"] in ("waiting", "cpu-gil-held", "cpu-gil-released", "mixed", None)
         assert isinstance(advice["reason"], str) and advice["reason"]
+        ratio = advice["ratio_vs_runner_up"]
+        assert list(ratio) == ["median", "ci95", "pairs", "verdict"]
+        assert isinstance(ratio["pairs"], int) and ratio["pairs"] >= 1
+        assert ratio["verdict"] in ("faster", "level", "not told apart")
+        if advice["tie"]:  # a tie needs its interval, within the precision
+            assert ratio["verdict"] == "level" and ratio["ci95"] is not None
+        assert advice["others_cores"] is None or advice["others_cores"] >= 0
+        assert isinstance(advice["cell"], str) and f"/{advice['model']}" in advice["cell"]
 
 
 def test_a_tiny_budget_gives_the_best_answer_so_far(

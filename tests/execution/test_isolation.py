@@ -43,6 +43,12 @@ def test_a_clean_run_comes_back_as_structured_data() -> None:
     assert result.startup_s is not None and 0 <= result.startup_s < result.wall_s
 
 
+def test_the_load_of_other_programs_crosses_the_process_boundary() -> None:
+    result = run_isolated(job(SleepTask(count=1, duration_s=0.06)), timeout_s=None)
+    assert result.status == "ok"
+    assert result.others_cores is not None and result.others_cores >= 0  # Linux: /proc/stat
+
+
 def test_process_start_up_is_measured_apart_from_the_work() -> None:
     result = run_isolated(job(FibTask(count=2, n=5), "processes", chunksize=1), timeout_s=None)
     assert result.status == "ok"

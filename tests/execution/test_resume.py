@@ -133,3 +133,32 @@ def test_fail_fast_stops_at_the_first_failure(write_yaml: WriteYaml, tmp_path: P
     done = run_cli("run", path, "--out", tmp_path / "all")
     assert done.returncode == 1
     assert "6 runs, 3 failed" in done.stdout
+
+
+def test_a_run_of_an_older_runexp_reads_resumes_and_reports(write_yaml: WriteYaml,
+                                                            tmp_path: Path) -> None:
+    """A runs.csv from before startup_s and others_cores: --resume appends rows of its
+    own columns (not a longer row under a shorter header), and the report and summary
+    leave the newer columns empty."""
+    path = write_yaml(LONG.replace("repetitions: 6", "repetitions: 2")
+                      .replace("duration_ms: [40, 60]", "duration_ms: [5, 10]"))
+    out = tmp_path / "run"
+    assert run_cli("run", path, "--out", out).returncode == 0
+    lines = (out / "runs.csv").read_text().splitlines()
+    assert lines[0].endswith(",python,startup_s,others_cores")
+    # as an older runexp wrote it, killed before its last run: two columns fewer, one row
+    older = [line.rsplit(",", 2)[0] for line in lines[:-1]]
+    (out / "runs.csv").write_text("\n".join(older) + "\n")
+
+    done = run_cli("run", path, "--resume", out)
+    assert done.returncode == 0, done.stderr
+    text = (out / "runs.csv").read_text()
+    assert text.startswith("\n".join(older) + "\n")  # the earlier rows, byte for byte
+    runs = pd.read_csv(out / "runs.csv")
+    assert list(runs.columns) == older[0].split(",")
+    assert len(runs) == CELLS * 2 and (runs["status"] == "ok").all()
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["others_cores_median"].isna().all()
+    assert summary["others_cores_median"].dtype == "float64"
+    assert "others_cores" not in (out / "report.md").read_text()  # no load to speak of
+    assert run_cli("report", out).returncode == 0

@@ -90,6 +90,15 @@ def test_the_wall_time_is_the_injected_clocks() -> None:
     assert result.startup_s is None  # task starts are perf_counter readings: not comparable
 
 
+def test_the_load_of_other_programs_comes_from_the_injected_busy_counter() -> None:
+    ticks = itertools.count(start=100.0, step=0.5)
+    busy = itertools.count(start=1000.0, step=1.0)  # one busy CPU second per reading
+    result = visit(job(FibTask(count=1, n=5)), clock=lambda: next(ticks),
+                   busy=lambda: next(busy))
+    assert result.cpu_s is not None and result.others_cores is not None
+    assert result.others_cores == pytest.approx((1.0 - result.cpu_s) / 0.5)
+
+
 def test_task_timings_come_back_where_recorded() -> None:
     result = visit(Visit(FibTask(count=3, n=5), SyncModel(), 1, {}, 0, record_tasks=True))
     assert result.task_timings is not None and len(result.task_timings) == 3
@@ -149,7 +158,7 @@ def test_a_model_that_loses_results_is_an_error() -> None:
 
 def test_a_result_crosses_the_process_boundary_intact() -> None:
     result = RunResult(Status.TIMEOUT, 1.5, 0.5, 20.0, "too slow", [(0.0, 0.1), (0.1, 0.2)],
-                       0.01)
+                       0.01, 0.75)
     back = RunResult.from_json(json.loads(result.to_json()))
     assert back == result
     assert back.status is Status.TIMEOUT

@@ -75,6 +75,8 @@ def test_a_parameter_value_with_a_slash_keeps_its_groups_apart() -> None:
     table = pd.concat([failing({"sync": [1.0, 1.1], "threads/p2": [0.6, 0.5]}, "w", "a/b"),
                        failing({"sync": [2.0, 2.1], "threads/p2": [0.9, 1.0]}, "w", "a/c")])
     text = report_of(table)
+    # each group's headline comes from its own runs (a step of 1.5x or more run for run:
+    # told apart with two runs a cell)
     assert "**Fastest: threads, pool 2, median 0.55 s.**" in section(text, "w[path=a/b]")
     assert "**Fastest: threads, pool 2, median 0.95 s.**" in section(text, "w[path=a/c]")
     assert section(text, "w[path=a/b]").count("| threads | 2 |") == 1
@@ -123,15 +125,16 @@ def test_the_noisy_cell_count_of_metadata_and_the_report_agree() -> None:
 def test_the_terminal_summary_gives_each_group_its_winner_and_verdict() -> None:
     from runner.report.markdown import terminal_summary
 
-    table = pd.concat([failing({"sync": [1.0, 1.1], "threads/p2": [0.6, 0.5]}, "good", "x"),
+    table = pd.concat([failing({"sync": [1.0, 1.1], "threads/p2": [0.8, 0.9]}, "good", "x"),
                        failing({"sync": [None], "threads/p2": [None, None]}, "bad", "x")])
     table["cpu_s"] = table["wall_s"] * 0.02
     summary = summarize_runs(table, {}, ["tasks", "path"], cores=2)
     text = terminal_summary(build(summary, table, metadata(0.1)))
     assert text == (
-        "good: threads, pool 2, median 0.55 s\n"
-        "  Threads run fastest with pool 2, at 0.55 s. The sync run spends 2% of its time\n"
-        "  on the CPU: the work is waiting.\n"
+        "good: not told apart: threads, pool 2 (0.85 s) and sync (1.05 s): ratio 1.24\n"
+        "  from 2 and 2 runs, too few for an interval; about 4 runs each would tell\n"
+        "  Threads take 0.85 s with pool 2. The sync run spends 2% of its time on the\n"
+        "  CPU: the work is waiting.\n"
         "\n"
         "bad: no run succeeded\n"
         "  bad[path=x]/sync run 1: error: RuntimeError: sync\n"

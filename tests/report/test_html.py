@@ -65,9 +65,14 @@ def cells(text: str) -> list[tuple[int, str, str, str]]:
     return parser.cells
 
 
+FIVE_SYNC: list[float | None] = [1.0, 1.01, 0.99, 1.02, 0.98]
+FIVE_THREADS: list[float | None] = [0.5, 0.51, 0.49, 0.52, 0.48]  # twice as fast, told apart
+
+
 def test_only_a_real_winner_is_bold() -> None:
     table = pd.concat([runs("bad", {"sync": [None], "threads/p2": [None]}),
-                       runs("good", {"sync": [1.0, 1.1], "threads/p2": [0.5, 0.6]})])
+                       runs("untold", {"sync": [1.0, 1.1], "threads/p2": [0.8, 0.9]}),
+                       runs("good", {"sync": FIVE_SYNC, "threads/p2": FIVE_THREADS})])
     text = page(table)
     assert "first-child" not in text  # no rule makes whatever row comes first look like a win
     winners = [(table, cell) for table, row, _, cell in cells(text) if row == "winner"]
@@ -75,14 +80,19 @@ def test_only_a_real_winner_is_bold() -> None:
                if 'class="results"' in match.group()]
     assert {table for table, _ in winners} == {results[-1]}  # the good group's table only
     assert [cell for _, cell in winners][:3] == ["1", "threads", "2"]
+    assert "<strong>Fastest: threads, pool 2, median 0.5 s.</strong>" in text
+    # two runs a cell: the leader is named, not crowned, and its row is not bold
+    assert ("<strong>Not told apart: threads, pool 2 (0.85 s) and sync (1.05 s)</strong>: "
+            "ratio 1.24 from 2 and 2 runs, too few for an interval; about 4 runs each would "
+            "tell.") in text
     assert "<strong>No run succeeded</strong>" in text
     assert text.index("No run succeeded") < text.index("bad/threads/p2")
 
 
 def test_numbers_are_right_aligned_by_column_name() -> None:
-    text = page(runs("fib", {"sync": [1.0, 1.1], "threads/p2": [0.5, 0.6]}))
+    text = page(runs("fib", {"sync": FIVE_SYNC, "threads/p2": FIVE_THREADS}))
     row = [(klass, cell) for _, row_class, klass, cell in cells(text) if row_class == "winner"]
-    assert row[:4] == [("n", "1"), ("", "threads"), ("n", "2"), ("n", "0.55")]
+    assert row[:4] == [("n", "1"), ("", "threads"), ("n", "2"), ("n", "0.5")]
 
 
 def test_a_plot_failure_is_stated_where_the_plots_would_be() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -91,7 +92,8 @@ def test_report_html_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None
     summary = pd.read_csv(run_dir / "summary.csv")
     for workload, table in summary.groupby("workload"):
         winner = table.sort_values("wall_median_s").iloc[0]
-        assert f"Fastest: {winner['model']}" in text, workload
+        # two runs a cell tell no leader apart: the headline names it without crowning it
+        assert re.search(rf"(Fastest|Level|Not told apart): {winner['model']}\b", text), workload
     assert (tmp_path / "report.png").stat().st_size > 10_000
 
 
@@ -168,4 +170,4 @@ def test_a_drawing_failure_keeps_the_tables_and_says_why(
     for name in ("report.md", "report.html"):
         text = (copy / name).read_text()
         assert "The plots could not be drawn (RuntimeError: no usable font)." in text, name
-        assert "Fastest: asyncio" in text or "Fastest: threads" in text, name
+        assert re.search(r"(Fastest|Level|Not told apart): (asyncio|threads)", text), name

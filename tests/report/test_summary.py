@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -85,8 +86,10 @@ def test_cpu_share_is_the_median_cpu_time_over_the_median_wall_time_of_ok_runs()
     failed = runs.iloc[[0]].assign(repetition=3, status="error", wall_s=9.0, cpu_s=9.0)
     summary = summarize_runs(pd.concat([runs, failed]), {}, ["tasks"], cores=2)
     # after the earlier columns, before those of adaptive repetitions, interpreters, hosts
-    assert STAT_COLUMNS[-5:] == ("cpu_share", "ci_rel_halfwidth", "stop", "python", "host")
-    assert list(summary.columns)[-5] == "cpu_share"
+    # and load
+    assert STAT_COLUMNS[-6:] == ("cpu_share", "ci_rel_halfwidth", "stop", "python", "host",
+                                 "others_cores_median")
+    assert list(summary.columns)[-6] == "cpu_share"
     assert summary["cpu_share"].tolist() == pytest.approx([0.98, 1.9])  # above 1: 2 cores
 
 
@@ -142,7 +145,7 @@ def test_summary_names_each_cells_host_and_mixed_where_its_runs_ran_on_several()
                             "threads/p4": [("b", 0.4), ("b", 0.4)]})
     assert summary["host"].to_dict() == {"fib/sync": "a", "fib/threads/p2": "mixed",
                                          "fib/threads/p4": "b"}
-    assert summary.columns[-1] == "host"
+    assert summary.columns[-2] == "host"
 
 
 def test_no_speedup_divides_one_hosts_time_by_anothers() -> None:
@@ -191,3 +194,30 @@ def test_runs_that_name_no_host_are_compared_as_one_machines() -> None:
                             "threads/p4": [("a", 0.25)] * 2}, unnamed=True)
     assert summary["speedup_vs_sync"].tolist() == [1.0, 2.0, 4.0]
     assert summary["host"].tolist() == ["", "", ""]
+
+
+# --- others_cores: the load other programs put on the machine ------------------------
+
+
+def test_others_cores_median_is_the_median_of_the_ok_runs_and_empty_where_unmeasured() -> None:
+    runs = runs_frame([("fib/sync", "fib", {"tasks": 4}, "sync", 1),
+                       ("fib/threads/p2", "fib", {"tasks": 4}, "threads", 2)], ["tasks"])
+    runs["others_cores"] = [0.1, 0.3, None, None]
+    failed = runs.iloc[[0]].assign(repetition=3, status="error", others_cores=5.0)
+    summary = summarize_runs(pd.concat([runs, failed]), {}, ["tasks"], cores=2)
+    assert summary.columns[-1] == "others_cores_median"
+    assert summary["others_cores_median"].tolist()[0] == pytest.approx(0.2)
+    assert pd.isna(summary["others_cores_median"].tolist()[1])
+    assert summary["others_cores_median"].dtype == "float64"
+
+
+def test_a_runs_csv_without_others_cores_gives_an_empty_column_that_reads_as_floats(
+        tmp_path: Path) -> None:
+    from runner.results.rundir import write_table
+
+    runs = runs_frame([("fib/sync", "fib", {"tasks": 4}, "sync", 1)], ["tasks"])
+    write_table(tmp_path / "summary.csv", summarize_runs(runs, {}, ["tasks"], cores=2))
+    again = pd.read_csv(tmp_path / "summary.csv")  # no options: the dtypes come out right
+    assert again["others_cores_median"].isna().all()
+    assert again["others_cores_median"].dtype == "float64"
+    assert again["wall_median_s"].dtype == "float64" and again["runs"].dtype == "int64"

@@ -135,3 +135,79 @@ def test_notes_from_the_caller_join_the_why() -> None:
                    notes=["the fit puts the peak at 6 threads"])
     assert why(text).endswith("releases the GIL (as hashlib and zlib do); the fit puts the "
                               "peak at 6 threads.")
+
+
+# --- told apart or not: the runs behind the medians -------------------------------------
+
+
+def runs_table(cells: dict[str, list[float]]) -> tuple[pd.DataFrame, dict[str, list[float]]]:
+    """Summary rows of cells ``model`` or ``model/pN`` from their wall times (medians,
+    speedup from sync), and the wall times by cell."""
+    rows = []
+    for cell, walls in cells.items():
+        model, _, pool = cell.partition("/p")
+        rows.append({"cell": cell, "model": model, "pool_size": int(pool or 1),
+                     "wall_median_s": float(pd.Series(walls).median()),
+                     "efficiency": NAN, "startup_median_s": NAN})
+    frame = pd.DataFrame(rows)
+    sync = frame.loc[frame["model"] == "sync", "wall_median_s"]
+    frame["speedup_vs_sync"] = sync.iloc[0] / frame["wall_median_s"] if len(sync) else NAN
+    return frame, cells
+
+
+def test_two_noisy_runs_a_cell_crown_nothing() -> None:
+    table, walls = runs_table({"sync": [1.0, 1.37], "threads/p4": [0.9, 1.2],
+                               "asyncio/p4": [1.1, 1.3]})
+    text = verdict(table, walls=walls)
+    assert "faster than sync" not in text and "fastest" not in text
+    assert text == ("Threads (1.1× with pool 4) and asyncio (0.99× with 4 in flight) are not "
+                    "told apart from sync: too few runs for an interval.")
+
+
+def test_a_clear_gap_with_five_runs_is_told() -> None:
+    table, walls = runs_table({"sync": [2.0, 2.02, 1.98, 2.04, 1.96],
+                               "threads/p4": [1.0, 1.01, 0.99, 1.02, 0.98]})
+    assert verdict(table, walls=walls) == "Threads run 2.0× faster than sync with pool 4."
+
+
+def test_a_speedup_within_the_noise_is_not_claimed() -> None:
+    table, walls = runs_table({"sync": [1.0, 1.3, 0.8, 1.1, 0.9],
+                               "threads/p4": [0.9, 1.2, 0.75, 1.0, 0.85]})
+    text = verdict(table, walls=walls)
+    assert text.startswith("Threads are not told apart from sync (1.1× with pool 4, "
+                           "95% CI 0."), text
+    assert "faster than sync" not in text
+
+
+def test_level_leaders_are_said_to_be_level_first() -> None:
+    sync = [2.0 + 0.01 * i for i in range(10)]
+    threads = [1.0 + 0.001 * i for i in range(10)]
+    asyncio = [1.0005 + 0.001 * i for i in range(10)]
+    table, walls = runs_table({"sync": sync, "threads/p4": threads, "asyncio/p8": asyncio})
+    assert verdict(table, walls=walls).startswith(
+        "Threads with pool 4 and asyncio with 8 in flight are level; threads run 2.0× "
+        "faster than sync with pool 4; asyncio reaches 2.0× with 8 in flight.")
+
+
+def test_sync_that_leads_by_noise_only_is_not_called_fastest() -> None:
+    table, walls = runs_table({"sync": [1.0, 1.2], "threads/p2": [1.05, 1.15]})
+    text = verdict(table, walls=walls)
+    assert text == ("Sync has the lowest median, 1.1 s: no model beat the plain loop; "
+                    "threads (1.00× with pool 2) are not told apart from sync: too few runs "
+                    "for an interval.")
+
+
+def test_a_model_sync_beats_beyond_noise_is_no_faster() -> None:
+    table, walls = runs_table({"sync": [1.0, 1.01, 0.99, 1.02, 0.98],
+                               "processes/p2": [2.0, 2.02, 1.98, 2.04, 1.96]})
+    assert verdict(table, walls=walls) == (
+        "Sync is fastest at 1 s: no model beat the plain loop; processes are no faster than "
+        "sync (at best 0.50×, pool 2).")
+
+
+def test_an_advised_leader_leads_the_verdict() -> None:
+    table, walls = runs_table({"sync": [2.0, 2.02, 1.98, 2.04, 1.96],
+                               "threads/p2": [1.0, 1.01, 0.99, 1.02, 0.98],
+                               "threads/p4": [0.99, 1.0, 0.98, 1.01, 0.97]})
+    text = verdict(table, walls=walls, leader="threads/p2")
+    assert text == "Threads run 2.0× faster than sync with pool 2."

@@ -72,13 +72,14 @@ def test_read_runs_names_the_line_and_column_of_a_bad_value(tmp_path: Path, old:
         read_runs(tmp_path)
 
 
-def test_read_runs_casts_whole_numbers_and_keeps_older_files_without_startup_s(
-        tmp_path: Path) -> None:
+@pytest.mark.parametrize("later", [1, 2], ids=["without others_cores", "without startup_s"])
+def test_read_runs_casts_whole_numbers_and_keeps_older_files_without_later_columns(
+        tmp_path: Path, later: int) -> None:
     path = runs_csv(tmp_path)
-    lines = [line.rsplit(",", 1)[0] + "\n" for line in path.read_text().splitlines()]
+    lines = [line.rsplit(",", later)[0] + "\n" for line in path.read_text().splitlines()]
     path.write_text("".join(lines).replace(",sync,1,", ",sync,1.0,"))
     runs = read_runs(tmp_path)
-    assert "startup_s" not in runs.columns
+    assert list(runs.columns) == columns(PARAMS)[:-later]
     assert runs["pool_size"].dtype == "int64"
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,32 @@ def test_columns_follow_the_design_order() -> None:
     assert columns(PARAMS) == [
         "run_id", "experiment", "cell", "workload", "latency_ms", "n", "model", "pool_size",
         "repetition", "status", "wall_s", "cpu_s", "max_rss_mb", "tasks", "throughput_per_s",
-        "error", "started_at", "host", "python", "startup_s",
+        "error", "started_at", "host", "python", "startup_s", "others_cores",
     ]
+
+
+def test_rows_appended_to_an_older_file_keep_its_columns(tmp_path: Path) -> None:
+    """A runs.csv of a runexp from before startup_s and others_cores takes rows without
+    them: a row longer than its header would no longer parse."""
+    path = tmp_path / "runs.csv"
+    old = columns(PARAMS)[:-2]
+    path.write_text(",".join(old) + "\n")
+    with RunsWriter(tmp_path, PARAMS) as writer:
+        writer.write(replace(record(1, n=20), startup_s=0.01, others_cores=1.5))
+    assert path.read_text().splitlines()[0] == ",".join(old)
+    runs = read_runs(tmp_path)
+    assert list(runs.columns) == old and runs["repetition"].tolist() == [1]
+
+
+def test_rows_are_not_appended_under_another_header(tmp_path: Path) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text("run_id,something,else\n")
+    with RunsWriter(tmp_path, PARAMS) as writer:
+        for _ in range(2):  # and again: a first refusal leaves nothing open to write to
+            with pytest.raises(ResultsError,
+                               match=r"runs.csv:1: its columns are not those this run appends"):
+                writer.write(record(1, n=20))
+    assert path.read_text() == "run_id,something,else\n"
 
 
 def test_rows_are_appended_and_read_back_with_numeric_dtypes(tmp_path: Path) -> None:
