@@ -27,21 +27,11 @@ pool size are measured again.
 
 from __future__ import annotations
 
-import random
 import statistics
 from collections.abc import Callable, Mapping
 
-from runner.advise.paired import (
-    DECISIVE,
-    MIN_PAIRS,
-    Judgement,
-    Pair,
-    Run,
-    Verdict,
-    a_first,
-    decisive,
-    judge,
-)
+from runner.advise.paired import DECISIVE, MIN_PAIRS, Run, Verdict, decisive, judge
+from runner.advise.pairing import Clock, Measure, Pairing
 from runner.advise.rules import cost, doubling
 from runner.advise.trial import Answer, Config, Trial, rank
 from runner.report.interference import DIFFERENT_LOAD
@@ -51,22 +41,12 @@ from runner.report.interference import DIFFERENT_LOAD
 #: the precision (the pairs' median ratio), and carries it where the test shows it
 #: faster; one still faster by twice the precision after the last carries it too.
 CLIMB_CHECKS: tuple[tuple[int, float], ...] = ((2, 1), (4, 2), (MIN_PAIRS, 2))
-#: Decisive pairs that settle the comparison with the runner-up (and with sync) where
-#: no test can yet: one block, A B B A.
-FINAL_DECISIVE = 2
-#: A final comparison gets at most this many pairs before it is "not told apart".
-MAX_PAIRS = 10
 #: Pairs that screen a close contender in the finals: one block, A B B A.
 SCREEN_PAIRS = 2
 #: Pairs a deciding step gets again when the machine's load changed.
 RECHECK_PAIRS = MIN_PAIRS
 
-Measure = Callable[[Config], Run | None]
-Clock = Callable[[], float]
 OnTrial = Callable[[Trial, "Trial | None"], None]
-#: A comparison's key: its two trials (as ids, A first) and a generation (re-checks
-#: start a fresh series of pairs).
-Key = tuple[int, int, int]
 
 
 class Search:
@@ -82,106 +62,31 @@ class Search:
         # model -> the most units its pool can run at once (where known): no larger
         # pool can be faster, so none is tried.
         self.in_flight = dict(in_flight or {})
-        self.measure = measure
         self.precision = precision
-        self.clock = clock
-        self.deadline = deadline
         self.on_trial = on_trial
-        self.rng = random.Random(seed)
+        self.runs = Pairing(measure, precision=precision, clock=clock, deadline=deadline,
+                            report=self._report, seed=seed)
         self.trials: list[Trial] = []
         self.best: dict[str, Trial] = {}  # model -> its best configuration so far
         self.dropped: set[str] = set()
-        self.exhausted = False
-        self.pairs: dict[Key, list[Pair]] = {}
-        self.log: list[Run] = []  # every ok run, in order
-        self.last: Trial | None = None  # whose run was the last made (None: it failed)
         self.finals_from: int | None = None  # where in ``log`` the finals began
         self.recheck = ""
         self.rechosen: Trial | None = None  # the re-check's answer, where it changed
 
-    # --- measuring --------------------------------------------------------------
-
-    def _out_of_time(self) -> bool:
-        if self.clock() >= self.deadline:
-            self.exhausted = True
-        return self.exhausted
-
-    def _run(self, trial: Trial) -> Run | None:
-        run = self.measure(trial.config)
-        if run is None:
-            trial.failed += 1
-            self.last = None
-            return None
-        trial.samples.append(run)
-        self.log.append(run)
-        self.last = trial
-        return run
+    @property
+    def exhausted(self) -> bool:
+        return self.runs.exhausted
 
     def _new(self, config: Config) -> Trial | None:
-        if self._out_of_time():
+        if self.runs.out_of_time():
             return None
         trial = Trial(config)
         self.trials.append(trial)
         return trial
 
-    def _report(self, *trials: Trial) -> None:
+    def _report(self, trial: Trial) -> None:
         if self.on_trial is not None:
-            for trial in trials:
-                self.on_trial(trial, self.leader())
-
-    def _existing(self, a: Trial, b: Trial, generation: int = 0) -> list[Pair]:
-        """The pairs of ``a`` and ``b`` so far, oriented ``a``, ``b``."""
-        if (key := (id(b), id(a), generation)) in self.pairs:
-            return [p.flipped() for p in self.pairs[key]]
-        return self.pairs.get((id(a), id(b), generation), [])
-
-    def _pair_up(self, a: Trial, b: Trial, count: int, generation: int = 0) -> list[Pair]:
-        """Measure pairs of ``a`` and ``b`` until they have ``count`` (or one fails, or the
-        budget ends). The first pair of a comparison takes the last run made where it
-        was one of theirs (made just before, so back to back with the next); each
-        later pair reverses the previous within a block, A B B A."""
-        if (id(b), id(a), generation) in self.pairs:
-            return [p.flipped() for p in self._pair_up(b, a, count, generation)]
-        pairs = self.pairs.setdefault((id(a), id(b), generation), [])
-        made = False
-        while len(pairs) < count and not (a.failed or b.failed) and not self._out_of_time():
-            made = True
-            if not pairs and generation == 0 and self.last in (a, b):
-                a_goes_first = self.last is a
-                first: Run | None = (a if a_goes_first else b).samples[-1]
-            else:
-                a_goes_first = a_first(len(pairs), pairs[-1].a_first if pairs else None,
-                                       self.rng)
-                first = self._run(a if a_goes_first else b)
-            second = self._run(b if a_goes_first else a) if first is not None else None
-            if first is None or second is None:
-                break
-            pairs.append(Pair(first, second, True) if a_goes_first else
-                         Pair(second, first, False))
-        if made:
-            self._report(a, b)
-        return pairs
-
-    def _judged(self, a: Trial, b: Trial, generation: int = 0) -> Judgement:
-        return judge(self._existing(a, b, generation), self.precision)
-
-    def _settle(self, a: Trial, b: Trial, *, far: bool = False,
-                generation: int = 0) -> Judgement:
-        """Pair ``a`` and ``b`` until the pairs tell them apart, show them level, or reach
-        MAX_PAIRS. ``far``: one decisive pair is enough (a contender only to be ruled
-        out); else a decisive shortcut needs FINAL_DECISIVE pairs."""
-        enough = 1 if far else FINAL_DECISIVE
-        count = 1
-        while True:
-            pairs = self._pair_up(a, b, count, generation)
-            verdict = judge(pairs, self.precision)
-            if verdict.decisive and len(pairs) >= enough:
-                return verdict
-            if verdict.verdict is not Verdict.NOT_TOLD_APART and not verdict.decisive:
-                return verdict
-            if len(pairs) < count or len(pairs) >= MAX_PAIRS:
-                return verdict
-            count = len(pairs) + 1
+            self.on_trial(trial, self.leader())
 
     # --- the climb ----------------------------------------------------------------
 
@@ -193,12 +98,12 @@ class Search:
                 self._search_pooled(model)
                 continue
             trial = self._new(Config(model, 1, pooled=False))
-            if trial is not None and self._run(trial) is not None:
+            if trial is not None and self.runs.run(trial) is not None:
                 trial.fate = "kept"
                 self.best[model] = trial
             if trial is not None:
                 self._report(trial)
-        self.finals_from = len(self.log)
+        self.finals_from = len(self.runs.log)
         self._finals()
         return self.answer()
 
@@ -222,7 +127,7 @@ class Search:
                 break
             tried.append(trial)
             if best is None:
-                self._run(trial)
+                self.runs.run(trial)
                 self._report(trial)
             faster = best is None or self._faster(trial, best)
             if not trial.walls:
@@ -251,14 +156,14 @@ class Search:
         still faster by median after the last check carries the climb too (a real
         1.4x step can miss significance on a noisy machine, and stopping there would
         judge the model by its slower size), with ``old`` kept as its ``over``."""
-        pairs = self._pair_up(new, old, 1)
+        pairs = self.runs.pair_up(new, old, 1)
         if not pairs:
             return False
         if (shortcut := decisive(pairs)) is not None:
             return shortcut is Verdict.FASTER
         verdict = judge(pairs, self.precision)
         for count, margin in CLIMB_CHECKS:
-            pairs = self._pair_up(new, old, count)
+            pairs = self.runs.pair_up(new, old, count)
             if len(pairs) < count:
                 return False
             verdict = judge(pairs, self.precision)
@@ -286,7 +191,7 @@ class Search:
             return False
         if _median(trial) * size / largest <= _median(leader) * DECISIVE:
             return False
-        pairs = self._pair_up(trial, leader, 1)
+        pairs = self.runs.pair_up(trial, leader, 1)
         if not pairs or not pairs[0].same_load or (
                 pairs[0].a.wall * size / largest < pairs[0].b.wall * DECISIVE):
             return False
@@ -302,7 +207,7 @@ class Search:
         leader = self._leader_of_another(best)
         if leader is None or _median(best) < _median(leader) * DECISIVE:
             return False
-        if decisive(self._pair_up(best, leader, 1)) is not Verdict.SLOWER:
+        if decisive(self.runs.pair_up(best, leader, 1)) is not Verdict.SLOWER:
             return False
         self._drop_model(best, leader)
         return True
@@ -328,7 +233,7 @@ class Search:
         other = min(neighbours, key=_median)
         middle = (best.config.pool_size + other.config.pool_size) // 2
         if middle in (best.config.pool_size, other.config.pool_size) or decisive(
-                self._existing(best, other)) is Verdict.FASTER:
+                self.runs.existing(best, other)) is Verdict.FASTER:
             return None
         return middle
 
@@ -383,7 +288,7 @@ class Search:
         ordered = sorted(contenders, key=_median)
         fastest = ordered[0]
         for other in ordered[1:]:
-            verdict = self._judged(fastest, other)
+            verdict = self.runs.judged(fastest, other)
             if verdict.pairs and (verdict.ratio or 1.0) < 1:
                 fastest = other
         return fastest
@@ -395,29 +300,29 @@ class Search:
         for _ in range(len(contenders)):  # the lead may change hands, each time once
             fastest = self._fastest(contenders)
             for other in sorted(contenders, key=_median):
-                if other is fastest or self._out_of_time():
+                if other is fastest or self.runs.out_of_time():
                     continue
                 if _median(other) >= _median(fastest) * DECISIVE:
-                    self._settle(fastest, other, far=True)
+                    self.runs.settle(fastest, other, far=True)
                 elif not self._screened_out(fastest, other):
-                    self._settle(fastest, other)
+                    self.runs.settle(fastest, other)
             if self._fastest(contenders) is fastest or self.exhausted:
                 break
         chosen, runner_up = self._named()
         if chosen is None:
             return
         if runner_up is not None:
-            self._settle(chosen, runner_up)
+            self.runs.settle(chosen, runner_up)
         sync = self.best.get("sync")
         if sync is not None and sync is not chosen and sync.walls:
-            self._settle(chosen, sync)
+            self.runs.settle(chosen, sync)
         self._recheck(chosen)
 
     def _screened_out(self, fastest: Trial, other: Trial) -> bool:
         """One block of pairs shows ``other`` slower than ``fastest`` by more than twice
         the precision by their median ratio: it is neither the answer nor level with it,
         so its comparison is not settled (unless it turns out the runner-up)."""
-        verdict = judge(self._pair_up(fastest, other, SCREEN_PAIRS), self.precision)
+        verdict = judge(self.runs.pair_up(fastest, other, SCREEN_PAIRS), self.precision)
         return verdict.decisive or (verdict.ratio or 0.0) > 1 + 2 * self.precision
 
     def _named(self) -> tuple[Trial | None, Trial | None]:
@@ -429,12 +334,12 @@ class Search:
             return None, None
         fastest = self._fastest(nameable)
         level = [t for t in nameable if t is fastest
-                 or self._judged(fastest, t).verdict is Verdict.LEVEL]
+                 or self.runs.judged(fastest, t).verdict is Verdict.LEVEL]
         # A smaller pool kept for the tie rule is named only where its own model's
         # larger one is not shown faster.
         level = [t for t in level if not any(
             o is not t and o.config.model == t.config.model
-            and self._judged(o, t).verdict is Verdict.FASTER for o in level)] or level
+            and self.runs.judged(o, t).verdict is Verdict.FASTER for o in level)] or level
         chosen = self.rechosen or min(level, key=rank)
         others = [t for t in {id(t): t for t in [*contenders, *self.best.values()]}.values()
                   if t.walls and t.config.model != chosen.config.model]
@@ -443,7 +348,7 @@ class Search:
 
     def _behind_by(self, chosen: Trial, other: Trial) -> float:
         """How much slower ``other`` is than ``chosen``: their pairs' ratio, else medians."""
-        verdict = self._judged(chosen, other)
+        verdict = self.runs.judged(chosen, other)
         if verdict.pairs and verdict.ratio is not None:
             return verdict.ratio
         return _median(other) / (_median(chosen) or 1.0)
@@ -452,7 +357,8 @@ class Search:
         """Where other programs' load during the finals differs from during the climb by
         DIFFERENT_LOAD, pair the chosen afresh with the sizes of its model it was
         chosen over (its tried neighbours), and say whether the answer held."""
-        before, after = _load(self.log[:self.finals_from]), _load(self.log[self.finals_from:])
+        log, at = self.runs.log, self.finals_from
+        before, after = _load(log[:at]), _load(log[at:])
         if before is None or after is None or abs(after - before) < DIFFERENT_LOAD:
             return
         said = (f"other programs kept {before:.1f} cores busy during the climb and "
@@ -466,7 +372,7 @@ class Search:
             return
         checked = []
         for neighbour in neighbours[:2]:
-            judged = judge(self._pair_up(chosen, neighbour, RECHECK_PAIRS, generation=1),
+            judged = judge(self.runs.pair_up(chosen, neighbour, RECHECK_PAIRS, generation=1),
                            self.precision)
             checked.append(str(neighbour.config))
             if judged.verdict is Verdict.SLOWER:
@@ -485,9 +391,9 @@ class Search:
         chosen, runner_up = self._named()
         if chosen is None:
             return Answer(None, None, None, None, False, self.exhausted, self.trials)
-        versus = self._judged(chosen, runner_up) if runner_up is not None else None
+        versus = self.runs.judged(chosen, runner_up) if runner_up is not None else None
         sync = self.best.get("sync")
-        speedup = (self._judged(chosen, sync) if sync is not None and sync is not chosen
+        speedup = (self.runs.judged(chosen, sync) if sync is not None and sync is not chosen
                    else None)
         chosen.fate = "chosen"
         for trial in self.finalists():

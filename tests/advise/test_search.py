@@ -6,8 +6,9 @@ import random
 from collections.abc import Callable
 
 from runner.advise.paired import Run, Verdict
+from runner.advise.pairing import MAX_PAIRS
 from runner.advise.rules import doubling
-from runner.advise.search import MAX_PAIRS, Search
+from runner.advise.search import Search
 from runner.advise.trial import Config
 
 Curve = Callable[[str, int], float]
