@@ -111,9 +111,7 @@ def score(entry: dict[str, Any] | None, ref: Reference, precision: float) -> Sco
         right, why = False, "wrong"
     violations = significance_violations(entry.get("reason") or "",
                                          runner_up.get("p_value"))
-    tie = tie_violation(entry, precision)
-    if tie:
-        violations.append(tie)
+    violations += [v for v in (tie_violation(entry, precision), slower_violation(entry)) if v]
     return Score(answer, right, why, violations, "ratio_vs_runner_up" in entry)
 
 
@@ -136,6 +134,17 @@ def significance_violations(reason: str, runner_up_p: float | None) -> list[str]
                 found.append(f"claims significance at p={p:.3g}: {clause.strip()[:120]}")
                 break
     return found
+
+
+def slower_violation(entry: dict[str, Any]) -> str | None:
+    """The configuration named must not be one its own pairs show slower than the
+    runner-up (unless the budget ran out first, which the reason must say)."""
+    ratio = entry.get("ratio_vs_runner_up")
+    if not isinstance(ratio, dict) or ratio.get("verdict") != "slower":
+        return None
+    if "budget ran out" in (entry.get("reason") or ""):
+        return None
+    return f"named a configuration its pairs show slower than the runner-up ({ratio})"
 
 
 def tie_violation(entry: dict[str, Any], precision: float) -> str | None:

@@ -210,6 +210,9 @@ def _versus(runner: str, verdict: Judgement) -> str:
     if verdict.verdict is Verdict.FASTER and verdict.significant:
         return (f"the runner-up {runner} is significantly slower: {ratio:.2f}x the time "
                 f"({numbers})")
+    if verdict.verdict is Verdict.SLOWER:  # only where the budget ran out first
+        return (f"the runner-up {runner} was faster in their pairs (ratio {ratio:.3f}, "
+                f"{numbers}), but the budget ran out before the answer could follow it")
     if verdict.verdict is Verdict.FASTER:
         return (f"the runner-up {runner} took {ratio:.2f}x the time, at least "
                 f"{DECISIVE:g}x in each of {verdict.pairs} pairs made back to back "

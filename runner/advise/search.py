@@ -308,15 +308,34 @@ class Search:
                     self.runs.settle(fastest, other)
             if self._fastest(contenders) is fastest or self.exhausted:
                 break
-        chosen, runner_up = self._named()
-        if chosen is None:
-            return
-        if runner_up is not None:
-            self.runs.settle(chosen, runner_up)
+        chosen = self._settle_answer()
+        if chosen is not None and self._recheck(chosen):
+            self._settle_answer()  # the answer changed: its runner-up and sync, again
+
+    def _settle_answer(self) -> Trial | None:
+        """Settle the chosen against its runner-up and against sync. A runner-up the
+        pairs show faster is followed, whatever dropped its model before: a drop made
+        under one load does not stand against pairs made beside the answer."""
+        chosen: Trial | None = None
+        for _ in range(len(self.models) + 1):
+            chosen, runner_up = self._named()
+            if chosen is None or runner_up is None:
+                break
+            verdict = self.runs.settle(chosen, runner_up)
+            if verdict.verdict is not Verdict.SLOWER or self.exhausted:
+                break
+            self._reinstate(runner_up)
         sync = self.best.get("sync")
-        if sync is not None and sync is not chosen and sync.walls:
+        if chosen is not None and sync is not None and sync is not chosen and sync.walls:
             self.runs.settle(chosen, sync)
-        self._recheck(chosen)
+        return chosen
+
+    def _reinstate(self, trial: Trial) -> None:
+        model = trial.config.model
+        trial.dropped, trial.fate = False, "kept"
+        self.dropped.discard(model)
+        self.best[model] = trial
+        self.rechosen = None  # the pairs with the runner-up decide now
 
     def _screened_out(self, fastest: Trial, other: Trial) -> bool:
         """One block of pairs shows ``other`` slower than ``fastest`` by more than twice
@@ -353,14 +372,15 @@ class Search:
             return verdict.ratio
         return _median(other) / (_median(chosen) or 1.0)
 
-    def _recheck(self, chosen: Trial) -> None:
+    def _recheck(self, chosen: Trial) -> bool:
         """Where other programs' load during the finals differs from during the climb by
         DIFFERENT_LOAD, pair the chosen afresh with the sizes of its model it was
-        chosen over (its tried neighbours), and say whether the answer held."""
+        chosen over (its tried neighbours), and say whether the answer held. True where
+        it did not (the answer is now the neighbour the pairs showed faster)."""
         log, at = self.runs.log, self.finals_from
         before, after = _load(log[:at]), _load(log[at:])
         if before is None or after is None or abs(after - before) < DIFFERENT_LOAD:
-            return
+            return False
         said = (f"other programs kept {before:.1f} cores busy during the climb and "
                 f"{after:.1f} during the finals")
         neighbours = sorted((t for t in self.trials if t.walls and t is not chosen
@@ -369,7 +389,7 @@ class Search:
         neighbours = [t for t in neighbours if t.config.pool_size != chosen.config.pool_size]
         if not chosen.config.pooled or not neighbours:
             self.recheck = said + "; no pool size of the chosen model was to measure again"
-            return
+            return False
         checked = []
         for neighbour in neighbours[:2]:
             judged = judge(self.runs.pair_up(chosen, neighbour, RECHECK_PAIRS, generation=1),
@@ -377,13 +397,14 @@ class Search:
             checked.append(str(neighbour.config))
             if judged.verdict is Verdict.SLOWER:
                 self.rechosen = self.best[neighbour.config.model] = neighbour
-                self.recheck = (f"{said}; measured again, {neighbour.config} was faster than "
-                                f"{chosen.config} (ratio {judged.ratio:.3f} over "
-                                f"{judged.pairs} pairs): the answer did not hold and is now "
+                self.recheck = (f"{said}; measured again, {neighbour.config} took "
+                                f"{judged.ratio:.3f}x the time of {chosen.config} over "
+                                f"{judged.pairs} pairs: the answer did not hold and is now "
                                 f"{neighbour.config}")
-                return
+                return True
         self.recheck = (f"{said}; the steps that chose {chosen.config} were measured again "
                         f"against {' and '.join(checked)} and the answer held")
+        return False
 
     def answer(self) -> Answer:
         """The chosen, the runner-up and the judgements behind them, from the runs so far

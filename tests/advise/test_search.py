@@ -9,7 +9,7 @@ from runner.advise.paired import Run, Verdict
 from runner.advise.pairing import MAX_PAIRS
 from runner.advise.rules import doubling
 from runner.advise.search import Search
-from runner.advise.trial import Config
+from runner.advise.trial import Config, Trial
 
 Curve = Callable[[str, int], float]
 #: Other programs' cores at a time on the fake clock.
@@ -278,3 +278,27 @@ def test_a_dropped_configuration_is_never_named() -> None:
                     max_pool=1).run()
     assert answer.chosen is not None and answer.chosen.config.model == "asyncio"
     assert all(not t.dropped or t is not answer.chosen for t in answer.trials)
+
+
+def test_a_dropped_runner_up_the_finals_show_faster_is_named() -> None:
+    # asyncio's model was dropped on runs a burst slowed (its one run: 0.6 s), and it is
+    # the runner-up of threads; paired with threads in the finals it is faster: the drop
+    # does not stand against those pairs.
+    def curve(model: str, pool: int) -> float:
+        return {"sync": 1.0, "asyncio": 0.5, "threads": 0.55}[model]
+
+    machine = FakeMachine(curve, seed=4)
+    found = search(machine, {"sync": False, "asyncio": True, "threads": True}, max_pool=1)
+    made = {}
+    for config, wall in ((Config("sync", 1, pooled=False), 1.0), (Config("asyncio", 1), 0.6),
+                         (Config("threads", 1), 0.55)):
+        made[config.model] = trial = Trial(config, [Run(wall, 0.0)])
+        found.trials.append(trial)
+        found.best[config.model] = trial
+    made["asyncio"].drop("dropped: model beaten by sync")
+    found.dropped.add("asyncio")
+    found.finals_from = 0
+    found._finals()
+    answer = found.answer()
+    assert answer.chosen is made["asyncio"] and not made["asyncio"].dropped
+    assert answer.versus is not None and answer.versus.verdict is not Verdict.SLOWER
