@@ -189,7 +189,7 @@ def one(name: str, workload: dict[str, Any], args: argparse.Namespace, root: Pat
         print(f"  advise: {advised.failed} of {advised.runs} runs failed", flush=True)
         print_failures(advised.run_dir)
     advice = advised.advice.advice[0]
-    estimate = advised.searched[0][1] if advised.searched else None
+    estimate = advised.searched[0].grid if advised.searched else None
 
     (best_model, best_pool), best = min(medians.items(), key=lambda item: item[1])
     standing, judged = judge(medians, advice)
@@ -219,7 +219,7 @@ def one(name: str, workload: dict[str, Any], args: argparse.Namespace, root: Pat
           f"{' (tie)' if advice.tie else ''}; {advised.runs} runs in {advise_s:.1f} s"
           f"{'; BUDGET EXHAUSTED' if advised.advice.budget_exhausted else ''}"
           f"; work {advice.work}", flush=True)
-    searched = advised.searched[0][0].answer if advised.searched else None
+    searched = advised.searched[0] if advised.searched else None
     if searched is not None:
         steps = ", ".join(f"{t.config} {t.runs}x{t.median or 0:.4f}" for t in searched.trials)
         print(f"  advise's path (runs x median): {steps}", flush=True)

@@ -214,9 +214,11 @@ def _versus(runner: str, verdict: Judgement) -> str:
         return (f"the runner-up {runner} was faster in their pairs (ratio {ratio:.3f}, "
                 f"{numbers}), but the budget ran out before the answer could follow it")
     if verdict.verdict is Verdict.FASTER:
+        each = ("in the pair made back to back" if verdict.pairs == 1 else
+                f"in each of {verdict.pairs} pairs made back to back")
         return (f"the runner-up {runner} took {ratio:.2f}x the time, at least "
-                f"{DECISIVE:g}x in each of {verdict.pairs} pairs made back to back "
-                "(a step that noise does not make; too few pairs for a significance test)")
+                f"{verdict.step or DECISIVE:.2g}x {each} (a step that noise does not make; "
+                "too few pairs for a significance test)")
     return (f"the runner-up {runner} is not told apart from it (ratio {ratio:.3f}, "
             f"{numbers}): the faster by the pairs' median is named; a larger --budget "
             "would measure more")

@@ -94,7 +94,8 @@ class Judgement:
     ci: tuple[float, float] | None
     p: float | None
     pairs: int
-    decisive: bool = False  # decided by the DECISIVE shortcut, not by the interval
+    decisive: bool = False  # decided by a step too large to need a test, not the interval
+    step: float | None = None  # where decisive: the step every pair showed at least
 
     @property
     def significant(self) -> bool:
@@ -108,7 +109,7 @@ class Judgement:
             self.verdict, self.verdict)
         ci = (1 / self.ci[1], 1 / self.ci[0]) if self.ci else None
         return Judgement(verdict, 1 / self.ratio if self.ratio else None, ci, self.p,
-                         self.pairs, self.decisive)
+                         self.pairs, self.decisive, self.step)
 
 
 def decisive(pairs: Sequence[Pair], step: float = DECISIVE) -> Verdict | None:
@@ -128,12 +129,13 @@ def clear_step(precision: float) -> float:
     return 1 + CLEAR_STEPS * precision
 
 
-def shortcut(pairs: Sequence[Pair], precision: float) -> Verdict | None:
-    """What the steps too large to need a test decide, if anything."""
+def shortcut(pairs: Sequence[Pair], precision: float) -> tuple[Verdict, float] | None:
+    """What the steps too large to need a test decide, if anything, and the step."""
     if (verdict := decisive(pairs)) is not None:
-        return verdict
-    if len(pairs) >= CLEAR_PAIRS:
-        return decisive(pairs, clear_step(precision))
+        return verdict, DECISIVE
+    step = clear_step(precision)
+    if len(pairs) >= CLEAR_PAIRS and (verdict := decisive(pairs, step)) is not None:
+        return verdict, step
     return None
 
 
@@ -156,7 +158,7 @@ def judge(pairs: Sequence[Pair], precision: float) -> Judgement:
     elif ci is not None and ci[1] < 1 and p < ALPHA:
         verdict = Verdict.SLOWER
     if verdict is Verdict.NOT_TOLD_APART and (seen := shortcut(pairs, precision)) is not None:
-        return Judgement(seen, ratio, ci, p, len(pairs), decisive=True)
+        return Judgement(seen[0], ratio, ci, p, len(pairs), decisive=True, step=seen[1])
     return Judgement(verdict, ratio, ci, p, len(pairs))
 
 

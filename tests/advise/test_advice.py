@@ -89,3 +89,15 @@ def test_a_crowded_machine_does_not_call_the_gil_held() -> None:
         trial("sync", 1, 1.0, others=0.0), trial("threads", 2, 1.0, others=0.0)]),
         Measured("sha", {}, sync_cpu_share=0.98, cores=2))
     assert quiet.work == "cpu-gil-held"
+
+
+def test_a_step_decided_without_a_test_quotes_the_step_its_pairs_showed() -> None:
+    sync, processes = trial("sync", 1, 1.0), trial("processes", 2, 0.8)
+    versus = Judgement(Verdict.FASTER, 1.25, None, 0.25, 3, decisive=True, step=1.2)
+    answer = Answer(processes, sync, versus, versus, False, False, [sync, processes])
+    reason = advice_for(answer, Measured("x", {}, 0.99)).reason
+    assert "at least 1.2x in each of 3 pairs" in reason and "significant" not in reason
+    one = Judgement(Verdict.FASTER, 1.7, None, 1.0, 1, decisive=True, step=1.5)
+    reason = advice_for(Answer(processes, sync, one, one, False, False, [sync, processes]),
+                        Measured("x", {}, 0.99)).reason
+    assert "at least 1.5x in the pair made back to back" in reason
