@@ -30,7 +30,15 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Mapping
 
-from runner.advise.paired import DECISIVE, MIN_PAIRS, Run, Verdict, decisive, judge
+from runner.advise.paired import (
+    DECISIVE,
+    MIN_PAIRS,
+    Run,
+    Verdict,
+    clear_step,
+    decisive,
+    judge,
+)
 from runner.advise.pairing import Clock, Measure, Pairing
 from runner.advise.rules import cost, doubling
 from runner.advise.trial import Answer, Config, Trial, rank
@@ -161,7 +169,6 @@ class Search:
             return False
         if (shortcut := decisive(pairs)) is not None:
             return shortcut is Verdict.FASTER
-        verdict = judge(pairs, self.precision)
         for count, margin in CLIMB_CHECKS:
             pairs = self.runs.pair_up(new, old, count)
             if len(pairs) < count:
@@ -182,18 +189,22 @@ class Search:
         return leader
 
     def _out_of_reach(self, trial: Trial) -> bool:
-        """Even perfect scaling from here to the largest pool would not catch the leader
-        (another model's) by a decisive margin, in a pair made back to back: the model
-        is dropped without climbing further. Medians only say when a pair is worth it."""
+        """Even perfect scaling from here to the largest pool would leave the model
+        slower than the leader (another model's) by four times the precision, in a pair
+        made back to back under one load: the model is dropped without climbing
+        further. (Linear scaling is the most a pool gives, so the margin needs no more
+        room for noise than one same-load pair's.) Medians only say when a pair is worth
+        it."""
         leader = self._leader_of_another(trial)
         size, largest = trial.config.pool_size, self.largest(trial.config.model)
         if leader is None or size >= largest:
             return False
-        if _median(trial) * size / largest <= _median(leader) * DECISIVE:
+        margin = clear_step(self.precision)
+        if _median(trial) * size / largest <= _median(leader) * margin:
             return False
         pairs = self.runs.pair_up(trial, leader, 1)
         if not pairs or not pairs[0].same_load or (
-                pairs[0].a.wall * size / largest < pairs[0].b.wall * DECISIVE):
+                pairs[0].a.wall * size / largest < pairs[0].b.wall * margin):
             return False
         trial.drop(f"dropped: even linear scaling to {largest} workers would not "
                    f"catch {leader.config}")
@@ -327,7 +338,10 @@ class Search:
             self._reinstate(runner_up)
         sync = self.best.get("sync")
         if chosen is not None and sync is not None and sync is not chosen and sync.walls:
-            self.runs.settle(chosen, sync)
+            # Where sync is slower by far, its runs are the search's longest, and one
+            # pair tells a speedup that size as well as a block does.
+            far = _median(sync) >= _median(chosen) * DECISIVE * DECISIVE
+            self.runs.settle(chosen, sync, far=far)
         return chosen
 
     def _reinstate(self, trial: Trial) -> None:
