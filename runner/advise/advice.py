@@ -176,7 +176,7 @@ def reason(answer: Answer, speedup: float | None, share: float | None,
         first += f", {speedup:.2f}x sync ({_numbers(answer.speedup)})"
     parts = [first]
     if runner is not None and answer.versus is not None:
-        parts.append(_versus(str(runner.config), answer.versus))
+        parts.append(_versus(str(runner.config), answer.versus, answer.budget_exhausted))
     if crowded and kind is None and share is not None:
         parts.append(f"the sync run spends {min(share, 1.0):.0%} of its time on the CPU, but "
                      + crowded)
@@ -198,7 +198,7 @@ def _numbers(verdict: Judgement) -> str:
             f"signed-rank p={verdict.p:.3g}")
 
 
-def _versus(runner: str, verdict: Judgement) -> str:
+def _versus(runner: str, verdict: Judgement, exhausted: bool) -> str:
     """The runner-up against the chosen, in the words its pairs allow."""
     ratio = verdict.ratio or 0.0
     numbers = _numbers(verdict)
@@ -210,9 +210,10 @@ def _versus(runner: str, verdict: Judgement) -> str:
     if verdict.verdict is Verdict.FASTER and verdict.significant:
         return (f"the runner-up {runner} is significantly slower: {ratio:.2f}x the time "
                 f"({numbers})")
-    if verdict.verdict is Verdict.SLOWER:  # only where the budget ran out first
+    if verdict.verdict is Verdict.SLOWER:  # the budget ran out before the answer followed
+        why = "the budget ran out" if exhausted else "the search stopped"
         return (f"the runner-up {runner} was faster in their pairs (ratio {ratio:.3f}, "
-                f"{numbers}), but the budget ran out before the answer could follow it")
+                f"{numbers}), but {why} before the answer could follow it")
     if verdict.verdict is Verdict.FASTER:
         each = ("in the pair made back to back" if verdict.pairs == 1 else
                 f"in each of {verdict.pairs} pairs made back to back")

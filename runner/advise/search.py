@@ -80,6 +80,8 @@ class Search:
         self.finals_from: int | None = None  # where in ``log`` the finals began
         self.recheck = ""
         self.rechosen: Trial | None = None  # the re-check's answer, where it changed
+        # a runner-up the pairs told apart as faster than the answer: it leads
+        self.lead: Trial | None = None
 
     @property
     def exhausted(self) -> bool:
@@ -335,7 +337,7 @@ class Search:
             verdict = self.runs.settle(chosen, runner_up)
             if verdict.verdict is not Verdict.SLOWER or self.exhausted:
                 break
-            self._reinstate(runner_up)
+            self._follow(runner_up)
         sync = self.best.get("sync")
         if chosen is not None and sync is not None and sync is not chosen and sync.walls:
             # Where sync is slower by far, its runs are the search's longest, and one
@@ -344,12 +346,16 @@ class Search:
             self.runs.settle(chosen, sync, far=far)
         return chosen
 
-    def _reinstate(self, trial: Trial) -> None:
+    def _follow(self, trial: Trial) -> None:
+        """``trial``, the runner-up, was told apart as faster than the answer: it leads
+        now, whatever dropped its model, and whatever order the medians and the
+        finals' other pairs put the contenders in."""
         model = trial.config.model
-        trial.dropped, trial.fate = False, "kept"
-        self.dropped.discard(model)
+        if trial.dropped:
+            trial.dropped, trial.fate = False, "kept"
+            self.dropped.discard(model)
         self.best[model] = trial
-        self.rechosen = None  # the pairs with the runner-up decide now
+        self.lead = trial
 
     def _screened_out(self, fastest: Trial, other: Trial) -> bool:
         """One block of pairs shows ``other`` slower than ``fastest`` by more than twice
@@ -365,15 +371,15 @@ class Search:
         nameable = [t for t in contenders if not t.dropped] or contenders
         if not nameable:
             return None, None
-        fastest = self._fastest(nameable)
+        fastest = self.lead or self.rechosen or self._fastest(nameable)
         level = [t for t in nameable if t is fastest
-                 or self.runs.judged(fastest, t).verdict is Verdict.LEVEL]
+                 or self.runs.judged(fastest, t).verdict is Verdict.LEVEL] or [fastest]
         # A smaller pool kept for the tie rule is named only where its own model's
         # larger one is not shown faster.
         level = [t for t in level if not any(
             o is not t and o.config.model == t.config.model
             and self.runs.judged(o, t).verdict is Verdict.FASTER for o in level)] or level
-        chosen = self.rechosen or min(level, key=rank)
+        chosen = min(level, key=rank)
         others = [t for t in {id(t): t for t in [*contenders, *self.best.values()]}.values()
                   if t.walls and t.config.model != chosen.config.model]
         runner_up = min(others, key=lambda t: self._behind_by(chosen, t), default=None)
@@ -411,6 +417,7 @@ class Search:
             checked.append(str(neighbour.config))
             if judged.verdict is Verdict.SLOWER:
                 self.rechosen = self.best[neighbour.config.model] = neighbour
+                self.lead = None
                 self.recheck = (f"{said}; measured again, {neighbour.config} took "
                                 f"{judged.ratio:.3f}x the time of {chosen.config} over "
                                 f"{judged.pairs} pairs: the answer did not hold and is now "

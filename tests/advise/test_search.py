@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from runner.advise.paired import Run, Verdict
+from runner.advise.paired import Pair, Run, Verdict
 from runner.advise.pairing import MAX_PAIRS
 from runner.advise.rules import doubling
 from runner.advise.search import Search
@@ -301,4 +301,30 @@ def test_a_dropped_runner_up_the_finals_show_faster_is_named() -> None:
     found._finals()
     answer = found.answer()
     assert answer.chosen is made["asyncio"] and not made["asyncio"].dropped
+    assert answer.versus is not None and answer.versus.verdict is not Verdict.SLOWER
+
+
+def test_a_runner_up_told_apart_as_faster_leads_whatever_the_chain_of_pairs() -> None:
+    # One noisy pair each puts processes ahead of asyncio and threads ahead of processes,
+    # so the chain of pairs names threads; asyncio, its runner-up, is then shown faster
+    # than threads once their comparison is settled: asyncio is named.
+    def curve(model: str, pool: int) -> float:
+        return {"asyncio": 0.94, "threads": 1.0, "processes": 0.97}[model]
+
+    machine = FakeMachine(curve, seed=6, noise=0.005)
+    found = search(machine, {"asyncio": True, "threads": True, "processes": True},
+                   max_pool=1)
+    made = {}
+    for config, wall in ((Config("asyncio", 1), 0.9), (Config("processes", 1), 0.95),
+                         (Config("threads", 1), 1.0)):
+        made[config.model] = trial = Trial(config, [Run(wall, 0.0)])
+        found.trials.append(trial)
+        found.best[config.model] = trial
+    asyncio, processes, threads = made["asyncio"], made["processes"], made["threads"]
+    found.runs.pairs[(id(asyncio), id(processes), 0)] = [Pair(Run(1.0), Run(0.9))]
+    found.runs.pairs[(id(processes), id(threads), 0)] = [Pair(Run(1.0), Run(0.95))]
+    found.finals_from = 0
+    found._settle_answer()
+    answer = found.answer()
+    assert answer.chosen is asyncio
     assert answer.versus is not None and answer.versus.verdict is not Verdict.SLOWER
