@@ -17,7 +17,7 @@ from typing import Any
 
 from runner.advise.paired import DECISIVE, Judgement, Verdict
 from runner.advise.rules import doubling
-from runner.advise.trial import Answer, Trial
+from runner.advise.trial import Answer, Trial, rank
 from runner.report.stats import summarize
 from runner.report.work import GIL_RELEASED_FROM, WAITING_BELOW, WorkKind, work_kind
 
@@ -176,7 +176,7 @@ def reason(answer: Answer, speedup: float | None, share: float | None,
         first += f", {speedup:.2f}x sync ({_numbers(answer.speedup)})"
     parts = [first]
     if runner is not None and answer.versus is not None:
-        parts.append(_versus(str(runner.config), answer.versus, answer.budget_exhausted))
+        parts.append(_versus(chosen, runner, answer.versus, answer.budget_exhausted))
     if crowded and kind is None and share is not None:
         parts.append(f"the sync run spends {min(share, 1.0):.0%} of its time on the CPU, but "
                      + crowded)
@@ -198,31 +198,47 @@ def _numbers(verdict: Judgement) -> str:
             f"signed-rank p={verdict.p:.3g}")
 
 
-def _versus(runner: str, verdict: Judgement, exhausted: bool) -> str:
+def _versus(chosen: Trial, runner: Trial, verdict: Judgement, exhausted: bool) -> str:
     """The runner-up against the chosen, in the words its pairs allow."""
-    ratio = verdict.ratio or 0.0
-    numbers = _numbers(verdict)
+    ratio, numbers = verdict.ratio or 0.0, _numbers(verdict)
     if verdict.pairs == 0:
-        return f"the runner-up {runner} was not measured beside it"
+        return f"the runner-up {runner.config} was not measured beside it"
     if verdict.verdict is Verdict.LEVEL:
-        return (f"{runner} is level with it (ratio {ratio:.3f}, {numbers}, within the "
-                "precision), so the cheaper choice is named")
-    if verdict.verdict is Verdict.FASTER and verdict.significant:
-        return (f"the runner-up {runner} is significantly slower: {ratio:.2f}x the time "
-                f"({numbers})")
-    if verdict.verdict is Verdict.SLOWER:  # the budget ran out before the answer followed
-        why = "the budget ran out" if exhausted else "the search stopped"
-        return (f"the runner-up {runner} was faster in their pairs (ratio {ratio:.3f}, "
-                f"{numbers}), but {why} before the answer could follow it")
+        level = (f"{runner.config} is level with it (ratio {ratio:.3f}, {numbers}, within "
+                 "the precision)")
+        return level + (", so the cheaper choice is named" if rank(chosen) <= rank(runner)
+                        else ", but the pairs show it slower than another configuration, "
+                        "so it is not named")
+    if verdict.verdict is Verdict.SLOWER:
+        return _not_followed(runner, ratio, numbers, exhausted)
     if verdict.verdict is Verdict.FASTER:
-        each = ("in the pair made back to back" if verdict.pairs == 1 else
-                f"in each of {verdict.pairs} pairs made back to back")
-        return (f"the runner-up {runner} took {ratio:.2f}x the time, at least "
-                f"{verdict.step or DECISIVE:.2g}x {each} (a step that noise does not make; "
-                "too few pairs for a significance test)")
-    return (f"the runner-up {runner} is not told apart from it (ratio {ratio:.3f}, "
+        return _slower(runner, verdict, ratio, numbers)
+    return (f"the runner-up {runner.config} is not told apart from it (ratio {ratio:.3f}, "
             f"{numbers}): the faster by the pairs' median is named; a larger --budget "
             "would measure more")
+
+
+def _slower(runner: Trial, verdict: Judgement, ratio: float, numbers: str) -> str:
+    """The runner-up told apart as slower: by the test, or by a step too large to need it."""
+    if verdict.significant:
+        return (f"the runner-up {runner.config} is significantly slower: {ratio:.2f}x the "
+                f"time ({numbers})")
+    each = ("in the pair made back to back" if verdict.pairs == 1 else
+            f"in each of {verdict.pairs} pairs made back to back")
+    return (f"the runner-up {runner.config} took {ratio:.2f}x the time, at least "
+            f"{verdict.step or DECISIVE:.2g}x {each} (a step that noise does not make; "
+            "too few pairs for a significance test)")
+
+
+def _not_followed(runner: Trial, ratio: float, numbers: str, exhausted: bool) -> str:
+    """The runner-up was faster, yet not named: the budget ran out first, or the
+    finalists' pairs go round in a circle."""
+    faster = (f"the runner-up {runner.config} was faster in their pairs (ratio {ratio:.3f}, "
+              f"{numbers})")
+    if exhausted:
+        return faster + ", but the budget ran out before the answer could follow it"
+    return faster + (", yet the pairs of the finalists disagree with each other (a load "
+                     "that came and went): none is told apart from all the others")
 
 
 def _why(kind: WorkKind | None, share: float | None, threads_speedup: float | None) -> str:

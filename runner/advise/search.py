@@ -330,14 +330,16 @@ class Search:
         pairs show faster is followed, whatever dropped its model before: a drop made
         under one load does not stand against pairs made beside the answer."""
         chosen: Trial | None = None
-        for _ in range(len(self.models) + 1):
+        followed: list[Trial] = []
+        while True:
             chosen, runner_up = self._named()
-            if chosen is None or runner_up is None:
-                break
+            if chosen is None or runner_up is None or runner_up in followed:
+                break  # (followed already: the pairs go round in a circle; stop there)
             verdict = self.runs.settle(chosen, runner_up)
             if verdict.verdict is not Verdict.SLOWER or self.exhausted:
                 break
             self._follow(runner_up)
+            followed.append(runner_up)
         sync = self.best.get("sync")
         if chosen is not None and sync is not None and sync is not chosen and sync.walls:
             # Where sync is slower by far, its runs are the search's longest, and one
@@ -374,14 +376,15 @@ class Search:
         fastest = self.lead or self.rechosen or self._fastest(nameable)
         level = [t for t in nameable if t is fastest
                  or self.runs.judged(fastest, t).verdict is Verdict.LEVEL] or [fastest]
-        # A smaller pool kept for the tie rule is named only where its own model's
-        # larger one is not shown faster.
+        # The tie rule names none that the pairs show slower than another contender
+        # (a smaller pool its own model's larger one beats, or, where a load that comes
+        # and goes made the comparisons disagree, one a third configuration beats).
+        everyone = {id(t): t for t in [*contenders, *self.best.values()] if t.walls}
         level = [t for t in level if not any(
-            o is not t and o.config.model == t.config.model
-            and self.runs.judged(o, t).verdict is Verdict.FASTER for o in level)] or level
+            o is not t and self.runs.judged(o, t).verdict is Verdict.FASTER
+            for o in everyone.values())] or level
         chosen = min(level, key=rank)
-        others = [t for t in {id(t): t for t in [*contenders, *self.best.values()]}.values()
-                  if t.walls and t.config.model != chosen.config.model]
+        others = [t for t in everyone.values() if t.config.model != chosen.config.model]
         runner_up = min(others, key=lambda t: self._behind_by(chosen, t), default=None)
         return chosen, runner_up
 

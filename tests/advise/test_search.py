@@ -328,3 +328,31 @@ def test_a_runner_up_told_apart_as_faster_leads_whatever_the_chain_of_pairs() ->
     answer = found.answer()
     assert answer.chosen is asyncio
     assert answer.versus is not None and answer.versus.verdict is not Verdict.SLOWER
+
+
+def test_pairs_that_go_round_in_a_circle_never_name_one_a_third_beats() -> None:
+    # Under a load that comes and goes the comparisons can disagree: processes beat
+    # asyncio, threads beat processes, yet asyncio is level with threads. The tie rule
+    # must not name asyncio (cheaper, level with threads, but beaten by processes).
+    machine = FakeMachine(lambda model, pool: 1.0)
+    found = search(machine, {"asyncio": True, "threads": True, "processes": True},
+                   max_pool=1)
+    made = {}
+    for config, wall in ((Config("asyncio", 1), 1.0), (Config("processes", 1), 0.9),
+                         (Config("threads", 1), 0.81)):
+        made[config.model] = trial = Trial(config, [Run(wall, 0.0)])
+        found.trials.append(trial)
+        found.best[config.model] = trial
+    asyncio, processes, threads = made["asyncio"], made["processes"], made["threads"]
+
+    def pairs(ratio: float) -> list[Pair]:
+        return [Pair(Run(1.0), Run(ratio * (1 + 0.001 * i))) for i in range(6)]
+
+    found.runs.pairs[(id(asyncio), id(processes), 0)] = pairs(0.9)
+    found.runs.pairs[(id(processes), id(threads), 0)] = pairs(0.9)
+    found.runs.pairs[(id(asyncio), id(threads), 0)] = pairs(1.0)
+    found.finals_from = 0
+    found._settle_answer()
+    answer = found.answer()
+    assert answer.chosen is threads
+    assert answer.versus is not None and answer.versus.verdict is not Verdict.SLOWER
