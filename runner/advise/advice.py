@@ -89,13 +89,8 @@ def advice_for(answer: Answer, measured: Measured) -> Advice:
         speedup = 1.0
     share = measured.sync_cpu_share
     threads_speedup = _threads_speedup(answer, speedup)
-    kind = work_kind(share, threads_speedup) if share is not None else None
-    if kind == "cpu-gil-held" and chosen is not None and chosen.config.model == "threads" and (
-            speedup or 0.0) > 1:
-        kind = "cpu-gil-released"  # threads beat sync on CPU work: the GIL is let go
     crowded = _crowded(answer, measured.cores)
-    if kind == "cpu-gil-held" and crowded:
-        kind = None  # no parallel gain could show: that threads gained none says nothing
+    kind = _kind(answer, share, speedup, threads_speedup, crowded=bool(crowded))
     ci = None
     if chosen is not None:
         summary = summarize(chosen.walls)
@@ -121,6 +116,21 @@ def advice_for(answer: Answer, measured: Measured) -> Advice:
         if chosen is not None and chosen.others else None,
         cell=measured.cell if chosen is not None else None,
     )
+
+
+def _kind(answer: Answer, share: float | None, speedup: float | None,
+          threads_speedup: float | None, *, crowded: bool) -> WorkKind | None:
+    """The kind of work, agreeing with the model named: threads that beat sync on CPU
+    work show the GIL released; where threads had no two free cores, that they gained
+    nothing says nothing."""
+    kind = work_kind(share, threads_speedup) if share is not None else None
+    chosen = answer.chosen
+    if kind == "cpu-gil-held" and chosen is not None and chosen.config.model == "threads" and (
+            speedup or 0.0) > 1:
+        return "cpu-gil-released"
+    if kind == "cpu-gil-held" and crowded:
+        return None
+    return kind
 
 
 def _threads_speedup(answer: Answer, speedup: float | None) -> float | None:

@@ -17,23 +17,18 @@ smaller size then kept beside it for the tie rule). A model whose best is decisi
 slower than the leader's in a pair, or could not catch it even by scaling linearly, is
 dropped; otherwise the midpoint between its best and its faster neighbour is tried.
 
-The finals: the fastest contender is paired with every other until each is told
-apart (a decisive pair is enough for one far behind), level with it, or the pairs
-run out; the chosen is the fastest, or the cheapest of those *level* with it (a tie
-needs its interval); sync is paired with the chosen for the speedup. Where other
-programs' load changed between the climb and the finals, the steps that chose the
-pool size are measured again.
+Then the finals (``runner.advise.finals``) name the answer from the best of each
+model.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Callable, Mapping
 
+from runner.advise.finals import Finals
 from runner.advise.paired import (
     DECISIVE,
     MIN_PAIRS,
-    Run,
     Verdict,
     clear_step,
     decisive,
@@ -41,8 +36,7 @@ from runner.advise.paired import (
 )
 from runner.advise.pairing import Clock, Measure, Pairing
 from runner.advise.rules import cost, doubling
-from runner.advise.trial import Answer, Config, Trial, rank
-from runner.report.interference import DIFFERENT_LOAD
+from runner.advise.trial import Answer, Config, Trial
 
 #: A climbing step that one pair cannot decide is looked at after each of these
 #: (pairs, margin): it ends the climb where the new size is not faster by margin x
@@ -77,11 +71,7 @@ class Search:
         self.trials: list[Trial] = []
         self.best: dict[str, Trial] = {}  # model -> its best configuration so far
         self.dropped: set[str] = set()
-        self.finals_from: int | None = None  # where in ``log`` the finals began
-        self.recheck = ""
-        self.rechosen: Trial | None = None  # the re-check's answer, where it changed
-        # a runner-up the pairs told apart as faster than the answer: it leads
-        self.lead: Trial | None = None
+        self.finals = Finals(self)
 
     @property
     def exhausted(self) -> bool:
@@ -113,8 +103,7 @@ class Search:
                 self.best[model] = trial
             if trial is not None:
                 self._report(trial)
-        self.finals_from = len(self.runs.log)
-        self._finals()
+        self.finals.run()
         return self.answer()
 
     def leader(self) -> Trial | None:
@@ -267,196 +256,17 @@ class Search:
             trial.fate = (f"dropped: no gain over {best.config}" if trial.walls
                           else "dropped: no run succeeded")
 
-    # --- the finals -----------------------------------------------------------------
-
     def finalists(self) -> list[Trial]:
-        """The best of each model still in, with the smaller pools each was kept over by
-        median only; where every model was dropped, their bests; else the leader."""
-        kept = [t for t in self.best.values() if not t.dropped and t.walls]
-        leader = self.leader()
-        chosen = kept or [t for t in self.best.values() if t.walls] or (
-            [leader] if leader is not None else [])
-        for best in list(chosen):
-            smaller = best.over
-            while smaller is not None:
-                if smaller.walls and all(smaller is not t for t in chosen):
-                    chosen.append(smaller)
-                smaller = smaller.over
-        return chosen
-
-    def _contenders(self) -> list[Trial]:
-        """The finalists, and where they are all of one model, the best of the others
-        (dropped or not): the runner-up must be measured beside the answer."""
-        finalists = self.finalists()
-        if len({t.config.model for t in finalists}) == 1:
-            others = [t for t in self.best.values() if t.walls
-                      and t.config.model != finalists[0].config.model]
-            if others:
-                finalists.append(min(others, key=_median))
-        return finalists
-
-    def _fastest(self, contenders: list[Trial]) -> Trial:
-        """The fastest by median, corrected by the pairs: where a contender's pairs with it
-        show the contender faster (by their median ratio), the contender is."""
-        ordered = sorted(contenders, key=_median)
-        fastest = ordered[0]
-        for other in ordered[1:]:
-            verdict = self.runs.judged(fastest, other)
-            if verdict.pairs and (verdict.ratio or 1.0) < 1:
-                fastest = other
-        return fastest
-
-    def _finals(self) -> None:
-        contenders = self._contenders()
-        if not contenders:
-            return
-        for _ in range(len(contenders)):  # the lead may change hands, each time once
-            fastest = self._fastest(contenders)
-            for other in sorted(contenders, key=_median):
-                if other is fastest or self.runs.out_of_time():
-                    continue
-                if _median(other) >= _median(fastest) * DECISIVE:
-                    self.runs.settle(fastest, other, far=True)
-                elif not self._screened_out(fastest, other):
-                    self.runs.settle(fastest, other)
-            if self._fastest(contenders) is fastest or self.exhausted:
-                break
-        chosen = self._settle_answer()
-        if chosen is not None and self._recheck(chosen):
-            self._settle_answer()  # the answer changed: its runner-up and sync, again
-
-    def _settle_answer(self) -> Trial | None:
-        """Settle the chosen against its runner-up and against sync. A runner-up the
-        pairs show faster is followed, whatever dropped its model before: a drop made
-        under one load does not stand against pairs made beside the answer."""
-        chosen: Trial | None = None
-        followed: list[Trial] = []
-        while True:
-            chosen, runner_up = self._named()
-            if chosen is None or runner_up is None or runner_up in followed:
-                break  # (followed already: the pairs go round in a circle; stop there)
-            verdict = self.runs.settle(chosen, runner_up)
-            if verdict.verdict is not Verdict.SLOWER or self.exhausted:
-                break
-            self._follow(runner_up)
-            followed.append(runner_up)
-        sync = self.best.get("sync")
-        if chosen is not None and sync is not None and sync is not chosen and sync.walls:
-            # Where sync is slower by far, its runs are the search's longest, and one
-            # pair tells a speedup that size as well as a block does.
-            far = _median(sync) >= _median(chosen) * DECISIVE * DECISIVE
-            self.runs.settle(chosen, sync, far=far)
-        return chosen
-
-    def _follow(self, trial: Trial) -> None:
-        """``trial``, the runner-up, was told apart as faster than the answer: it leads
-        now, whatever dropped its model, and whatever order the medians and the
-        finals' other pairs put the contenders in."""
-        model = trial.config.model
-        if trial.dropped:
-            trial.dropped, trial.fate = False, "kept"
-            self.dropped.discard(model)
-        self.best[model] = trial
-        self.lead = trial
-
-    def _screened_out(self, fastest: Trial, other: Trial) -> bool:
-        """One block of pairs shows ``other`` slower than ``fastest`` by more than twice
-        the precision by their median ratio: it is neither the answer nor level with it,
-        so its comparison is not settled (unless it turns out the runner-up)."""
-        verdict = judge(self.runs.pair_up(fastest, other, SCREEN_PAIRS), self.precision)
-        return verdict.decisive or (verdict.ratio or 0.0) > 1 + 2 * self.precision
-
-    def _named(self) -> tuple[Trial | None, Trial | None]:
-        """The chosen (the fastest, or the cheapest of those level with it) and the
-        runner-up (the nearest of another model), from the pairs so far."""
-        contenders = self._contenders()
-        nameable = [t for t in contenders if not t.dropped] or contenders
-        if not nameable:
-            return None, None
-        fastest = self.lead or self.rechosen or self._fastest(nameable)
-        level = [t for t in nameable if t is fastest
-                 or self.runs.judged(fastest, t).verdict is Verdict.LEVEL] or [fastest]
-        # The tie rule names none that the pairs show slower than another contender
-        # (a smaller pool its own model's larger one beats, or, where a load that comes
-        # and goes made the comparisons disagree, one a third configuration beats).
-        everyone = {id(t): t for t in [*contenders, *self.best.values()] if t.walls}
-        level = [t for t in level if not any(
-            o is not t and self.runs.judged(o, t).verdict is Verdict.FASTER
-            for o in everyone.values())] or level
-        chosen = min(level, key=rank)
-        others = [t for t in everyone.values() if t.config.model != chosen.config.model]
-        runner_up = min(others, key=lambda t: self._behind_by(chosen, t), default=None)
-        return chosen, runner_up
-
-    def _behind_by(self, chosen: Trial, other: Trial) -> float:
-        """How much slower ``other`` is than ``chosen``: their pairs' ratio, else medians."""
-        verdict = self.runs.judged(chosen, other)
-        if verdict.pairs and verdict.ratio is not None:
-            return verdict.ratio
-        return _median(other) / (_median(chosen) or 1.0)
-
-    def _recheck(self, chosen: Trial) -> bool:
-        """Where other programs' load during the finals differs from during the climb by
-        DIFFERENT_LOAD, pair the chosen afresh with the sizes of its model it was
-        chosen over (its tried neighbours), and say whether the answer held. True where
-        it did not (the answer is now the neighbour the pairs showed faster)."""
-        log, at = self.runs.log, self.finals_from
-        before, after = _load(log[:at]), _load(log[at:])
-        if before is None or after is None or abs(after - before) < DIFFERENT_LOAD:
-            return False
-        said = (f"other programs kept {before:.1f} cores busy during the climb and "
-                f"{after:.1f} during the finals")
-        neighbours = sorted((t for t in self.trials if t.walls and t is not chosen
-                             and t.config.model == chosen.config.model and t.config.pooled),
-                            key=lambda t: abs(t.config.pool_size - chosen.config.pool_size))
-        neighbours = [t for t in neighbours if t.config.pool_size != chosen.config.pool_size]
-        if not chosen.config.pooled or not neighbours:
-            self.recheck = said + "; no pool size of the chosen model was to measure again"
-            return False
-        checked = []
-        for neighbour in neighbours[:2]:
-            judged = judge(self.runs.pair_up(chosen, neighbour, RECHECK_PAIRS, generation=1),
-                           self.precision)
-            checked.append(str(neighbour.config))
-            if judged.verdict is Verdict.SLOWER:
-                self.rechosen = self.best[neighbour.config.model] = neighbour
-                self.lead = None
-                self.recheck = (f"{said}; measured again, {neighbour.config} took "
-                                f"{judged.ratio:.3f}x the time of {chosen.config} over "
-                                f"{judged.pairs} pairs: the answer did not hold and is now "
-                                f"{neighbour.config}")
-                return True
-        self.recheck = (f"{said}; the steps that chose {chosen.config} were measured again "
-                        f"against {' and '.join(checked)} and the answer held")
-        return False
+        return self.finals.finalists()
 
     def answer(self) -> Answer:
-        """The chosen, the runner-up and the judgements behind them, from the runs so far
-        (measures nothing: an interrupted search answers too)."""
-        chosen, runner_up = self._named()
-        if chosen is None:
-            return Answer(None, None, None, None, False, self.exhausted, self.trials)
-        versus = self.runs.judged(chosen, runner_up) if runner_up is not None else None
-        sync = self.best.get("sync")
-        speedup = (self.runs.judged(chosen, sync) if sync is not None and sync is not chosen
-                   else None)
-        chosen.fate = "chosen"
-        for trial in self.finalists():
-            if trial is not chosen and not trial.dropped:
-                trial.fate = f"finalist: {chosen.config} preferred"
-        tie = versus is not None and versus.verdict is Verdict.LEVEL
-        return Answer(chosen, runner_up, versus, speedup, tie, self.exhausted, self.trials,
-                      self.recheck)
+        """The answer from the runs so far (measures nothing: an interrupted search
+        answers too)."""
+        return self.finals.answer()
 
 
 def _median(trial: Trial) -> float:
     return trial.median or 0.0
-
-
-def _load(runs: list[Run]) -> float | None:
-    """The median of other programs' cores over ``runs`` (None: none measured)."""
-    values = [r.others for r in runs if r.others is not None]
-    return statistics.median(values) if values else None
 
 
 def _passed_over(old: Trial, new: Trial) -> str:

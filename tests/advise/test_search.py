@@ -297,8 +297,7 @@ def test_a_dropped_runner_up_the_finals_show_faster_is_named() -> None:
         found.best[config.model] = trial
     made["asyncio"].drop("dropped: model beaten by sync")
     found.dropped.add("asyncio")
-    found.finals_from = 0
-    found._finals()
+    found.finals.run()
     answer = found.answer()
     assert answer.chosen is made["asyncio"] and not made["asyncio"].dropped
     assert answer.versus is not None and answer.versus.verdict is not Verdict.SLOWER
@@ -323,8 +322,8 @@ def test_a_runner_up_told_apart_as_faster_leads_whatever_the_chain_of_pairs() ->
     asyncio, processes, threads = made["asyncio"], made["processes"], made["threads"]
     found.runs.pairs[(id(asyncio), id(processes), 0)] = [Pair(Run(1.0), Run(0.9))]
     found.runs.pairs[(id(processes), id(threads), 0)] = [Pair(Run(1.0), Run(0.95))]
-    found.finals_from = 0
-    found._settle_answer()
+    found.finals.start = 0
+    found.finals.settle_answer()
     answer = found.answer()
     assert answer.chosen is asyncio
     assert answer.versus is not None and answer.versus.verdict is not Verdict.SLOWER
@@ -351,8 +350,8 @@ def test_pairs_that_go_round_in_a_circle_never_name_one_a_third_beats() -> None:
     found.runs.pairs[(id(asyncio), id(processes), 0)] = pairs(0.9)
     found.runs.pairs[(id(processes), id(threads), 0)] = pairs(0.9)
     found.runs.pairs[(id(asyncio), id(threads), 0)] = pairs(1.0)
-    found.finals_from = 0
-    found._settle_answer()
+    found.finals.start = 0
+    found.finals.settle_answer()
     answer = found.answer()
     assert answer.chosen is threads
     assert answer.versus is not None and answer.versus.verdict is not Verdict.SLOWER
