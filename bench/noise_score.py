@@ -138,11 +138,19 @@ def significance_violations(reason: str, runner_up_p: float | None) -> list[str]
 
 def slower_violation(entry: dict[str, Any]) -> str | None:
     """The configuration named must not be one its own pairs show slower than the
-    runner-up (counted even where the budget ran out first)."""
+    runner-up (counted even where the budget ran out first), unless the reason says
+    that the finalists' pairs go round in a circle (then none can be named without
+    one shown faster, and the words say so: see ``circles``)."""
     ratio = entry.get("ratio_vs_runner_up")
     if not isinstance(ratio, dict) or ratio.get("verdict") != "slower":
         return None
+    if CIRCLE in (entry.get("reason") or ""):
+        return None
     return f"named a configuration its pairs show slower than the runner-up ({ratio})"
+
+
+#: What advise's reason says where the finalists' pairs disagree with each other.
+CIRCLE = "disagree with each other"
 
 
 def tie_violation(entry: dict[str, Any], precision: float) -> str | None:
