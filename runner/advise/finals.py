@@ -101,15 +101,19 @@ class Finals:
         under one load does not stand against pairs made beside the answer."""
         chosen: Trial | None = None
         followed: list[Trial] = []
-        while True:
+        settled: set[tuple[int, int]] = set()
+        while True:  # until the answer and its runner-up are a comparison settled
             chosen, runner_up = self._named()
-            if chosen is None or runner_up is None or runner_up in followed:
-                break  # (followed already: the pairs go round in a circle; stop there)
-            verdict = self.search.runs.settle(chosen, runner_up)
-            if verdict.verdict is not Verdict.SLOWER or self.search.exhausted:
+            if chosen is None or runner_up is None or (
+                    (id(chosen), id(runner_up)) in settled):
                 break
-            self._follow(runner_up)
-            followed.append(runner_up)
+            settled.add((id(chosen), id(runner_up)))
+            verdict = self.search.runs.settle(chosen, runner_up)
+            # Followed already: the pairs go round in a circle, and the reason says so.
+            if verdict.verdict is Verdict.SLOWER and not self.search.exhausted and (
+                    runner_up not in followed):
+                self._follow(runner_up)
+                followed.append(runner_up)
         sync = self.search.best.get("sync")
         if chosen is not None and sync is not None and sync is not chosen and sync.walls:
             # Where sync is slower by far, its runs are the search's longest, and one

@@ -355,3 +355,25 @@ def test_pairs_that_go_round_in_a_circle_never_name_one_a_third_beats() -> None:
     answer = found.answer()
     assert answer.chosen is threads
     assert answer.versus is not None and answer.versus.verdict is not Verdict.SLOWER
+
+
+def test_the_answer_is_always_measured_beside_its_runner_up() -> None:
+    # asyncio looks nearest by its one run, and is settled; its pairs put it further off
+    # than threads' one run: threads, the runner-up now, is measured beside the answer.
+    def curve(model: str, pool: int) -> float:
+        return {"processes": 0.05, "asyncio": 0.24, "threads": 0.23}[model]
+
+    machine = FakeMachine(curve, seed=2, noise=0.002)
+    found = search(machine, {"asyncio": True, "threads": True, "processes": True},
+                   max_pool=1)
+    for config, wall in ((Config("asyncio", 1), 0.225), (Config("threads", 1), 0.23),
+                         (Config("processes", 1), 0.05)):
+        trial = Trial(config, [Run(wall, 0.0)])
+        found.trials.append(trial)
+        found.best[config.model] = trial
+    found.finals.start = 0
+    found.finals.settle_answer()
+    answer = found.answer()
+    assert answer.chosen is not None and answer.chosen.config.model == "processes"
+    assert answer.runner_up is not None and answer.versus is not None
+    assert answer.versus.pairs >= 1
