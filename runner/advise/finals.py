@@ -5,8 +5,8 @@ The chosen is the fastest, or the cheapest of those *level* with it (a tie needs
 interval) that no contender's pairs show slower; it is settled against its runner-up
 (the nearest configuration of another model, dropped or not: a runner-up shown
 faster leads instead) and against sync, whose pairs give the speedup. Where other
-programs' load changed between the climb and the finals, the pool sizes the answer
-was chosen over are paired with it afresh.
+programs' load changed between the climb and the finals, the steps that decided are
+paired afresh, and where one comes out the other way the finals are held again.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING
 
-from runner.advise.paired import DECISIVE, MIN_PAIRS, Run, Verdict, judge
+from runner.advise.paired import DECISIVE, MIN_PAIRS, Judgement, Run, Verdict, judge
+from runner.advise.pairing import FINAL_DECISIVE
 from runner.advise.trial import Answer, Trial, rank
 from runner.report.interference import DIFFERENT_LOAD
 
@@ -34,7 +35,6 @@ class Finals:
         self.search = search
         self.start: int | None = None  # where in the search's log of runs they began
         self.recheck = ""  # what re-measuring said, where the load changed
-        self.rechosen: Trial | None = None  # the re-check's answer, where it changed
         # a runner-up the pairs told apart as faster than the answer: it leads
         self.lead: Trial | None = None
 
@@ -77,9 +77,22 @@ class Finals:
 
     def run(self) -> None:
         self.start = len(self.search.runs.log)
-        contenders = self.contenders()
-        if not contenders:
+        if not self.contenders():
             return
+        self._contest()
+        chosen = self.settle_answer()
+        if chosen is not None and self._recheck(chosen):
+            self._contest()
+            now = self.settle_answer()
+            self.recheck += (": the answer held" if now is chosen else
+                             f": the answer did not hold and is now "
+                             f"{now.config if now else 'none'}")
+
+    def _contest(self) -> None:
+        """The fastest contender paired with every other: one pair rules out one far
+        behind, one block screens out one slower by twice the precision, the rest are
+        settled; where that hands the lead to another, once more."""
+        contenders = self.contenders()
         for _ in range(len(contenders)):  # the lead may change hands, each time once
             fastest = self._fastest(contenders)
             for other in sorted(contenders, key=_median):
@@ -91,9 +104,6 @@ class Finals:
                     self.search.runs.settle(fastest, other)
             if self._fastest(contenders) is fastest or self.search.exhausted:
                 break
-        chosen = self.settle_answer()
-        if chosen is not None and self._recheck(chosen):
-            self.settle_answer()  # the answer changed: its runner-up and sync, again
 
     def settle_answer(self) -> Trial | None:
         """Settle the chosen against its runner-up and against sync. A runner-up the
@@ -148,7 +158,7 @@ class Finals:
         nameable = [t for t in contenders if not t.dropped] or contenders
         if not nameable:
             return None, None
-        fastest = self.lead or self.rechosen or self._fastest(nameable)
+        fastest = self.lead or self._fastest(nameable)
         level = [t for t in nameable if t is fastest
                  or self.search.runs.judged(fastest, t).verdict is Verdict.LEVEL] or [fastest]
         # The tie rule names none that the pairs show slower than another contender
@@ -172,38 +182,72 @@ class Finals:
 
     def _recheck(self, chosen: Trial) -> bool:
         """Where other programs' load during the finals differs from during the climb by
-        DIFFERENT_LOAD, pair the chosen afresh with the sizes of its model it was
-        chosen over (its tried neighbours), and say whether the answer held. True where
-        it did not (the answer is now the neighbour the pairs showed faster)."""
+        DIFFERENT_LOAD, pair afresh the steps that decided: the chosen with the pool
+        sizes of its model beside it, and each other model's best with the next size its
+        climb stopped at. True where a step came out the other way (that size is its
+        model's best now, and the finals are held again)."""
         log, at = self.search.runs.log, self.start
         before, after = _load(log[:at]), _load(log[at:])
         if before is None or after is None or abs(after - before) < DIFFERENT_LOAD:
             return False
         said = (f"other programs kept {before:.1f} cores busy during the climb and "
                 f"{after:.1f} during the finals")
-        neighbours = sorted((t for t in self.search.trials if t.walls and t is not chosen
-                             and t.config.model == chosen.config.model and t.config.pooled),
-                            key=lambda t: abs(t.config.pool_size - chosen.config.pool_size))
-        neighbours = [t for t in neighbours if t.config.pool_size != chosen.config.pool_size]
-        if not chosen.config.pooled or not neighbours:
-            self.recheck = said + "; no pool size of the chosen model was to measure again"
+        steps = self._deciding_steps(chosen)
+        if not steps:
+            self.recheck = said + "; no step that decided was to measure again"
             return False
-        checked = []
-        for neighbour in neighbours[:2]:
-            judged = judge(self.search.runs.pair_up(chosen, neighbour, RECHECK_PAIRS, generation=1),
-                           self.search.precision)
-            checked.append(str(neighbour.config))
-            if judged.verdict is Verdict.SLOWER:
-                self.rechosen = self.search.best[neighbour.config.model] = neighbour
-                self.lead = None
-                self.recheck = (f"{said}; measured again, {neighbour.config} took "
-                                f"{judged.ratio:.3f}x the time of {chosen.config} over "
-                                f"{judged.pairs} pairs: the answer did not hold and is now "
-                                f"{neighbour.config}")
-                return True
-        self.recheck = (f"{said}; the steps that chose {chosen.config} were measured again "
-                        f"against {' and '.join(checked)} and the answer held")
-        return False
+        moved = []
+        for best, other in steps:
+            verdict = self._again(best, other)
+            if verdict.verdict is Verdict.SLOWER:
+                self._move(best, other)
+                moved.append(f"{other.config} took {verdict.ratio:.2f}x the time of "
+                             f"{best.config} over {verdict.pairs} pairs")
+        names = " and ".join(f"{best.config} against {other.config}" for best, other in steps)
+        if not moved:
+            self.recheck = f"{said}; measured again ({names}), the answer held"
+            return False
+        self.recheck = f"{said}; measured again, {'; '.join(moved)}"
+        return True
+
+    def _deciding_steps(self, chosen: Trial) -> list[tuple[Trial, Trial]]:
+        """(a model's best, a size beside it) for the chosen's model (up to two sizes) and
+        for every other pooled model (the next larger size its climb stopped at)."""
+        steps = []
+        for model, best in self.search.best.items():
+            if not best.config.pooled or not best.walls:
+                continue
+            own = [t for t in self.search.trials if t.walls and t is not best
+                   and t.config.model == model and t.config.pool_size != best.config.pool_size]
+            if model == chosen.config.model and best is chosen:
+                beside = sorted(own, key=lambda t: abs(t.config.pool_size - best.config.pool_size))
+                steps += [(best, t) for t in beside[:2]]
+            else:
+                larger = [t for t in own if t.config.pool_size > best.config.pool_size]
+                if larger:
+                    steps.append((best, min(larger, key=lambda t: t.config.pool_size)))
+        return steps
+
+    def _again(self, best: Trial, other: Trial) -> Judgement:
+        """Fresh pairs of ``best`` and ``other``: until a step too large to need a test
+        shows in a block, the pairs tell or level them, or RECHECK_PAIRS."""
+        verdict = judge([], self.search.precision)
+        for count in range(1, RECHECK_PAIRS + 1):
+            pairs = self.search.runs.pair_up(best, other, count, generation=1)
+            verdict = judge(pairs, self.search.precision)
+            if len(pairs) < count or (verdict.decisive and count >= FINAL_DECISIVE) or (
+                    not verdict.decisive and verdict.verdict is not Verdict.NOT_TOLD_APART):
+                break
+        return verdict
+
+    def _move(self, best: Trial, other: Trial) -> None:
+        """``other`` is its model's best now: measured again, it beat ``best``."""
+        model = other.config.model
+        other.dropped, other.fate = False, "kept"
+        best.fate = f"dropped: measured again, {other.config} is faster"
+        self.search.dropped.discard(model)
+        self.search.best[model] = other
+        self.lead = None
 
     def answer(self) -> Answer:
         """The chosen, the runner-up and the judgements behind them, from the runs so far

@@ -377,3 +377,33 @@ def test_the_answer_is_always_measured_beside_its_runner_up() -> None:
     assert answer.chosen is not None and answer.chosen.config.model == "processes"
     assert answer.runner_up is not None and answer.versus is not None
     assert answer.versus.pairs >= 1
+
+
+def test_a_climb_stopped_by_a_load_that_went_is_measured_again() -> None:
+    # Work that releases the GIL; a hog holds one of the two cores during the climb, so
+    # threads/p2 gains nothing over p1 then. Quiet in the finals: re-measured, threads
+    # reach p2 and are named.
+    def curve(model: str, pool: int) -> float:
+        if model in ("sync", "asyncio"):
+            return 1.0
+        return 1.0 / min(pool, CORES) + (0.1 if model == "processes" else 0.0)
+
+    class Released(FakeMachine):
+        def measure(self, config: Config) -> Run | None:
+            self.runs.append(config)
+            others = self.load(self.now)
+            cores = min(config.pool_size, CORES) if config.model in ("threads",
+                                                                     "processes") else 1
+            free = max(1.0, CORES - others)
+            wall = curve(config.model, config.pool_size) * max(1.0, cores / free) * (
+                self.random.gauss(1, self.noise))
+            self.now += wall
+            return Run(wall, others)
+
+    def load(now: float) -> float:
+        return 1.0 if now < 12 else 0.0
+
+    machine = Released(curve, seed=3, load=load)
+    answer = search(machine, ALL, max_pool=2).run()
+    assert answer.chosen is not None and answer.chosen.config == Config("threads", 2)
+    assert "during the climb" in answer.recheck and "threads/p2" in answer.recheck
