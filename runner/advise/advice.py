@@ -145,12 +145,15 @@ def _threads_speedup(answer: Answer, speedup: float | None) -> float | None:
 
 
 def _crowded(answer: Answer, cores: int | None) -> str:
-    """Where other programs left threads less than two free cores during their runs, the
-    words that say so ("" where they did not, or it is not known)."""
-    threads = _best_of(answer.trials, "threads")
-    if cores is None or threads is None or not threads.others:
+    """Where other programs left the pooled threads runs less than CROWDED_BELOW free
+    cores on average, the words that say so ("" where they did not, or it is not
+    known)."""
+    # The runs that could have shown a parallel gain: threads with two workers or more.
+    others = [x for t in answer.trials if t.config.model == "threads"
+              and t.config.pool_size > 1 for x in t.others]
+    if cores is None or not others:
         return ""
-    busy = statistics.median(threads.others)
+    busy = statistics.fmean(others)
     if cores - busy >= CROWDED_BELOW:
         return ""
     return (f"other programs kept {busy:.1f} of the {cores} cores busy during the threads "

@@ -37,6 +37,7 @@ from runner.advise.paired import (
 from runner.advise.pairing import Clock, Measure, Pairing
 from runner.advise.rules import cost, doubling
 from runner.advise.trial import Answer, Config, Trial
+from runner.report.interference import DIFFERENT_LOAD
 
 #: A climbing step that one pair cannot decide is looked at after each of these
 #: (pairs, margin): it ends the climb where the new size is not faster by margin x
@@ -167,7 +168,13 @@ class Search:
             verdict = judge(pairs, self.precision)
             if verdict.verdict is Verdict.FASTER and not verdict.decisive:
                 return True
-            if (verdict.ratio or 0.0) < 1 + margin * self.precision:
+            # A step that shows no gain while other programs were busy may only show the
+            # cores they took (a second thread gains nothing beside a hog on one of two
+            # cores): it is looked at again with more pairs before the climb stops.
+            busy = any(max(p.a.others or 0.0, p.b.others or 0.0) >= DIFFERENT_LOAD
+                       for p in pairs)
+            last = count == CLIMB_CHECKS[-1][0]
+            if (verdict.ratio or 0.0) < 1 + margin * self.precision and (not busy or last):
                 return False
         if old.config.pool_size < new.config.pool_size:
             new.over = old
