@@ -157,7 +157,8 @@ def _crowded(answer: Answer, cores: int | None) -> str:
     if cores - busy >= CROWDED_BELOW:
         return ""
     return (f"other programs kept {busy:.1f} of the {cores} cores busy during the threads "
-            "runs, so no parallel gain could show and whether the GIL is held is not known")
+            "runs with two workers or more, too many for a parallel gain to show in full, "
+            "so whether the GIL is held is not known")
 
 
 def _best_of(trials: Sequence[Trial], model: str) -> Trial | None:
@@ -207,7 +208,7 @@ def _numbers(verdict: Judgement) -> str:
     pairs = f"{verdict.pairs} pair" + ("s" if verdict.pairs != 1 else "")
     if verdict.ci is None:
         return f"over {pairs}, too few for a 95% interval"
-    return (f"95% CI {verdict.ci[0]:.3g}-{verdict.ci[1]:.3g} over {pairs}, "
+    return (f"95% CI {verdict.ci[0]:.3f}-{verdict.ci[1]:.3f} over {pairs}, "
             f"signed-rank p={verdict.p:.3g}")
 
 

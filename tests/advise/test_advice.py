@@ -41,7 +41,7 @@ def test_a_tie_quotes_its_interval_and_the_budget_too() -> None:
     answer = Answer(sync, threads, versus, None, True, True, [sync, threads])
     advice = advice_for(answer, Measured("fib", {}, sync_cpu_share=0.97))
     assert advice.tie and advice.work == "cpu-gil-held"
-    assert "level with it" in advice.reason and "0.97-1.02" in advice.reason
+    assert "level with it" in advice.reason and "0.970-1.020" in advice.reason
     assert "best answer so far" in advice.reason
     assert advice.ratio_vs_runner_up is not None
     assert advice.ratio_vs_runner_up.ci95 == [0.97, 1.02]
