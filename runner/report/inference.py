@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from runner.report.stats import CONFIDENCE, EXACT_U_LIMIT, u_distribution
+from runner.report.stats import CONFIDENCE, EXACT_U_LIMIT, critical_count, u_distribution
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,7 @@ def interval_exists(m: int, n: int, confidence: float = CONFIDENCE) -> bool:
 def _rank(m: int, n: int, alpha: float, *, tied: bool) -> int:
     """The largest k with P(U <= k - 1) <= alpha / 2 under the null (0: none)."""
     if not tied and max(m, n) <= EXACT_U_LIMIT:
-        counts = u_distribution(m, n)
-        total = sum(counts)
-        cumulative, k = 0, 0
-        for u, count in enumerate(counts):  # P(U <= u)
-            cumulative += count
-            if cumulative / total > alpha / 2:
-                break
-            k = u + 1
-        return k
+        return critical_count(u_distribution(m, n), alpha)
     z = statistics.NormalDist().inv_cdf(1 - alpha / 2)
     return max(0, math.floor(m * n / 2 - z * math.sqrt(m * n * (m + n + 1) / 12)))
 

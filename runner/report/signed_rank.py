@@ -23,7 +23,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from runner.report.stats import CONFIDENCE
+from runner.report.stats import CONFIDENCE, critical_count
 
 #: Exact null distribution up to this many pairs (2^n sign patterns, counted by
 #: dynamic programming over n(n + 1)/2 sums: cheap); the normal approximation beyond.
@@ -113,14 +113,6 @@ def walsh_interval(differences: Sequence[float],
 def _critical(n: int, alpha: float) -> int:
     """The largest k with P(W+ <= k - 1) <= alpha / 2 under the null (0: none)."""
     if n <= EXACT_LIMIT:
-        counts = signed_rank_distribution(n)
-        total = 2**n
-        cumulative, k = 0, 0
-        for w, count in enumerate(counts):
-            cumulative += count
-            if cumulative / total > alpha / 2:
-                break
-            k = w + 1
-        return k
+        return critical_count(signed_rank_distribution(n), alpha)
     z = statistics.NormalDist().inv_cdf(1 - alpha / 2)
     return max(0, math.floor(n * (n + 1) / 4 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24)))

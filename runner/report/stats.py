@@ -270,3 +270,17 @@ def median_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> 
             break
         best = Interval(ordered[j - 1], ordered[n - j], coverage)
     return best
+
+
+def critical_count(counts: Sequence[int], alpha: float) -> int:
+    """For a rank statistic's exact null distribution (``counts[v]``: the arrangements
+    giving the value v), the largest k with P(V <= k - 1) <= alpha / 2 (0: none): the
+    k-th smallest and largest of the estimates that invert the test bound its interval."""
+    total = sum(counts)
+    cumulative, k = 0, 0
+    for value, count in enumerate(counts):  # P(V <= value)
+        cumulative += count
+        if cumulative / total > alpha / 2:
+            break
+        k = value + 1
+    return k
