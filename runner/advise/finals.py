@@ -14,8 +14,7 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING
 
-from runner.advise.paired import DECISIVE, MIN_PAIRS, Judgement, Run, Verdict, judge
-from runner.advise.pairing import FINAL_DECISIVE
+from runner.advise.paired import DECISIVE, MIN_PAIRS, Run, Verdict, judge
 from runner.advise.trial import Answer, Trial, rank
 from runner.report.interference import DIFFERENT_LOAD
 
@@ -198,7 +197,7 @@ class Finals:
             return False
         moved = []
         for best, other in steps:
-            verdict = self._again(best, other)
+            verdict = self.search.runs.settle(best, other, generation=1, most=RECHECK_PAIRS)
             if verdict.verdict is Verdict.SLOWER:
                 self._move(best, other)
                 moved.append(f"{other.config} took {verdict.ratio:.2f}x the time of "
@@ -227,18 +226,6 @@ class Finals:
                 if larger:
                     steps.append((best, min(larger, key=lambda t: t.config.pool_size)))
         return steps
-
-    def _again(self, best: Trial, other: Trial) -> Judgement:
-        """Fresh pairs of ``best`` and ``other``: until a step too large to need a test
-        shows in a block, the pairs tell or level them, or RECHECK_PAIRS."""
-        verdict = judge([], self.search.precision)
-        for count in range(1, RECHECK_PAIRS + 1):
-            pairs = self.search.runs.pair_up(best, other, count, generation=1)
-            verdict = judge(pairs, self.search.precision)
-            if len(pairs) < count or (verdict.decisive and count >= FINAL_DECISIVE) or (
-                    not verdict.decisive and verdict.verdict is not Verdict.NOT_TOLD_APART):
-                break
-        return verdict
 
     def _move(self, best: Trial, other: Trial) -> None:
         """``other`` is its model's best now: measured again, it beat ``best``."""

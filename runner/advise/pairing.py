@@ -95,10 +95,10 @@ class Pairing:
             self.report(b)
         return pairs
 
-    def settle(self, a: Trial, b: Trial, *, far: bool = False,
-               generation: int = 0) -> Judgement:
+    def settle(self, a: Trial, b: Trial, *, far: bool = False, generation: int = 0,
+               most: int = MAX_PAIRS) -> Judgement:
         """Pair ``a`` and ``b`` until the pairs tell them apart, show them level, or reach
-        MAX_PAIRS. ``far``: one decisive pair is enough (a contender only to be ruled
+        ``most``. ``far``: one decisive pair is enough (a contender only to be ruled
         out); else a decisive shortcut needs FINAL_DECISIVE pairs."""
         enough = 1 if far else FINAL_DECISIVE
         count = 1
@@ -109,6 +109,6 @@ class Pairing:
                 return verdict
             if verdict.verdict is not Verdict.NOT_TOLD_APART and not verdict.decisive:
                 return verdict
-            if len(pairs) < count or len(pairs) >= MAX_PAIRS:
+            if len(pairs) < count or len(pairs) >= most:
                 return verdict
             count = len(pairs) + 1

@@ -168,6 +168,7 @@ class _Session:
         self.started = clock()
         self.runs = self.failed = 0
         self.current: Search | None = None
+        self.sources: dict[Config, ExperimentFile] = {}  # sent to the cluster, per config
 
     def search(self, groups: list[Group]) -> None:
         deadline = self.started + self.options.budget_s
@@ -243,19 +244,26 @@ class _Session:
 
     def _on_cluster(self, address: str, config: Config, jobs: list[Job],
                     sink: Callable[[RunRecord, Sequence[tuple[float, float]]], None]) -> None:
-        """One configuration's runs as one batch on the cluster: the search's next step
-        depends on them, so nothing else is in flight."""
+        """One run of a configuration on the cluster: the search's next step depends on
+        it, so nothing else is in flight."""
         from runner.execution.cluster import execute_on_cluster
 
-        # A worker finds its cell in the text it is sent; advise's pool sizes are not the
-        # file's, so the text sent is the file with this configuration as its grid.
-        tried = {config.model: [config.pool_size]} if config.pooled else {}
-        text = final_experiment_text(self.source, tried, self.models)
-        source = ExperimentFile(path=self.source.path, text=text,
-                                experiment=parse(text, self.source.path))
-        execute_on_cluster(address, jobs, self.settings, source, sink=sink, on_run=None,
+        execute_on_cluster(address, jobs, self.settings, self._cluster_source(config),
+                           sink=sink, on_run=None,
                            hosts=self.hosts, placement=self.placement,
                            tls=self.options.cluster_tls)
+
+    def _cluster_source(self, config: Config) -> ExperimentFile:
+        """The file sent with a configuration's runs, made once per configuration (each
+        run is a batch of its own): a worker finds its cell in the text it is sent, and
+        advise's pool sizes are not the file's, so the text is the file with this
+        configuration as its grid."""
+        if config not in self.sources:
+            tried = {config.model: [config.pool_size]} if config.pooled else {}
+            text = final_experiment_text(self.source, tried, self.models)
+            self.sources[config] = ExperimentFile(path=self.source.path, text=text,
+                                                  experiment=parse(text, self.source.path))
+        return self.sources[config]
 
     def finish(self, groups: list[Group], metadata: RunMetadata,
                interrupted: bool) -> AdviseOutcome:
