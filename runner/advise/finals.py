@@ -15,7 +15,7 @@ import statistics
 from typing import TYPE_CHECKING
 
 from runner.advise.paired import DECISIVE, MIN_PAIRS, Run, Verdict, judge
-from runner.advise.trial import Answer, Trial, rank
+from runner.advise.trial import Answer, Trial, median_or_zero, rank
 from runner.report.interference import DIFFERENT_LOAD
 
 if TYPE_CHECKING:
@@ -60,13 +60,13 @@ class Finals:
             others = [t for t in self.search.best.values() if t.walls
                       and t.config.model != finalists[0].config.model]
             if others:
-                finalists.append(min(others, key=_median))
+                finalists.append(min(others, key=median_or_zero))
         return finalists
 
     def _fastest(self, contenders: list[Trial]) -> Trial:
         """The fastest by median, corrected by the pairs: where a contender's pairs with it
         show the contender faster (by their median ratio), the contender is."""
-        ordered = sorted(contenders, key=_median)
+        ordered = sorted(contenders, key=median_or_zero)
         fastest = ordered[0]
         for other in ordered[1:]:
             verdict = self.search.runs.judged(fastest, other)
@@ -94,10 +94,10 @@ class Finals:
         contenders = self.contenders()
         for _ in range(len(contenders)):  # the lead may change hands, each time once
             fastest = self._fastest(contenders)
-            for other in sorted(contenders, key=_median):
+            for other in sorted(contenders, key=median_or_zero):
                 if other is fastest or self.search.runs.out_of_time():
                     continue
-                if _median(other) >= _median(fastest) * DECISIVE:
+                if median_or_zero(other) >= median_or_zero(fastest) * DECISIVE:
                     self.search.runs.settle(fastest, other, far=True)
                 elif not self._screened_out(fastest, other):
                     self.search.runs.settle(fastest, other)
@@ -127,7 +127,7 @@ class Finals:
         if chosen is not None and sync is not None and sync is not chosen and sync.walls:
             # Where sync is slower by far, its runs are the search's longest, and one
             # pair tells a speedup that size as well as a block does.
-            far = _median(sync) >= _median(chosen) * DECISIVE * DECISIVE
+            far = median_or_zero(sync) >= median_or_zero(chosen) * DECISIVE * DECISIVE
             self.search.runs.settle(chosen, sync, far=far)
         return chosen
 
@@ -177,7 +177,7 @@ class Finals:
         verdict = self.search.runs.judged(chosen, other)
         if verdict.pairs and verdict.ratio is not None:
             return verdict.ratio
-        return _median(other) / (_median(chosen) or 1.0)
+        return median_or_zero(other) / (median_or_zero(chosen) or 1.0)
 
     def _recheck(self, chosen: Trial) -> bool:
         """Where other programs' load during the finals differs from during the climb by
@@ -253,10 +253,6 @@ class Finals:
         tie = versus is not None and versus.verdict is Verdict.LEVEL
         return Answer(chosen, runner_up, versus, speedup, tie, self.search.exhausted,
                       self.search.trials, self.recheck)
-
-
-def _median(trial: Trial) -> float:
-    return trial.median or 0.0
 
 
 def _load(runs: list[Run]) -> float | None:

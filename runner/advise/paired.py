@@ -34,7 +34,7 @@ from enum import StrEnum
 
 from runner.report.interference import DIFFERENT_LOAD
 from runner.report.signed_rank import MIN_PAIRS, signed_rank_p, walsh_interval
-from runner.report.told import DECISIVE
+from runner.report.told import DECISIVE, level
 
 #: Pairs that decide by each showing CLEAR_STEPS x the precision.
 CLEAR_PAIRS = 3
@@ -151,7 +151,7 @@ def judge(pairs: Sequence[Pair], precision: float) -> Judgement:
     ci = (math.exp(shift.low), math.exp(shift.high)) if (
         shift.low is not None and shift.high is not None) else None
     verdict = Verdict.NOT_TOLD_APART
-    if ci is not None and 1 - precision <= ci[0] and ci[1] <= 1 + precision:
+    if ci is not None and level(*ci, precision):
         verdict = Verdict.LEVEL
     elif ci is not None and ci[0] > 1 and p < ALPHA:
         verdict = Verdict.FASTER

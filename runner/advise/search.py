@@ -36,7 +36,7 @@ from runner.advise.paired import (
 )
 from runner.advise.pairing import Clock, Measure, Pairing
 from runner.advise.rules import cost, doubling
-from runner.advise.trial import Answer, Config, Trial
+from runner.advise.trial import Answer, Config, Trial, median_or_zero
 from runner.report.interference import DIFFERENT_LOAD
 
 #: A climbing step that one pair cannot decide is looked at after each of these
@@ -112,7 +112,7 @@ class Search:
         model has a best, the fastest configuration measured)."""
         kept = [t for t in self.best.values() if t.walls and not t.dropped]
         measured = kept or [t for t in self.trials if t.walls]
-        return min(measured, key=_median, default=None)
+        return min(measured, key=median_or_zero, default=None)
 
     def largest(self, model: str) -> int:
         """The largest pool size the search tries for ``model``."""
@@ -198,7 +198,7 @@ class Search:
         if leader is None or size >= largest:
             return False
         margin = clear_step(self.precision)
-        if _median(trial) * size / largest <= _median(leader) * margin:
+        if median_or_zero(trial) * size / largest <= median_or_zero(leader) * margin:
             return False
         pairs = self.runs.pair_up(trial, leader, 1)
         if not pairs or not pairs[0].same_load or (
@@ -214,7 +214,7 @@ class Search:
         median is paired with it: a decisive pair drops the model before its refinement
         spends runs on it."""
         leader = self._leader_of_another(best)
-        if leader is None or _median(best) < _median(leader) * DECISIVE:
+        if leader is None or median_or_zero(best) < median_or_zero(leader) * DECISIVE:
             return False
         if decisive(self.runs.pair_up(best, leader, 1)) is not Verdict.SLOWER:
             return False
@@ -239,7 +239,7 @@ class Search:
                       if t is not None and t.walls]
         if not neighbours:
             return None
-        other = min(neighbours, key=_median)
+        other = min(neighbours, key=median_or_zero)
         middle = (best.config.pool_size + other.config.pool_size) // 2
         if middle in (best.config.pool_size, other.config.pool_size) or decisive(
                 self.runs.existing(best, other)) is Verdict.FASTER:
@@ -270,10 +270,6 @@ class Search:
         """The answer from the runs so far (measures nothing: an interrupted search
         answers too)."""
         return self.finals.answer()
-
-
-def _median(trial: Trial) -> float:
-    return trial.median or 0.0
 
 
 def _passed_over(old: Trial, new: Trial) -> str:

@@ -81,6 +81,11 @@ class Answer:
         return self.versus.p if self.versus is not None else None
 
 
+def median_or_zero(trial: Trial) -> float:
+    """A trial's median wall time, 0 before any ok run (a sort key)."""
+    return trial.median or 0.0
+
+
 def rank(trial: Trial) -> tuple[int, int]:
     """The tie rule's order: the cheaper model, then the smaller pool."""
     return cost(trial.config.model), trial.config.pool_size

@@ -64,12 +64,19 @@ class Comparison:
     # only; at most MAX_RUNS_ESTIMATE); None where told, or where a cell has one run
 
 
+def level(low: float | None, high: float | None, precision: float) -> bool:
+    """Two configurations are level where the interval of their ratio lies within
+    1 ± ``precision``, however it sits about 1 (the rule of the grid's headline and of
+    advise's paired verdicts alike)."""
+    return low is not None and high is not None and 1 - precision <= low and high <= 1 + precision
+
+
 def tell(leader: Sequence[float], other: Sequence[float],
          precision: float = DEFAULT_PRECISION, confidence: float = CONFIDENCE) -> Comparison:
     """How ``leader``'s wall times compare with ``other``'s (both positive, non-empty)."""
     estimate = hodges_lehmann_ratio(leader, other, confidence)
     low, high = estimate.low, estimate.high
-    if low is not None and high is not None and 1 - precision <= low and high <= 1 + precision:
+    if level(low, high, precision):
         told = Told.LEVEL
     elif (low is not None and low > 1) or max(leader) * DECISIVE <= min(other):
         told = Told.FASTER
