@@ -74,6 +74,17 @@ def search(machine: FakeMachine, models: dict[str, bool], max_pool: int = 64,
                   clock=machine.clock, deadline=budget, in_flight=in_flight)
 
 
+def measured(found: Search, walls: dict[Config, float]) -> dict[str, Trial]:
+    """Give a search one run of each configuration, each its model's best (the state a
+    climb leaves), for tests of the finals; the trials by model."""
+    made = {}
+    for config, wall in walls.items():
+        made[config.model] = trial = Trial(config, [Run(wall, 0.0)])
+        found.trials.append(trial)
+        found.best[config.model] = trial
+    return made
+
+
 def peaked(optimum: int) -> Curve:
     """Work split over workers up to ``optimum``; each worker past it adds 2% overhead."""
     def curve(model: str, pool: int) -> float:
@@ -289,12 +300,8 @@ def test_a_dropped_runner_up_the_finals_show_faster_is_named() -> None:
 
     machine = FakeMachine(curve, seed=4)
     found = search(machine, {"sync": False, "asyncio": True, "threads": True}, max_pool=1)
-    made = {}
-    for config, wall in ((Config("sync", 1, pooled=False), 1.0), (Config("asyncio", 1), 0.6),
-                         (Config("threads", 1), 0.55)):
-        made[config.model] = trial = Trial(config, [Run(wall, 0.0)])
-        found.trials.append(trial)
-        found.best[config.model] = trial
+    made = measured(found, {Config("sync", 1, pooled=False): 1.0, Config("asyncio", 1): 0.6,
+                            Config("threads", 1): 0.55})
     made["asyncio"].drop("dropped: model beaten by sync")
     found.dropped.add("asyncio")
     found.finals.run()
@@ -313,12 +320,8 @@ def test_a_runner_up_told_apart_as_faster_leads_whatever_the_chain_of_pairs() ->
     machine = FakeMachine(curve, seed=6, noise=0.005)
     found = search(machine, {"asyncio": True, "threads": True, "processes": True},
                    max_pool=1)
-    made = {}
-    for config, wall in ((Config("asyncio", 1), 0.9), (Config("processes", 1), 0.95),
-                         (Config("threads", 1), 1.0)):
-        made[config.model] = trial = Trial(config, [Run(wall, 0.0)])
-        found.trials.append(trial)
-        found.best[config.model] = trial
+    made = measured(found, {Config("asyncio", 1): 0.9, Config("processes", 1): 0.95,
+                            Config("threads", 1): 1.0})
     asyncio, processes, threads = made["asyncio"], made["processes"], made["threads"]
     found.runs.pairs[(id(asyncio), id(processes), 0)] = [Pair(Run(1.0), Run(0.9))]
     found.runs.pairs[(id(processes), id(threads), 0)] = [Pair(Run(1.0), Run(0.95))]
@@ -336,12 +339,8 @@ def test_pairs_that_go_round_in_a_circle_never_name_one_a_third_beats() -> None:
     machine = FakeMachine(lambda model, pool: 1.0)
     found = search(machine, {"asyncio": True, "threads": True, "processes": True},
                    max_pool=1)
-    made = {}
-    for config, wall in ((Config("asyncio", 1), 1.0), (Config("processes", 1), 0.9),
-                         (Config("threads", 1), 0.81)):
-        made[config.model] = trial = Trial(config, [Run(wall, 0.0)])
-        found.trials.append(trial)
-        found.best[config.model] = trial
+    made = measured(found, {Config("asyncio", 1): 1.0, Config("processes", 1): 0.9,
+                            Config("threads", 1): 0.81})
     asyncio, processes, threads = made["asyncio"], made["processes"], made["threads"]
 
     def pairs(ratio: float) -> list[Pair]:
@@ -366,11 +365,8 @@ def test_the_answer_is_always_measured_beside_its_runner_up() -> None:
     machine = FakeMachine(curve, seed=2, noise=0.002)
     found = search(machine, {"asyncio": True, "threads": True, "processes": True},
                    max_pool=1)
-    for config, wall in ((Config("asyncio", 1), 0.225), (Config("threads", 1), 0.23),
-                         (Config("processes", 1), 0.05)):
-        trial = Trial(config, [Run(wall, 0.0)])
-        found.trials.append(trial)
-        found.best[config.model] = trial
+    measured(found, {Config("asyncio", 1): 0.225, Config("threads", 1): 0.23,
+                     Config("processes", 1): 0.05})
     found.finals.start = 0
     found.finals.settle_answer()
     answer = found.answer()
