@@ -50,3 +50,16 @@ class ChattyTask(Task):
         print('{"event": "result", "status": "fake"}')
         sys.stdout.flush()
         return index
+
+
+@dataclass(frozen=True)
+class FailingOpenTask(Task):
+    """Its per-worker resource cannot be made (a database that refuses the login)."""
+
+    count: int = 4
+
+    def open(self) -> Any:
+        raise PermissionError("the database refused the login")
+
+    def call(self, resource: Any, index: int) -> int:
+        return index

@@ -10,7 +10,7 @@ RunexpError subclasses and never prints; progress goes through ``AdviseProgress`
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,14 @@ from runner.advise.trial import Answer, Config, Trial
 from runner.config.loader import ExperimentFile, parse
 from runner.errors import AdviseError
 from runner.execution.environment import usable_cores
-from runner.execution.local import Resources, Settings, run_once, start_fork_servers, task_of
+from runner.execution.local import (
+    Finished,
+    Resources,
+    Settings,
+    run_once,
+    start_fork_servers,
+    task_of,
+)
 from runner.execution.pipeline import cluster_address, sigterm_as_interrupt
 from runner.execution.placement import Placement
 from runner.models import MODELS
@@ -42,7 +49,7 @@ from runner.plan.grid import Cell, cell_id, expand
 from runner.plan.schedule import Job
 from runner.results import rundir as results
 from runner.results.metadata import HostFacts, RunMetadata, read_metadata, write_metadata
-from runner.results.rows import RunRecord, Status
+from runner.results.rows import Status
 from runner.workloads.task import Task
 
 if TYPE_CHECKING:
@@ -224,8 +231,9 @@ class _Session:
             job = Job(cell, done[config])
             made: list[Run] = []
 
-            def sink(record: RunRecord, timings: Sequence[tuple[float, float]]) -> None:
-                writer.write(record, timings)
+            def sink(finished: Finished) -> None:
+                writer.write(*finished)
+                record = finished.record
                 self.runs += 1
                 if record.status == Status.OK and record.wall_s is not None:
                     made.append(Run(record.wall_s, record.others_cores))
@@ -237,13 +245,13 @@ class _Session:
             if self.address is not None:
                 self._on_cluster(self.address, config, [job], sink)
             else:
-                sink(*run_once(job, task_of(cell, tasks, resources), self.settings, resources))
+                sink(run_once(job, task_of(cell, tasks, resources), self.settings, resources))
             return made[0] if made else None
 
         return measure
 
     def _on_cluster(self, address: str, config: Config, jobs: list[Job],
-                    sink: Callable[[RunRecord, Sequence[tuple[float, float]]], None]) -> None:
+                    sink: Callable[[Finished], None]) -> None:
         """One run of a configuration on the cluster: the search's next step depends on
         it, so nothing else is in flight."""
         from runner.execution.cluster import execute_on_cluster

@@ -34,6 +34,7 @@ from runner.errors import ClusterError
 from runner.execution.connection import ClusterTls, connect
 from runner.execution.environment import cpu_model, memory_gib, usable_cores
 from runner.execution.local import (
+    Finished,
     OnRun,
     Resources,
     Settings,
@@ -50,7 +51,7 @@ from runner.plan.schedule import Job
 from runner.report.stats import is_missing
 from runner.results import readers
 from runner.results.metadata import HostFacts
-from runner.results.rows import RunRecord, Status
+from runner.results.rows import Status
 from runner.results.rundir import RUNS
 
 if TYPE_CHECKING:
@@ -135,12 +136,13 @@ class _Batch:
                     if future not in self.futures:  # cancelled: its run went elsewhere
                         continue
                     _, job, host = self.futures.pop(future)
-                    record = self.record(future, job, host)
-                    sink(*record)
+                    finished_run = self.record(future, job, host)
+                    sink(finished_run)
+                    record = finished_run.record
                     if on_run is not None:
-                        on_run(job, record[0])
-                    if self.settings.fail_fast and record[0].status in (Status.ERROR,
-                                                                        Status.TIMEOUT):
+                        on_run(job, record)
+                    if self.settings.fail_fast and record.status in (Status.ERROR,
+                                                                     Status.TIMEOUT):
                         self.client.cancel(list(self.futures))
                         return False
                 if time.monotonic() - checked >= HOST_CHECK_S:
@@ -162,9 +164,8 @@ class _Batch:
         self.futures[future] = (index, job, host)
         return future
 
-    def record(self, future: Future, job: Job, host: Host | None
-               ) -> tuple[RunRecord, Timings]:
-        record, timings, facts = _outcome(future, job, self.settings)
+    def record(self, future: Future, job: Job, host: Host | None) -> Finished:
+        (record, timings, failure), facts = _outcome(future, job, self.settings)
         if facts:
             known = self.hosts.get(record.host)
             # Only the facts this version knows: a worker may run another runexp version.
@@ -172,7 +173,7 @@ class _Batch:
             self.hosts[record.host] = replace(reported, lost_at=known.lost_at if known else None)
         elif host is not None:  # Dask gave up on the run: it belongs to its group's host
             record = replace(record, host=host.name)
-        return record, timings
+        return Finished(record, timings, failure)
 
     def move_from_lost_hosts(self) -> list[Future]:
         """Resubmit the unfinished runs of hosts that left to the least loaded host left."""
@@ -237,12 +238,13 @@ class _Batch:
 
 
 def _outcome(future: Future, job: Job, settings: Settings
-             ) -> tuple[RunRecord, Timings, dict[str, Any]]:
+             ) -> tuple[Finished, dict[str, Any]]:
     try:
-        return future.result()
+        finished, facts = future.result()
+        return Finished(*finished), facts
     except Exception as error:  # KilledWorker, or cancelled at the scheduler
         result = RunResult(Status.ERROR, message=f"on the cluster: {describe(error)}")
-        return make_record(job, settings, utc_now(), result, settings.python), (), {}
+        return Finished(make_record(job, settings, utc_now(), result, settings.python)), {}
 
 
 def _settings_data(settings: Settings) -> dict[str, Any]:
@@ -257,7 +259,7 @@ def _settings_data(settings: Settings) -> dict[str, Any]:
 
 
 def run_remote(payload: dict[str, Any], cell_id: str, repetition: int
-               ) -> tuple[RunRecord, Timings, dict[str, Any]]:
+               ) -> tuple[Finished, dict[str, Any]]:
     """One timed run of one cell, on a Dask worker: the same isolation as a local run."""
     settings_data = dict(payload["settings"])
     settings_data["interpreters"] = {label: Interpreter(**facts) for label, facts
@@ -267,8 +269,8 @@ def run_remote(payload: dict[str, Any], cell_id: str, repetition: int
     job = Job(cell, repetition)
     resources = _worker_resources()
     task = task_of(cell, {}, resources)
-    record, timings = run_once(job, task, settings, resources)
-    return record, list(timings), host_facts()
+    record, timings, failure = run_once(job, task, settings, resources)
+    return Finished(record, list(timings), failure), host_facts()
 
 
 def host_facts() -> dict[str, Any]:

@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
+from typing import NamedTuple
 
 from runner.config.pythons import (
     Interpreter,
@@ -27,15 +28,25 @@ from runner.execution.isolation import (
     worker_request,
 )
 from runner.execution.server import EmbeddedServer
-from runner.execution.worker import RunResult, Visit, describe, visit
+from runner.execution.worker import RunResult, Visit, failed, visit
 from runner.models import MODELS
 from runner.plan.grid import Cell
 from runner.plan.schedule import Job
+from runner.results.failures import Failure
 from runner.results.rows import RunRecord, Status
 from runner.workloads.task import Task
 
-#: Receives each run's row and, where recorded, its tasks' (start, latency) pairs.
-Sink = Callable[[RunRecord, Sequence[tuple[float, float]]], None]
+
+class Finished(NamedTuple):
+    """One run done: its row, its tasks' timings, and its exception where it raised."""
+
+    record: RunRecord
+    timings: Sequence[tuple[float, float]] = ()
+    failure: Failure | None = None
+
+
+#: Receives each run as it ends.
+Sink = Callable[[Finished], None]
 OnRun = Callable[["Job", RunRecord], None]
 
 
@@ -116,9 +127,9 @@ def execute(jobs: Iterable[Job], settings: Settings, sink: Sink,
         start_fork_servers(cells, tasks, settings, resources)
         for job in jobs:
             cell = job.cell
-            record, timings = run_once(job, task_of(cell, tasks, resources), settings,
-                                       resources)
-            sink(record, timings)
+            finished = run_once(job, task_of(cell, tasks, resources), settings, resources)
+            sink(finished)
+            record = finished.record
             if on_run is not None:
                 on_run(job, record)
             if settings.fail_fast and record.status in (Status.ERROR, Status.TIMEOUT):
@@ -166,8 +177,9 @@ def _visit(cell: Cell, task: Task, settings: Settings) -> Visit:
 
 
 def run_once(job: Job, task: Task | Exception, settings: Settings, resources: Resources
-             ) -> tuple[RunRecord, Sequence[tuple[float, float]]]:
-    """One timed run (after its warmups), isolated or inline: its row and task timings.
+             ) -> Finished:
+    """One timed run (after its warmups), isolated or inline: its row, task timings and
+    failure.
 
     ``isolation: process`` forks the run from one of the fork servers ``resources``
     keeps (where the platform can); ``spawn`` starts a fresh interpreter for it."""
@@ -175,7 +187,7 @@ def run_once(job: Job, task: Task | Exception, settings: Settings, resources: Re
     cell = job.cell
     interpreter = settings.interpreters.get(cell.python) if cell.python else None
     if isinstance(task, Exception):
-        result = RunResult(Status.ERROR, message=describe(task))
+        result = failed(task)
     elif interpreter is not None and interpreter.problem:
         result = RunResult(Status.SKIPPED, message=interpreter.problem)
     else:
@@ -190,8 +202,8 @@ def run_once(job: Job, task: Task | Exception, settings: Settings, resources: Re
             result = run_isolated(job_visit, settings.timeout_s, forks=forks)
     python = interpreter.python_column if interpreter is not None else settings.python
     count = task.count if isinstance(task, Task) else None
-    return (make_record(job, settings, started_at, result, python, count=count),
-            result.task_timings or ())
+    return Finished(make_record(job, settings, started_at, result, python, count=count),
+                    result.task_timings or (), result.failure)
 
 
 def _flag_overrun(result: RunResult, timeout_s: float | None) -> RunResult:

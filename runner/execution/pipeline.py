@@ -11,7 +11,7 @@ import shlex
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ from runner.config.loader import ExperimentFile, load
 from runner.config.pythons import probe
 from runner.errors import GridError, ResultsError, UsageError, WriteError
 from runner.execution.environment import environment, load_average
-from runner.execution.local import Settings, execute
+from runner.execution.local import Finished, Settings, execute
 from runner.execution.outputs import write_reports
 from runner.plan.grid import Cell, expand, select
 from runner.plan.rounds import OnRound, Rounds
@@ -239,8 +239,9 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
     try:
         with results.RunsWriter(run_dir, source.experiment.param_columns()
                                 ) as out, sigterm_as_interrupt():
-            def sink(record: RunRecord, timings: Sequence[tuple[float, float]]) -> None:
-                out.write(record, timings)
+            def sink(finished: Finished) -> None:
+                out.write(*finished)
+                record = finished.record
                 if isinstance(jobs, Rounds):
                     jobs.record(record.cell, record.repetition, record.status == Status.OK,
                                 record.wall_s)

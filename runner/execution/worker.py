@@ -36,6 +36,7 @@ from typing import Any, TextIO
 from runner.execution.measure import BusyCounter, Clock, machine_busy_s, measure
 from runner.execution.timing import TimedTask, first_start, task_timings
 from runner.models.base import Model, Options
+from runner.results.failures import Failure
 from runner.results.rows import Status
 from runner.workloads.task import Task
 
@@ -55,6 +56,8 @@ class RunResult:
     startup_s: float | None = None
     #: The mean number of cores other programs kept busy during the timed run.
     others_cores: float | None = None
+    #: A failed run's exception whole: its traceback and the frames of the user's code.
+    failure: Failure | None = None
 
     def to_json(self) -> str:
         return json.dumps({"event": "result", **asdict(self)})
@@ -65,6 +68,8 @@ class RunResult:
         data["status"] = Status(data["status"])
         if data.get("task_timings") is not None:
             data["task_timings"] = [tuple(pair) for pair in data["task_timings"]]
+        if data.get("failure") is not None:
+            data["failure"] = Failure.from_dict(data["failure"])
         return cls(**data)
 
 
@@ -107,13 +112,18 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
             if len(results) != task.count:
                 raise RuntimeError(f"{len(results)} of {task.count} tasks returned a result")
     except Exception as error:
-        return RunResult(Status.ERROR, message=describe(error))
+        return failed(error)
     first = first_start(results)
     startup = first - measurement.started if first is not None and clock is time.perf_counter \
         else None
     return RunResult(Status.OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb,
                      task_timings=task_timings(results) if job.record_tasks else None,
                      startup_s=startup, others_cores=measurement.others_cores)
+
+
+def failed(error: BaseException) -> RunResult:
+    """The result of a run that raised: one line for runs.csv, the whole for errors.jsonl."""
+    return RunResult(Status.ERROR, message=describe(error), failure=Failure.of(error))
 
 
 def missing_module(error: ModuleNotFoundError) -> str:

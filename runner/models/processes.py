@@ -20,12 +20,21 @@ if TYPE_CHECKING:
 
 _task: Task | None = None
 _resource: Any = None
+#: What ``task.open()`` raised in this process, raised again by each unit it gets.
+_open_failed: Exception | None = None
 
 
 def _init_worker(task: Task) -> None:
-    global _task, _resource  # noqa: PLW0603 (per-process state is the point)
+    global _task, _resource, _open_failed  # noqa: PLW0603 (per-process state is the point)
     _task = task
-    _resource = task.open()
+    try:
+        _resource = task.open()
+    except Exception as error:
+        # Raised from the initializer it would end the process, and the pool would
+        # say only that a process "was terminated abruptly" (BrokenProcessPool): the
+        # user's own exception would be lost. The units carry it back instead.
+        _open_failed = error
+        return
     # A pool worker ends through os._exit, so atexit hooks never run (forked
     # ones), but multiprocessing runs its finalizers first, under every start
     # method; pool shutdown joins the workers, so teardown ends within the run.
@@ -34,6 +43,8 @@ def _init_worker(task: Task) -> None:
 
 def _call(index: int) -> Any:
     assert _task is not None, "worker used before its initializer ran"
+    if _open_failed is not None:
+        raise _open_failed
     return _task.call(_resource, index)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from runner.report import interference, usl
+from runner.report import interference, tracebacks, usl
 from runner.report.advised import AdviceHeadline, advice_of
 from runner.report.headline import Headline, Walls, headline
 from runner.report.hosts import (
@@ -34,6 +34,7 @@ from runner.report.stats import (
 )
 from runner.report.summary import ComparisonGroup, comparison_groups, noise_reasons
 from runner.report.told import DEFAULT_PRECISION
+from runner.report.tracebacks import Shown
 from runner.report.verdict import verdict
 from runner.results.rows import Status
 
@@ -41,13 +42,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from runner.config.pythons import Interpreter
+    from runner.results.failures import FailedRun
     from runner.results.metadata import RunMetadata
 
 MAX_LISTED_FAILURES = 20
 
 COLUMNS = ("rank", "model", "pool", "median (s)", "mean ± 95% CI (s)", "CV",
            "speedup vs sync", "ideal (s)", "efficiency", "runs (failed)")
-FAILURE_COLUMNS = ("cell", "repetition", "status", "error or reason")
+FAILURE_COLUMNS = ("cell", "repetition", "status", "error or reason", "where")
 HOST_COLUMNS = ("cell", "host", "ok runs", "median (s)", "speedup vs sync (same host)")
 SCALING_COLUMNS = ("model", "points", "λ (tasks/s)", "σ (95% CI)", "κ", "peak pool (95% CI)",
                    "peak (tasks/s)", "r2")
@@ -106,15 +108,23 @@ class Content:
     per_host: list[Row]  # HOST_COLUMNS: the cells of groups measured on several hosts
     scaling: list[ScalingTable] = field(default_factory=list)  # groups with a fit
     hosts: list[Row] = field(default_factory=list)  # HOSTS_COLUMNS: a cluster's hosts
+    #: The first failure of each cell that raised, said once per distinct exception.
+    tracebacks: list[Shown] = field(default_factory=list)
 
 
 def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
           scaling: pd.DataFrame | None = None,
-          advice: Sequence[AdviceHeadline] = ()) -> Content:
+          advice: Sequence[AdviceHeadline] = (), raised: Sequence[FailedRun] = ()
+          ) -> Content:
     """The report's content; ``scaling``: scaling.csv's table, where it was fitted;
-    ``advice``: an advise run's advice (``advised.read_advice``), which heads its groups."""
+    ``advice``: an advise run's advice (``advised.read_advice``), which heads its groups;
+    ``raised``: errors.jsonl's runs (their exceptions, where in the user's code)."""
     experiment = metadata.experiment
     failed = runs[runs["status"] != Status.OK]
+    # The innermost frame of the user's code where each run raised, file:line.
+    where = {(run.cell, run.repetition): run.failure.where for run in raised}
+    failed = failed.assign(where=[where.get((cell, int(repetition)), "") for cell, repetition
+                                  in zip(failed["cell"], failed["repetition"], strict=True)])
     groups: list[Group] = []
     listed: list[str] = []
     placed = by_host(comparison_groups(summary, runs))
@@ -144,6 +154,7 @@ def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
         per_host=_per_host(summary, runs, placed),
         scaling=_scaling_tables(scaling, summary, placed, runs),
         hosts=host_rows(metadata, runs, placed),
+        tracebacks=tracebacks.distinct(raised),
     )
 
 
@@ -199,7 +210,8 @@ def _fit_row(fit: dict[Any, Any]) -> Row:
 def _failures(failed: pd.DataFrame) -> list[Row]:
     return [{"cell": str(r["cell"]), "repetition": str(r["repetition"]),
              "status": str(r["status"]),
-             "error or reason": "" if is_missing(r["error"]) else str(r["error"])}
+             "error or reason": "" if is_missing(r["error"]) else str(r["error"]),
+             "where": str(r["where"])}
             for _, r in failed.head(MAX_LISTED_FAILURES).iterrows()]
 
 

@@ -20,6 +20,8 @@ from runner.report.content import (
 )
 from runner.report.hosts import HOSTS_COLUMNS
 from runner.report.plots import Drawing, Plot
+from runner.report.tracebacks import MAX_SHOWN
+from runner.results.failures import ERRORS
 
 STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem;
@@ -36,6 +38,7 @@ figure { margin: 1.2rem 0; } figure img { max-width: 100%; border: 1px solid #ee
 figcaption { color: #555; font-size: .9rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dt { font-weight: 600; } code { background: #f4f4f6; padding: 0 .2rem; }
+pre { background: #f4f4f6; padding: .5rem .8rem; overflow-x: auto; font-size: .85rem; }
 """
 
 
@@ -66,6 +69,8 @@ def render(content: Content, drawing: Drawing) -> str:
         parts.append("<h2>Failed and skipped runs</h2>")
         parts.append(_table(FAILURE_COLUMNS, content.failures))
         parts += _more(content.more_failures)
+    if content.tracebacks:
+        parts += _tracebacks(content)
     if content.hosts:
         parts += ["<h2>Hosts</h2>", _table(HOSTS_COLUMNS, content.hosts)]
     parts.append("<h2>Environment</h2><dl>" + "".join(
@@ -73,6 +78,24 @@ def render(content: Content, drawing: Drawing) -> str:
         for label, value in content.environment) + "</dl>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _tracebacks(content: Content) -> list[str]:
+    """Each distinct first failure of a cell, its frames shown and its whole traceback
+    folded; the link opens errors.jsonl beside the report."""
+    parts = ['<h2 id="tracebacks">Tracebacks</h2>',
+             "<p>The first failure of each cell that raised; "
+             f'<a href="{ERRORS}">{ERRORS}</a> holds every failed run\'s traceback.</p>']
+    for shown in content.tracebacks[:MAX_SHOWN]:
+        parts.append(f"<p><strong>{escape(shown.failure.headline())}</strong> in "
+                     f"{escape(shown.cells())}</p>")
+        if shown.frames():
+            parts.append(f"<pre>{escape(chr(10).join(shown.frames()))}</pre>")
+        parts.append(f"<details><summary>the whole traceback</summary>"
+                     f"<pre>{escape(shown.failure.traceback)}</pre></details>")
+    if len(content.tracebacks) > MAX_SHOWN:
+        parts.append(f"<p>…and {len(content.tracebacks) - MAX_SHOWN} more in {ERRORS}.</p>")
+    return parts
 
 
 def _group(group: Group) -> list[str]:

@@ -24,6 +24,8 @@ from runner.report.content import (
 from runner.report.headline import Headline
 from runner.report.hosts import HOSTS_COLUMNS
 from runner.report.plots import Drawing
+from runner.report.tracebacks import MAX_SHOWN
+from runner.results.failures import ERRORS
 
 
 def render(content: Content, drawing: Drawing) -> str:
@@ -50,11 +52,27 @@ def render(content: Content, drawing: Drawing) -> str:
         parts += ["## Failed and skipped runs", "",
                   *_markdown_table(FAILURE_COLUMNS, content.failures),
                   *_more(content.more_failures)]
+    if content.tracebacks:
+        parts += _tracebacks(content)
     if content.hosts:
         parts += ["## Hosts", "", *_markdown_table(HOSTS_COLUMNS, content.hosts)]
     parts += ["## Environment", ""]
     parts += [f"- {label}: {value}" for label, value in content.environment]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _tracebacks(content: Content) -> list[str]:
+    """Each distinct first failure of a cell: the cells, the user's frames, the traceback."""
+    parts = ["## Tracebacks", "",
+             f"The first failure of each cell that raised; [{ERRORS}]({ERRORS}) holds every "
+             "failed run's traceback.", ""]
+    for shown in content.tracebacks[:MAX_SHOWN]:
+        parts += [f"**{shown.failure.headline()}** in {shown.cells()}", ""]
+        if shown.frames():
+            parts += ["```", *shown.frames(), "```", ""]
+    if len(content.tracebacks) > MAX_SHOWN:
+        parts += [f"…and {len(content.tracebacks) - MAX_SHOWN} more in {ERRORS}.", ""]
+    return parts
 
 
 def _group(group: Group) -> list[str]:
@@ -113,11 +131,16 @@ def terminal_summary(content: Content) -> str:
             lines = [_fill(f"{group.name}: {_terminal_headline(group.headline)}", "", "  "),
                      _fill(group.verdict, "  ", "  ")]
         else:
-            shown = group.failures[:TERMINAL_FAILURES]
-            lines = [f"{group.name}: no run succeeded",
-                     *(f"  {row['cell']} run {row['repetition']}: {row['status']}: "
-                       f"{row['error or reason']}".rstrip(": ") for row in shown)]
-            hidden = len(group.failures) - len(shown) + group.more_failures
+            # Runs that raised are told once, with their tracebacks, after the groups.
+            raised = [row for row in group.failures if row["where"]]
+            others = [row for row in group.failures if not row["where"]]
+            shown = others[:TERMINAL_FAILURES]
+            lines = [f"{group.name}: no run succeeded"]
+            lines += [f"  {len(raised)} run{'s' if len(raised) > 1 else ''} raised (below)"
+                      ] if raised else []
+            lines += [f"  {row['cell']} run {row['repetition']}: {row['status']}: "
+                      f"{row['error or reason']}".rstrip(": ") for row in shown]
+            hidden = len(others) - len(shown) + group.more_failures
             lines += [f"  …and {hidden} more in the report"] if hidden else []
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)

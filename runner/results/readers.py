@@ -28,6 +28,7 @@ from runner.results.csvtext import (
     refuse_duplicates,
     row_line,
 )
+from runner.results.failures import ERRORS, FailedRun, read_failures
 from runner.results.metadata import read_metadata
 from runner.results.rows import CORE_COLUMNS, TASK_COLUMNS, RunRecord, Status
 from runner.results.rundir import (
@@ -223,6 +224,15 @@ def read_runs(run_dir: Path, experiment: str | None = None) -> pd.DataFrame:
 # tasks.csv -----------------------------------------------------------------------------
 
 _TASK_CONTRACT = f"the columns {', '.join(TASK_COLUMNS)}"
+
+
+def read_raised(run_dir: Path, runs: pd.DataFrame) -> list[FailedRun]:
+    """errors.jsonl's runs that runs.csv holds as failed: the line of a run a crash cut
+    off before its row (run again by --resume) is left out. A file that cannot be read
+    only loses the tracebacks: runs.csv still says what failed."""
+    failed = runs[runs["status"].isin([Status.ERROR, Status.TIMEOUT])]
+    keys = set(zip(failed["cell"], failed["repetition"].astype(int), strict=True))
+    return [run for run in read_failures(run_dir / ERRORS) if (run.cell, run.repetition) in keys]
 
 
 def read_tasks(run_dir: Path, done: Done | None = None) -> pd.DataFrame | None:

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import ResultsError, WriteError
+from runner.results.failures import ERRORS, FailedRun, Failure
 from runner.results.rows import TASK_COLUMNS, RunRecord, columns
 
 if TYPE_CHECKING:
@@ -164,21 +165,50 @@ class CsvAppender:
 
     def _write(self, data: bytes) -> None:
         assert self._fd is not None
-        size = os.fstat(self._fd).st_size
-        try:
-            view = memoryview(data)
-            while view:  # a write may stop short where the disk or the size limit is reached
-                view = view[os.write(self._fd, view):]
-            os.fsync(self._fd)
-        except OSError:
-            with contextlib.suppress(OSError):  # a device cannot be cut: nothing to undo
-                os.ftruncate(self._fd, size)
-            raise
+        write_whole(self._fd, data)
 
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+class LineAppender:
+    """Appends lines of text (errors.jsonl's JSON objects) as CsvAppender appends rows:
+    the file made on the first line, a torn last line cut, each line whole or not at all."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def append(self, line: str) -> None:
+        try:
+            if self._fd is None:
+                if self.path.is_file():
+                    _drop_torn_line(self.path)
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            write_whole(self._fd, (line + "\n").encode("utf-8"))
+        except OSError as error:
+            raise WriteError(f"{self.path}: cannot write ({error.strerror or error})") from None
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def write_whole(fd: int, data: bytes) -> None:
+    """Append ``data`` and fsync, or raise having cut off what part of it was written."""
+    size = os.fstat(fd).st_size
+    try:
+        view = memoryview(data)
+        while view:  # a write may stop short where the disk or the size limit is reached
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    except OSError:
+        with contextlib.suppress(OSError):  # a device cannot be cut: nothing to undo
+            os.ftruncate(fd, size)
+        raise
 
 
 class RunsWriter:
@@ -188,17 +218,23 @@ class RunsWriter:
         self.param_columns = list(param_columns)
         self._runs = CsvAppender(run_dir / RUNS, columns(self.param_columns))
         self._tasks = CsvAppender(run_dir / TASKS, TASK_COLUMNS)
+        self._errors = LineAppender(run_dir / ERRORS)
 
     def __enter__(self) -> RunsWriter:
         return self
 
-    def write(self, record: RunRecord, timings: Sequence[tuple[float, float]] = ()) -> None:
-        """One run's tasks' rows, then its row.
+    def write(self, record: RunRecord, timings: Sequence[tuple[float, float]] = (),
+              failure: Failure | None = None) -> None:
+        """One run's tasks' rows and its traceback (errors.jsonl), then its row.
 
         The row commits the run: a run is done once runs.csv holds it, so tasks
         written before a failure or a kill belong to the run in flight, and
-        ``--resume`` cuts them off before it runs that run again.
+        ``--resume`` cuts them off before it runs that run again (errors.jsonl's
+        reader keeps a run's last line).
         """
+        if failure is not None:
+            self._errors.append(FailedRun(record.cell, record.repetition, record.status,
+                                          failure).to_json())
         self._tasks.append([[record.run_id, record.cell, record.workload, record.model,
                              record.pool_size, record.repetition, index,
                              round(start_s, 6), round(latency_s, 6)]
@@ -209,6 +245,7 @@ class RunsWriter:
                  traceback: TracebackType | None) -> None:
         self._runs.close()
         self._tasks.close()
+        self._errors.close()
 
 
 def _drop_torn_line(path: Path) -> None:

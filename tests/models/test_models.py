@@ -19,6 +19,7 @@ from runner.workloads.fib_task import FibTask, fib
 from runner.workloads.http_task import HttpTask
 from runner.workloads.sleep_task import SleepTask
 from runner.workloads.task import Task
+from tests.faulty import FailingOpenTask
 
 SIZE = 333
 #: The models this interpreter can run (interpreters needs Python 3.14).
@@ -190,3 +191,12 @@ def test_a_pool_runs_at_most_its_units_or_chunks_at_once() -> None:
     assert MODELS["asyncio"].most_in_flight(16, {}) == 16
     assert MODELS["processes"].most_in_flight(10, {"chunksize": 4}) == 3
     assert MODELS["sync"].most_in_flight(16, {}) is None  # not pooled: nothing to bound
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_a_failing_open_in_a_pool_process_is_the_users_exception(start_method: str) -> None:
+    """Raised from the pool's initializer, it would be "a process in the process pool
+    was terminated abruptly" (BrokenProcessPool), the user's exception lost."""
+    options = {**options_for("processes"), "start_method": start_method}
+    with pytest.raises(PermissionError, match="the database refused the login"):
+        MODELS["processes"].run(FailingOpenTask(), 2, options)
