@@ -61,10 +61,6 @@ class ClusterError(UsageError):
     """The cluster cannot be used: Dask missing, or no scheduler at the address."""
 
 
-class PluginError(UsageError):
-    """An entry point that cannot be loaded or is not what its group expects."""
-
-
 class AdviseError(UsageError):
     """`runexp advise` cannot search as asked: a bad option or MODULE:FUNCTION."""
 
@@ -89,6 +85,10 @@ class WriteError(RunexpError):
 
 class RunDirWarning(UserWarning):
     """A file of a run directory that the command does not need is missing or damaged."""
+
+
+class PluginWarning(UserWarning):
+    """An installed plugin that cannot be used: files that name it fail, the rest run."""
 
 
 class ReportError(RunexpError):

@@ -22,9 +22,10 @@ from pydantic import (
 )
 
 from runner.config.pythons import executable_of, labels
+from runner.config.values import format_value
+from runner.models import BROKEN as BROKEN_MODELS
 from runner.models import DEFAULT_MODELS, MODELS
 from runner.models.options import ModelOptions, PoolSize
-from runner.results.rows import CORE_COLUMNS
 from runner.workloads import WORKLOADS
 from runner.workloads.spec import StrictFloat, StrictInt, StrictModel, WorkloadSpec, invalid
 
@@ -65,13 +66,6 @@ PoolSizes = Annotated[
 ]
 
 
-def format_value(value: Any) -> str:
-    """A parameter value as cell ids, --only and messages show it: 20.0 -> '20', 0.5 -> '0.5'."""
-    if isinstance(value, float):
-        return format(value, ".15g")
-    return str(value)
-
-
 def excluded(entry: Mapping[str, Any], value_of: Callable[[str], Any]) -> bool:
     """True when a cell matches every key of an exclude entry (a list matches any of its
     values); ``value_of`` gives the cell's value of a key, KeyError where it has none."""
@@ -97,6 +91,12 @@ def _unknown(kind: str, name: object, valid: list[str]) -> str:
     )
 
 
+def _unknown_model(name: object, valid: list[str]) -> str:
+    """Why a model name cannot be used: a plugin set aside says its own reason."""
+    broken = BROKEN_MODELS.get(name) if isinstance(name, str) else None
+    return str(broken) if broken is not None else _unknown("model", name, valid)
+
+
 class _ModelsBase(StrictModel):
     """``models:`` as a mapping name -> options; a list of names means no options."""
 
@@ -109,7 +109,7 @@ class _ModelsBase(StrictModel):
                         for i, name in enumerate(data) if not isinstance(name, str)]
             if problems:
                 raise invalid(problems)
-            problems = [((i,), _unknown("model", name, valid), name)
+            problems = [((i,), _unknown_model(name, valid), name)
                         for i, name in enumerate(data) if name not in MODELS]
             problems += [((i,), f"model {name!r} is listed twice", name)
                          for i, name in enumerate(data) if name in data[:i]]
@@ -117,7 +117,7 @@ class _ModelsBase(StrictModel):
                 raise invalid(problems)
             return {name: {} for name in data}
         if isinstance(data, dict):
-            problems = [((name,), _unknown("model", name, valid), name)
+            problems = [((name,), _unknown_model(name, valid), name)
                         for name in data if name not in MODELS]
             if problems:
                 raise invalid(problems)
@@ -310,11 +310,6 @@ class Experiment(StrictModel):
         problems: Problems = []
         seen: dict[str, int] = {}
         for i, workload in enumerate(self.workloads):
-            clashes = [name for name in workload.param_names()
-                       if name in CORE_COLUMNS and name != "tasks"]
-            problems += [(("workloads", i, "kind"), f"parameter {name!r} of kind "
-                          f"{workload.kind!r} clashes with runs.csv's {name!r} column",
-                          workload.kind) for name in clashes]
             if workload.name in seen:
                 message = (f"workload label {workload.name!r} is used twice "
                            f"(also workloads.{seen[workload.name]}); give each a unique label")

@@ -218,6 +218,8 @@ def _problems(error: ValidationError, data: Any, marks: Marks, name: str) -> lis
     problems = []
     for detail in error.errors(include_url=False):
         loc = _real_loc(detail["loc"], data)
+        if detail["type"] == "union_tag_invalid":  # on the `kind:` line itself
+            loc = _real_loc((*loc, "kind"), data)
         line, column = _nearest_mark(loc, marks)
         problems.append(Problem(name, line, column, _dotted(loc), _message(detail)))
     return sorted(problems, key=lambda p: (p.line or 0, p.column or 0))
@@ -235,6 +237,8 @@ def _message(detail: Any) -> str:
     if kind == "union_tag_not_found":
         return f"`kind` is missing; expected one of: {', '.join(_workload_kinds())}"
     if kind == "union_tag_invalid":
+        if broken := _broken_kind(detail["ctx"]["tag"]):
+            return broken
         return (f"unknown workload kind {detail['ctx']['tag']!r}"
                 f"{suggest(str(detail['ctx']['tag']), _workload_kinds())}; "
                 f"expected one of: {', '.join(_workload_kinds())}")
@@ -272,6 +276,13 @@ def _workload_kinds() -> list[str]:
     from runner.workloads import WORKLOADS
 
     return list(WORKLOADS)
+
+
+def _broken_kind(kind: str) -> str:
+    """Why a plugin's kind cannot be used, where a plugin set aside registers it."""
+    from runner.workloads import BROKEN
+
+    return str(BROKEN[kind]) if kind in BROKEN else ""
 
 
 def _keys_at(loc: tuple[Any, ...]) -> list[str]:

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from runner.config.experiment import CELL_KEYS, Experiment, excluded, format_value
+from runner.config.experiment import CELL_KEYS, Experiment, excluded
+from runner.config.values import format_value
 from runner.errors import GridError
 from runner.models import MODELS
 from runner.models.options import ModelOptions
@@ -142,7 +143,8 @@ def parse_selection(pairs: Iterable[str]) -> dict[str, list[str]]:
 
 def select(cells: list[Cell], selection: Mapping[str, list[str]],
            param_columns: Iterable[str]) -> list[Cell]:
-    """The cells matching every key of ``selection`` (values compared as cell ids show them)."""
+    """The cells matching every key of ``selection`` (values compared as cell ids show them,
+    or text as it is)."""
     valid = [*SELECT_KEYS, *param_columns]
     unknown = [key for key in selection if key not in valid]
     if unknown:
@@ -151,10 +153,12 @@ def select(cells: list[Cell], selection: Mapping[str, list[str]],
     def chosen(cell: Cell) -> bool:
         for key, values in selection.items():
             try:
-                shown = format_value(cell.value(key))
+                value = cell.value(key)
             except KeyError:
                 return False
-            if shown not in values and not _numbers_equal(shown, values):
+            shown = format_value(value)
+            as_is = isinstance(value, str) and value in values  # without a cell id's quotes
+            if not (shown in values or as_is or _numbers_equal(shown, values)):
                 return False
         return True
 

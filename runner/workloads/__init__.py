@@ -6,8 +6,9 @@ picklable task the cell worker runs (no pydantic). Adding a built-in workload is
 those two files and one entry point in pyproject.toml (and one line in
 ``BUILTIN`` below, for source checkouts that were never installed).
 
-``WORKLOADS`` is built on first use: the cell worker imports task modules (and
-so this package) but must not pay for pydantic or the entry-point scan.
+``WORKLOADS`` (and ``BROKEN``, the plugins set aside) is built on first use: the
+cell worker imports task modules (and so this package) but must not pay for pydantic
+or the entry-point scan.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from runner.plugins import BrokenPlugin
     from runner.workloads.spec import WorkloadSpec
 
     WORKLOADS: dict[str, type[WorkloadSpec]]
+    #: kind -> why it cannot be used, for each plugin set aside (runner.plugins).
+    BROKEN: dict[str, BrokenPlugin]
 
 #: kind -> ``module:class`` of runexp's own workloads, in the order reports list them.
 BUILTIN = {
@@ -32,7 +36,8 @@ BUILTIN = {
 
 
 def _adopt(kind: str, obj: Any) -> type[WorkloadSpec]:
-    from runner.workloads.spec import WorkloadSpec, check_spec_class
+    from runner.workloads.checks import check_spec_class
+    from runner.workloads.spec import WorkloadSpec
 
     if not (isinstance(obj, type) and issubclass(obj, WorkloadSpec)):
         raise TypeError(f"{obj!r} is not a runner.workloads.spec.WorkloadSpec subclass")
@@ -41,13 +46,13 @@ def _adopt(kind: str, obj: Any) -> type[WorkloadSpec]:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "WORKLOADS":
+    if name in ("WORKLOADS", "BROKEN"):
         from runner.plugins import WORKLOADS_GROUP, load_group
 
-        registry = load_group(WORKLOADS_GROUP, _adopt, BUILTIN)
-        globals()["WORKLOADS"] = registry
-        return registry
+        registry, broken = load_group(WORKLOADS_GROUP, _adopt, BUILTIN)
+        globals().update(WORKLOADS=registry, BROKEN=broken)
+        return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["BUILTIN", "WORKLOADS"]
+__all__ = ["BROKEN", "BUILTIN", "WORKLOADS"]

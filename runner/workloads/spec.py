@@ -26,7 +26,7 @@ import pickle
 import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias, TypeVar, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias, TypeVar, Union
 
 from pydantic import (
     AfterValidator,
@@ -337,17 +337,6 @@ def _task_problem(task: object) -> str:
     except Exception as error:
         return f"a {name} that cannot be pickled ({type(error).__name__}: {error})"
     return ""
-
-
-def check_spec_class(cls: type[WorkloadSpec], kind: str) -> None:
-    """Raise TypeError with the reason where a registered spec class lacks a piece."""
-    field = cls.model_fields.get("kind")
-    values = typing.get_args(field.annotation) if field is not None else ()
-    if field is None or typing.get_origin(field.annotation) is not Literal or values != (kind,):
-        raise TypeError(f"{cls.__name__} must declare `kind: Literal[{kind!r}]`")
-    if cls.make_task is WorkloadSpec.make_task:
-        raise TypeError(f"{cls.__name__} must define make_task(self, params, resources) "
-                        "returning a runner.workloads.task.Task")
 
 
 def latency_bound_ideal(tasks: int, pool_size: int, latency_s: float) -> float:

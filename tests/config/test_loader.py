@@ -159,3 +159,32 @@ def test_the_readme_example_error_is_the_real_one(write_yaml: WriteYaml) -> None
     [problem] = problems(path)
     assert "record_tasks" in problem
     assert problem == str(path.parent / shown)
+
+
+def test_a_plugin_set_aside_is_named_where_a_file_uses_it(
+        write_yaml: WriteYaml, monkeypatch: pytest.MonkeyPatch) -> None:
+    import runner.config.experiment
+    import runner.workloads
+    from runner.plugins import BrokenPlugin
+
+    def broken(name: str, group: str) -> BrokenPlugin:
+        return BrokenPlugin(name, group, f"pkg:{name.title()}", "pkg 1.0",
+                            "SyntaxError: invalid syntax (pkg.py, line 1)")
+
+    monkeypatch.setitem(runner.workloads.BROKEN, "gone", broken("gone", "runexp.workloads"))
+    monkeypatch.setitem(runner.config.experiment.BROKEN_MODELS, "lost",
+                        broken("lost", "runexp.models"))
+    path = write_yaml("""
+        name: x
+        workloads:
+          - tasks: 2
+            kind: gone
+          - kind: fib
+        models: [sync, lost]
+    """)
+    found = problems(path)
+    assert found == [
+        f"{path}:4:5: workloads.0.kind: plugin 'gone' (runexp.workloads: pkg:Gone) cannot be "
+        "used: SyntaxError: invalid syntax (pkg.py, line 1) (installed by pkg 1.0)",
+        f"{path}:6:16: models.1: plugin 'lost' (runexp.models: pkg:Lost) cannot be used: "
+        "SyntaxError: invalid syntax (pkg.py, line 1) (installed by pkg 1.0)"]

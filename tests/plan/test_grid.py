@@ -4,13 +4,17 @@ import json
 import os
 import subprocess
 import sys
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import pytest
 
 from runner.config.experiment import Experiment
 from runner.errors import GridError
-from runner.plan.grid import expand, parse_selection, select
+from runner.models.options import ModelOptions
+from runner.plan.grid import Cell, cell_id, expand, format_value, parse_selection, select
+from runner.workloads.spec import Axis, Params, WorkloadSpec
+from runner.workloads.task import Resources, Task
 from tests.helpers import ROOT
 
 
@@ -109,3 +113,48 @@ def test_whole_number_parameters_stay_integers() -> None:
     assert type(params[3]["cpu_ms"]) is int and type(params[3]["io_ms"]) is int
     assert [cell.id for cell in expand(exp)][1:3] == ["http[latency_ms=2]/sync",
                                                       "http[latency_ms=2.5]/sync"]
+
+
+@dataclass(frozen=True)
+class MatchTask(Task):
+    count: int = 1
+
+    def call(self, resource: Any, index: int) -> int:
+        return index
+
+
+class PatternSpec(WorkloadSpec):
+    """A plugin's workload with a text parameter (runexp's own have none)."""
+
+    kind: Literal["pattern"]
+    pattern: Axis[str] = "abc"
+
+    def make_task(self, params: Params, resources: Resources) -> Task:
+        return MatchTask()
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("abc", "abc"), ("sha256", "sha256"), ("a-1.b_2", "a-1.b_2"), ("x:y", "x:y"),
+    ("x, y=z]", '"x, y=z]"'), ("", '""'), ("a b", '"a b"'), ("a/b", '"a/b"'),
+    ("a[b", '"a[b"'), ("a@b", '"a@b"'), ('say "hi"', '"say \\"hi\\""'),
+    ("back\\slash", '"back\\\\slash"'), ("tab\t", '"tab\\t"'), ("20", '"20"'),
+    ("2.5", '"2.5"'), ("1e3", '"1e3"'), ("nan", '"nan"'), ("true", '"true"'),
+    ("False", '"False"'), ("null", '"null"'),
+])
+def test_text_that_could_be_misread_in_a_cell_id_is_quoted_as_json(value: str,
+                                                                   shown: str) -> None:
+    assert format_value(value) == shown
+    assert shown == value or json.loads(shown) == value
+
+
+def test_a_text_value_cannot_break_a_cell_id() -> None:
+    workload = PatternSpec.model_validate({"kind": "pattern", "pattern": ["x, y=z]", "abc"]})
+    cells = [Cell(cell_id(workload, params, "sync", 1), workload, params, "sync", 1,
+                  ModelOptions()) for params in workload.param_sets()]
+    assert [cell.id for cell in cells] == ['pattern[pattern="x, y=z]"]/sync',
+                                           "pattern[pattern=abc]/sync"]
+    # --only takes the value as the id shows it, or as it is
+    for asked in ('"x, y=z]"', "x, y=z]"):
+        assert select(cells, {"pattern": [asked]}, ["pattern"]) == cells[:1]
+    assert select(cells, {"cell": [cells[0].id]}, ["pattern"]) == cells[:1]
+    assert select(cells, {"pattern": ["abc"]}, ["pattern"]) == cells[1:]

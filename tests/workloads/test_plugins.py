@@ -3,8 +3,10 @@ blocks, installed with pip, and run under every model."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,33 +21,37 @@ from tests.helpers import ROOT
 MODELS = ("sync", "threads", "asyncio", "processes", "backwards")
 
 
-def readme_plugin_blocks() -> tuple[str, str]:
-    """The Python module and the entry-point TOML of the README's Plugins section."""
+def readme_section_blocks(language: str) -> list[str]:
+    """The code blocks in ``language`` of the README's Plugins section, in order."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Plugins\n", 1)[1].split("\n## ", 1)[0]
-    python = re.search(r"```python\n(.*?)```", section, re.DOTALL)
-    toml = re.search(r"```toml\n(.*?)```", section, re.DOTALL)
+    return re.findall(rf"```{language}\n(.*?)```", section, re.DOTALL)
+
+
+def readme_plugin_blocks() -> tuple[str, str]:
+    """The Python module and the complete pyproject.toml of the README's Plugins section."""
+    python, toml = readme_section_blocks("python"), readme_section_blocks("toml")
     assert python and toml, "the README's Plugins section lost its code blocks"
-    return python.group(1), toml.group(1)
+    return python[0], toml[0]
 
 
-def install(tmp_path: Path, module: str, entry_points_toml: str) -> Path:
-    """Build the plugin as a real package and pip-install it into a folder of its own."""
-    package = tmp_path / "runexp-square"
+def pyproject(name: str, modules: list[str], entry_points_toml: str) -> str:
+    """The README's pyproject.toml made another package's: its name, modules, entry points."""
+    _, toml = readme_plugin_blocks()
+    head = toml.split("[project.entry-points", 1)[0]
+    assert 'name = "runexp-square"' in head
+    return (head.replace('name = "runexp-square"', f"name = {json.dumps(name)}")
+            + entry_points_toml + f"\n[tool.setuptools]\npy-modules = {json.dumps(modules)}\n")
+
+
+def install(tmp_path: Path, modules: dict[str, str], pyproject_toml: str) -> Path:
+    """Build a plugin as a real package (module name -> source, and its pyproject.toml as
+    written) and pip-install it into a folder of its own."""
+    package = tmp_path / "package"
     package.mkdir()
-    (package / "runexp_square.py").write_text(module, encoding="utf-8")
-    (package / "pyproject.toml").write_text(textwrap.dedent("""
-        [build-system]
-        requires = ["setuptools>=64"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "runexp-square"
-        version = "0.1"
-
-        [tool.setuptools]
-        py-modules = ["runexp_square"]
-    """) + entry_points_toml, encoding="utf-8")
+    for name, source in modules.items():
+        (package / f"{name}.py").write_text(source, encoding="utf-8")
+    (package / "pyproject.toml").write_text(pyproject_toml, encoding="utf-8")
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
                     "--no-build-isolation", "--no-index", "--target", str(site), str(package)],
@@ -56,10 +62,11 @@ def install(tmp_path: Path, module: str, entry_points_toml: str) -> Path:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     module, toml = readme_plugin_blocks()
-    return install(tmp_path_factory.mktemp("plugin"), module, toml)
+    return install(tmp_path_factory.mktemp("plugin"), {"runexp_square": module}, toml)
 
 
-def run(site: Path, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(site: Path | str, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m runner ARGS`` with the plugins of ``site`` (folders joined by os.pathsep)."""
     env = {**os.environ, "PYTHONPATH": f"{site}{os.pathsep}{ROOT}"}
     return subprocess.run([sys.executable, "-m", "runner", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
@@ -88,7 +95,8 @@ def test_the_readme_plugin_works_under_every_model(site: Path, tmp_path: Path) -
 
 
 def test_plugin_fields_are_strict(site: Path, tmp_path: Path) -> None:
-    for bad in ('"20"', "2.0", "true"):
+    # "0": the README's `Axis[Annotated[int, Field(ge=1)]]`, in a list too
+    for bad in ('"20"', "2.0", "true", "0", "[2, 0]"):
         (tmp_path / "p.yaml").write_text(f"name: x\nworkloads:\n  - kind: square\n"
                                          f"    tasks: {bad}\n")
         done = run(site, "validate", "p.yaml", cwd=tmp_path)
@@ -130,8 +138,10 @@ class PowersSpec(WorkloadSpec):
 
 def test_a_workload_without_a_tasks_parameter_counts_its_tasks_own_units(
         tmp_path: Path) -> None:
-    site = install(tmp_path, NO_TASKS_PARAMETER, '[project.entry-points."runexp.workloads"]\n'
-                                                 'powers = "runexp_square:PowersSpec"\n')
+    site = install(tmp_path, {"runexp_powers": NO_TASKS_PARAMETER},
+                   pyproject("runexp-powers", ["runexp_powers"],
+                             '[project.entry-points."runexp.workloads"]\n'
+                             'powers = "runexp_powers:PowersSpec"\n'))
     (tmp_path / "p.yaml").write_text("name: x\nrepetitions: 1\nworkloads: [{kind: powers, "
                                      "base: [2, 3]}]\nmodels: [sync, processes]\n"
                                      "pool_sizes: [2]\n")
@@ -167,7 +177,7 @@ def test_what_a_plugin_forgets_is_a_clear_error_before_anything_runs(
     for old, new in edits:
         assert old in module
         module = module.replace(old, new)
-    site = install(tmp_path, module, toml)
+    site = install(tmp_path, {"runexp_square": module}, toml)
     (tmp_path / "p.yaml").write_text("name: x\nworkloads: [{kind: square}]\n"
                                      "models: [sync, backwards]\n")
     done = run(site, "validate", "p.yaml", cwd=tmp_path)
@@ -187,19 +197,6 @@ def test_without_the_plugin_its_kind_is_unknown(tmp_path: Path) -> None:
     assert "unknown workload kind 'square'" in done.stderr
 
 
-def test_a_broken_plugin_is_a_clear_error(tmp_path: Path) -> None:
-    module, _ = readme_plugin_blocks()
-    site = install(tmp_path, module,
-                   '[project.entry-points."runexp.models"]\n'
-                   'broken = "runexp_square:NoSuchThing"\n')
-    (tmp_path / "p.yaml").write_text("name: x\nworkloads: [{kind: fib}]\n")
-    done = run(site, "validate", "p.yaml", cwd=tmp_path)
-    assert done.returncode == 2
-    assert "plugin 'broken' (runexp.models: runexp_square:NoSuchThing) cannot be used" in (
-        done.stderr)
-    assert "Traceback" not in done.stderr
-
-
 def test_the_built_ins_are_registered_as_entry_points() -> None:
     names = {ep.name for ep in entry_points(group="runexp.workloads")
              if ep.dist is not None and ep.dist.name == "runexp"}
@@ -208,3 +205,110 @@ def test_the_built_ins_are_registered_as_entry_points() -> None:
     assert {"http", "fib", "sleep", "hash", "file", "mixed", "callable"} <= names
     models = {ep.name for ep in entry_points(group="runexp.models")}
     assert {"sync", "threads", "asyncio", "processes"} <= models
+
+
+# Plugins that cannot be used, all in one package, installed beside the README's plugin.
+TROUBLES = '''
+from typing import Literal
+
+from runner.workloads.spec import Axis, WorkloadSpec
+
+
+class LabelledSpec(WorkloadSpec):
+    kind: Literal["labelled"]
+    label: Axis[str] = "x"  # would be every workload's own `label`
+
+    def make_task(self, params, resources):
+        raise NotImplementedError
+
+
+class DefaultedSpec(WorkloadSpec):
+    kind: Literal["defaulted"]
+    tasks: Axis[int] = "1000"
+
+    def make_task(self, params, resources):
+        raise NotImplementedError
+'''
+TROUBLES_ENTRY_POINTS = '''[project.entry-points."runexp.workloads"]
+syntaxerr = "runexp_syntax:SyntaxSpec"
+labelled = "runexp_troubles:LabelledSpec"
+defaulted = "runexp_troubles:DefaultedSpec"
+square = "runexp_troubles:LabelledSpec"
+fib = "runexp_troubles:DefaultedSpec"
+grep = "runexp_grep:GrepSpec"
+
+[project.entry-points."runexp.models"]
+broken = "runexp_square:NoSuchThing"
+'''
+#: Each name the troubles package sets aside -> what using it says.
+SET_ASIDE = {
+    "syntaxerr": "(runexp.workloads: runexp_syntax:SyntaxSpec) cannot be used: SyntaxError: ",
+    "labelled": "LabelledSpec.label: the name 'label' is reserved",
+    "defaulted": "DefaultedSpec.tasks: default '1000' is not valid: Input should be a valid "
+                 "integer",
+    "square": "(runexp.workloads: runexp_square:SquareSpec, runexp_troubles:LabelledSpec) "
+              "cannot be used: 2 installed packages register this name",
+    "fib": "the name is one of runexp's own; choose another",
+    "broken": "plugin 'broken' (runexp.models: runexp_square:NoSuchThing) cannot be used: "
+              "AttributeError: module 'runexp_square' has no attribute 'NoSuchThing'",
+}
+
+
+@pytest.fixture(scope="module")
+def troubled(site: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The README's plugin and the troubles package: PYTHONPATH's plugin folders."""
+    module, _ = readme_plugin_blocks()
+    validator = readme_section_blocks("python")[1]  # the README's field_validator example
+    modules = {"runexp_syntax": "class SyntaxSpec(:\n", "runexp_troubles": TROUBLES,
+               "runexp_grep": module + validator}
+    troubles = install(tmp_path_factory.mktemp("troubles"), modules,
+                       pyproject("runexp-troubles", list(modules), TROUBLES_ENTRY_POINTS))
+    return f"{troubles}{os.pathsep}{site}"
+
+
+def test_a_broken_plugin_is_set_aside_and_only_files_naming_it_fail(
+        troubled: str, tmp_path: Path) -> None:
+    (tmp_path / "fib.yaml").write_text("name: x\nworkloads: [{kind: fib}]\n"
+                                       "models: [sync, backwards]\n")
+    done = run(troubled, "validate", "fib.yaml", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    warnings = done.stderr.splitlines()
+    assert all(line.startswith("runexp: warning: plugin ") for line in warnings), warnings
+    for name, reason in SET_ASIDE.items():
+        assert len([line for line in warnings if f"plugin {name!r}" in line]) == 1, name
+        assert any(reason in line for line in warnings), reason
+    assert "(installed by runexp-square 0.1 and runexp-troubles 0.1)" in done.stderr
+    # each file names one of them, on its line 3: the `kind:` or the models list
+    named = [name for name in SET_ASIDE if name != "fib"]  # fib is runexp's own, and works
+    for name in named:
+        (tmp_path / f"{name}.yaml").write_text(f"name: x\nworkloads:\n  - kind: {name}\n")
+    (tmp_path / "broken.yaml").write_text("name: x\nworkloads: [{kind: fib}]\n"
+                                          "models: [sync, broken]\n")
+    done = run(troubled, "validate", *(f"{name}.yaml" for name in named), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    for name in named:
+        assert any(line.startswith(f"{name}.yaml:3:") and SET_ASIDE[name] in line
+                   for line in done.stderr.splitlines()), (name, done.stderr)
+
+
+def test_a_broken_plugin_leaves_every_other_command_working(
+        troubled: str, tmp_path: Path) -> None:
+    quick = ROOT / "experiments" / "quick.yaml"
+    shutil.copytree(ROOT / "tests" / "bad_rundirs" / "good", tmp_path / "run")
+    commands = [("validate", quick), ("plan", quick), ("schema",), ("report", "run"),
+                ("compare", "run", "run"), ("export", "run")]
+    for command in commands:
+        done = run(troubled, *command, cwd=tmp_path)
+        assert done.returncode == 0, (command, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert "plugin 'syntaxerr'" not in done.stdout
+
+
+def test_a_field_validator_refuses_a_bad_value_at_validate_time(
+        troubled: str, tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text('name: x\nworkloads:\n  - kind: grep\n    pattern: "("\n')
+    done = run(troubled, "validate", "p.yaml", cwd=tmp_path)
+    assert done.returncode == 2
+    assert any(line.startswith("p.yaml:4:") and "is not a regular expression" in line
+               for line in done.stderr.splitlines()), done.stderr
