@@ -77,9 +77,9 @@ def test_a_parameter_value_with_a_slash_keeps_its_groups_apart() -> None:
     text = report_of(table)
     # each group's headline comes from its own runs (a step of 1.5x or more run for run:
     # told apart with two runs a cell)
-    assert "**Fastest: threads, pool 2, median 0.55 s.**" in section(text, "w[path=a/b]")
-    assert "**Fastest: threads, pool 2, median 0.95 s.**" in section(text, "w[path=a/c]")
-    assert section(text, "w[path=a/b]").count("| threads | 2 |") == 1
+    assert "**Fastest: threads, pool 2, median 0.55 s.**" in section(text, "w[path=\"a/b\"]")
+    assert "**Fastest: threads, pool 2, median 0.95 s.**" in section(text, "w[path=\"a/c\"]")
+    assert section(text, "w[path=\"a/b\"]").count("| threads | 2 |") == 1
 
 
 def test_a_group_with_no_successful_run_says_so_and_shows_its_failures_first() -> None:

@@ -127,7 +127,7 @@ def test_bars_are_labelled_by_model_and_pool_even_when_a_value_has_a_slash() -> 
     summary, runs = both(measured(GOOD, path="a/b"), measured(GOOD, path="a/c"))
     figures = {name: figure for name, _, figure in plots.figures(summary, runs, tasks_of(runs))}
     efficiency, latency = figures["efficiency"], figures["latency"]
-    assert [ax.get_title() for ax in efficiency.axes] == ["w[path=a/b]", "w[path=a/c]"]
+    assert [ax.get_title() for ax in efficiency.axes] == ["w[path=\"a/b\"]", "w[path=\"a/c\"]"]
     labels = ["sync", "threads/p2", "threads/p4", "asyncio/p2", "asyncio/p4"]
     for ax in efficiency.axes:
         assert [t.get_text() for t in ax.get_yticklabels()] == labels

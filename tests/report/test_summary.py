@@ -32,14 +32,14 @@ def groups_of(runs: pd.DataFrame, params: list[str]) -> list[tuple[str, tuple[st
 
 def test_a_parameter_value_with_a_slash_keeps_its_groups_apart() -> None:
     runs = runs_frame([
-        ("w[path=a/b]/sync", "w", {"tasks": 4, "path": "a/b"}, "sync", 1),
-        ("w[path=a/b]/threads/p2", "w", {"tasks": 4, "path": "a/b"}, "threads", 2),
-        ("w[path=a/c]/sync", "w", {"tasks": 4, "path": "a/c"}, "sync", 1),
-        ("w[path=a/c]/threads/p2", "w", {"tasks": 4, "path": "a/c"}, "threads", 2),
+        ("w[path=\"a/b\"]/sync", "w", {"tasks": 4, "path": "a/b"}, "sync", 1),
+        ("w[path=\"a/b\"]/threads/p2", "w", {"tasks": 4, "path": "a/b"}, "threads", 2),
+        ("w[path=\"a/c\"]/sync", "w", {"tasks": 4, "path": "a/c"}, "sync", 1),
+        ("w[path=\"a/c\"]/threads/p2", "w", {"tasks": 4, "path": "a/c"}, "threads", 2),
     ], ["tasks", "path"])
     assert groups_of(runs, ["tasks", "path"]) == [
-        ("w[path=a/b]", ("w[path=a/b]/sync", "w[path=a/b]/threads/p2")),
-        ("w[path=a/c]", ("w[path=a/c]/sync", "w[path=a/c]/threads/p2")),
+        ("w[path=\"a/b\"]", ("w[path=\"a/b\"]/sync", "w[path=\"a/b\"]/threads/p2")),
+        ("w[path=\"a/c\"]", ("w[path=\"a/c\"]/sync", "w[path=\"a/c\"]/threads/p2")),
     ]
 
 
