@@ -72,14 +72,15 @@ class Advice:
 
 @dataclass(frozen=True)
 class Measured:
-    """What the search cannot know on its own: the sync run's CPU share, and the cell
-    id of the chosen configuration."""
+    """What the search cannot know on its own: the sync run's CPU share, the cell id
+    of the chosen configuration, and why the runs failed where none succeeded."""
 
     workload: str
     params: Mapping[str, Any]
     sync_cpu_share: float | None
     cell: str | None = None
     cores: int | None = None  # usable by this process
+    failure: str = ""  # the reason where no run succeeded and some failed
 
 
 def advice_for(answer: Answer, measured: Measured) -> Advice:
@@ -107,7 +108,8 @@ def advice_for(answer: Answer, measured: Measured) -> Advice:
                            _round(runner.median) or 0.0, _significant(answer.p_value))
         if runner is not None else None,
         tie=answer.tie, cpu_share=_round(share, 3), work=kind,
-        reason=reason(answer, speedup, share, kind, threads_speedup, crowded=crowded),
+        reason=measured.failure if chosen is None and measured.failure else
+        reason(answer, speedup, share, kind, threads_speedup, crowded=crowded),
         ratio_vs_runner_up=Ratio(_round(versus.ratio, 4),
                                  [round(x, 4) for x in versus.ci] if versus.ci else None,
                                  versus.pairs, str(versus.verdict))

@@ -9,11 +9,12 @@ RunexpError subclasses and never prints; progress goes through ``AdviseProgress`
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from runner.advise.advice import (
     ADVICE,
@@ -26,11 +27,13 @@ from runner.advise.advice import (
     grid_cost,
     write_advice,
 )
+from runner.advise.budget import Limit, cut, limit
+from runner.advise.groups import Group, parameter_sets
 from runner.advise.paired import Run
 from runner.advise.record import ended, final_experiment_text, start_metadata
 from runner.advise.search import Search
 from runner.advise.section import add_to_reports
-from runner.advise.trial import Answer, Config, Trial
+from runner.advise.trial import Config, Trial
 from runner.config.loader import ExperimentFile, parse
 from runner.errors import AdviseError
 from runner.execution.environment import usable_cores
@@ -45,11 +48,11 @@ from runner.execution.local import (
 from runner.execution.pipeline import cluster_address, sigterm_as_interrupt
 from runner.execution.placement import Placement
 from runner.models import MODELS
-from runner.plan.grid import Cell, cell_id, expand
 from runner.plan.schedule import Job
 from runner.results import rundir as results
+from runner.results.failures import FailedRun
 from runner.results.metadata import HostFacts, RunMetadata, read_metadata, write_metadata
-from runner.results.rows import Status
+from runner.results.rows import RunRecord, Status
 from runner.workloads.task import Task
 
 if TYPE_CHECKING:
@@ -57,9 +60,8 @@ if TYPE_CHECKING:
 
 DEFAULT_BUDGET_S = 300.0
 DEFAULT_PRECISION = 0.05
-#: The largest pool searched by default (or the task count, where smaller).
-DEFAULT_MAX_POOL = 256
 MAX_POOL_LIMIT = 10_000
+MAX_TIMEOUT_S = 86_400.0  # as the file's timeout_s
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class AdviseOptions:
     results_root: Path = Path("results")
     cluster: str | None = None  # a Dask scheduler's address; wins over the file's executor
     cluster_tls: ClusterTls | None = None  # a TLS cluster's certificates, else Dask's config
+    timeout_s: float | None = None  # per run; None: the file's timeout_s
 
     def check(self) -> None:
         """Refuse impossible options before anything runs."""
@@ -82,6 +85,9 @@ class AdviseOptions:
         if self.max_pool is not None and not 1 <= self.max_pool <= MAX_POOL_LIMIT:
             raise AdviseError(f"--max-pool {self.max_pool}: must be from 1 to "
                               f"{MAX_POOL_LIMIT:,}")
+        if self.timeout_s is not None and not 0 < self.timeout_s <= MAX_TIMEOUT_S:
+            raise AdviseError(f"--timeout {self.timeout_s:g}: must be more than 0 seconds "
+                              f"and at most {MAX_TIMEOUT_S:,.0f}")
 
 
 class AdviseProgress:
@@ -92,40 +98,16 @@ class AdviseProgress:
         """One configuration was measured."""
 
 
-@dataclass
-class Group:
-    """One workload parameter set: the search's candidates and what it measured."""
-
-    name: str
-    base: Cell
-    max_pool: int
-    #: pooled model -> the most units its pool can run at once, where below max_pool
-    in_flight: dict[str, int] = field(default_factory=dict)
-    cells: dict[Config, Cell] = field(default_factory=dict)
-    cpus: dict[Config, list[float]] = field(default_factory=dict)
-    answer: Answer | None = None
-
-    def cell(self, config: Config, options: Mapping[str, Any]) -> Cell:
-        """The cell of a configuration measured (the report's grid is made of these)."""
-        if config not in self.cells:
-            self.cells[config] = self.candidate(config, options)
-        return self.cells[config]
-
-    def candidate(self, config: Config, options: Mapping[str, Any]) -> Cell:
-        base = self.base
-        return Cell(cell_id(base.workload, base.params, config.model, config.pool_size),
-                    base.workload, base.params, config.model, config.pool_size,
-                    options[config.model])
-
-
 @dataclass(frozen=True)
 class AdviseOutcome:
     run_dir: Path
     advice: AdviceFile
     searched: list[Searched]
     runs: int
-    failed: int
+    failed: int  # runs that failed; not those the budget's end stopped
     interrupted: bool
+    #: Every run that raised, in order (errors.jsonl has them too).
+    failures: list[FailedRun] = field(default_factory=list)
 
 
 def advise(source: ExperimentFile, options: AdviseOptions,
@@ -137,7 +119,7 @@ def advise(source: ExperimentFile, options: AdviseOptions,
     if experiment.python:
         raise AdviseError(f"{source.path}: advise measures under this interpreter only; "
                           "remove `python:` from the file")
-    groups = _groups(source, options.max_pool)
+    groups = parameter_sets(source, options.max_pool)
     address = cluster_address(options.cluster, experiment)
     run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
                                              results.new_run_id(), options.out)
@@ -169,30 +151,47 @@ class _Session:
         self.progress, self.clock = progress, clock
         self.models = {name: MODELS[name].pooled for name in experiment.models.selected()}
         self.model_options = experiment.models.selected()
+        self.timeout_s = (options.timeout_s if options.timeout_s is not None
+                          else experiment.timeout_s)
         self.settings = Settings(run_id=run_id, experiment=experiment.name,
                                  isolation=experiment.isolation, warmups=experiment.warmups,
-                                 timeout_s=experiment.timeout_s)
+                                 timeout_s=self.timeout_s)
         self.started = clock()
+        self.deadline = self.started + options.budget_s
         self.runs = self.failed = 0
+        self.failures: list[FailedRun] = []
         self.current: Search | None = None
         self.sources: dict[Config, ExperimentFile] = {}  # sent to the cluster, per config
 
     def search(self, groups: list[Group]) -> None:
-        deadline = self.started + self.options.budget_s
+        deadline = self.deadline  # bounds the run in flight too (see advise.budget)
         params = self.source.experiment.param_columns()
         with Resources() as resources, results.RunsWriter(self.run_dir, params) as writer:
             for left, group in zip(range(len(groups), 0, -1), groups, strict=True):
                 # Each parameter set gets an equal share of what is left, so a slow first
                 # one cannot leave the others unanswered.
-                share = self.clock() + (deadline - self.clock()) / left
+                share = min(deadline, self.clock() + (deadline - self.clock()) / left)
                 measure = self._measure_for(group, resources, writer)
                 group.in_flight = self._in_flight(group)
                 self.current = Search(
                     self.models, group.max_pool, measure, precision=self.options.precision,
-                    clock=self.clock, deadline=min(deadline, share),
+                    clock=self._clock_for(group), deadline=share,
                     on_trial=self._reporter(group.name), in_flight=group.in_flight)
-                group.answer = self.current.run()
+                answer = self.current.run()
+                if group.failing.alike() is not None and self.clock() < share:
+                    answer = replace(answer, budget_exhausted=False)  # the rule ended it
+                group.answer = answer
                 self.current = None
+
+    def _clock_for(self, group: Group) -> Callable[[], float]:
+        """The search's clock: past every deadline once the group's runs all failed alike
+        (the rule of ``advise.failing``), which ends the search as the budget's end
+        does, with the answer from the runs so far."""
+
+        def clock() -> float:
+            return math.inf if group.failing.alike() is not None else self.clock()
+
+        return clock
 
     def _in_flight(self, group: Group) -> dict[str, int]:
         """Per pooled model, the most of the group's units its pool can run at once,
@@ -229,34 +228,49 @@ class _Session:
             cell = group.cell(config, self.model_options)
             done[config] = done.get(config, 0) + 1
             job = Job(cell, done[config])
+            bound = limit(self.timeout_s, self.deadline - self.clock(),
+                          self.settings.isolation)
+            settings = replace(self.settings, timeout_s=bound.timeout_s)
             made: list[Run] = []
 
             def sink(finished: Finished) -> None:
-                writer.write(*finished)
-                record = finished.record
-                self.runs += 1
+                record = self._sunk(finished, bound, group, writer)
                 if record.status == Status.OK and record.wall_s is not None:
                     made.append(Run(record.wall_s, record.others_cores))
                     if record.cpu_s is not None:
                         group.cpus.setdefault(config, []).append(record.cpu_s)
-                elif record.status in (Status.ERROR, Status.TIMEOUT):
-                    self.failed += 1
 
             if self.address is not None:
-                self._on_cluster(self.address, config, [job], sink)
+                self._on_cluster(self.address, config, [job], sink, settings)
             else:
-                sink(run_once(job, task_of(cell, tasks, resources), self.settings, resources))
+                sink(run_once(job, task_of(cell, tasks, resources), settings, resources))
             return made[0] if made else None
 
         return measure
 
+    def _sunk(self, finished: Finished, bound: Limit, group: Group,
+              writer: results.RunsWriter) -> RunRecord:
+        """Write one run (saying so where the budget's end stopped it) and count it."""
+        stopped = cut(finished.record, bound, self.options.budget_s)
+        record = stopped or finished.record
+        writer.write(record, finished.timings, finished.failure)
+        self.runs += 1
+        group.failing.add(record.model, record.status, finished.failure,
+                          cut=stopped is not None)
+        if finished.failure is not None:
+            self.failures.append(FailedRun(record.cell, record.repetition, record.status,
+                                           finished.failure))
+        if stopped is None and record.status in (Status.ERROR, Status.TIMEOUT):
+            self.failed += 1
+        return record
+
     def _on_cluster(self, address: str, config: Config, jobs: list[Job],
-                    sink: Callable[[Finished], None]) -> None:
+                    sink: Callable[[Finished], None], settings: Settings) -> None:
         """One run of a configuration on the cluster: the search's next step depends on
         it, so nothing else is in flight."""
         from runner.execution.cluster import execute_on_cluster
 
-        execute_on_cluster(address, jobs, self.settings, self._cluster_source(config),
+        execute_on_cluster(address, jobs, settings, self._cluster_source(config),
                            sink=sink, on_run=None,
                            hosts=self.hosts, placement=self.placement,
                            tls=self.options.cluster_tls)
@@ -286,7 +300,8 @@ class _Session:
         record = AdviceFile(
             experiment=self.source.experiment.name, budget_s=self.options.budget_s,
             seconds_used=round(used, 3), runs_used=self.runs,
-            budget_exhausted=any(g.answer.budget_exhausted for g in answered if g.answer)
+            budget_exhausted=any(g.answer.budget_exhausted or g.failing.cut
+                                 for g in answered if g.answer)
             or len(answered) < len(groups),
             advice=advice)
         searched = [Searched(g.name, g.answer.trials, g.max_pool, g.in_flight,
@@ -307,17 +322,21 @@ class _Session:
             write_reports(self.run_dir)
             add_to_reports(self.run_dir, record, searched, interrupted)
         return AdviseOutcome(self.run_dir, record, searched, self.runs, self.failed,
-                             interrupted)
+                             interrupted, self.failures)
 
     def _advice(self, group: Group) -> Advice:
         answer = group.answer
         assert answer is not None
+        if group.failing.cut:  # the search may not have looked at the clock since
+            answer = replace(answer, budget_exhausted=True)
         sync = next((t for t in answer.trials if not t.config.pooled and t.walls), None)
         share = cpu_share(sync.walls, group.cpus.get(sync.config, [])) if sync else None
         chosen = answer.chosen
         cell = group.cells[chosen.config].id if chosen and chosen.config in group.cells else None
+        subject = "function" if group.base.workload.kind == "callable" else "workload"
         return advice_for(answer, Measured(group.base.workload.name, group.base.params,
-                                           share, cell, usable_cores()))
+                                           share, cell, usable_cores(),
+                                           failure=group.failing.reason(subject)))
 
 
 def progress_line(group: str, trial: Trial, leader: Trial | None, used_s: float,
@@ -329,19 +348,6 @@ def progress_line(group: str, trial: Trial, leader: Trial | None, used_s: float,
     runs = f"{trial.runs} run" + ("" if trial.runs == 1 else "s")
     return (f"{group}: {trial.config}: {median} ({runs}); {best}; "
             f"{used_s:.0f}/{budget_s:g} s")
-
-
-def _groups(source: ExperimentFile, max_pool: int | None) -> list[Group]:
-    """One group per workload parameter set, in file order."""
-    groups: dict[str, Group] = {}
-    for cell in expand(source.experiment):
-        name = cell_id(cell.workload, cell.params, "sync", 1).removesuffix("/sync")
-        if name not in groups:
-            tasks = cell.params.get("tasks")
-            default = min(tasks, DEFAULT_MAX_POOL) if isinstance(tasks, int) else (
-                DEFAULT_MAX_POOL)
-            groups[name] = Group(name, cell, max_pool or default)
-    return list(groups.values())
 
 
 __all__ = ["DEFAULT_BUDGET_S", "DEFAULT_PRECISION", "AdviseOptions",

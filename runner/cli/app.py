@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from runner.cli.conventions import CONTEXT_SETTINGS, App, with_default_command
 from runner.errors import ConfigError, RunexpError, UsageError, WriteError
 
 if TYPE_CHECKING:
-    from runner.report.compare import CellComparison
     from runner.report.content import Content
 
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -23,13 +23,14 @@ EXIT_OK, EXIT_FAILED_RUNS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: takes a minute to lay out.
 PLAN_TABLE_ROWS = 500
 
-app = typer.Typer(
+app = App(
     name="runexp",
     help="Measure sequential, threaded, asyncio and multiprocess Python side by side.\n\n"
          "`runexp FILE` is short for `runexp run FILE`.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings=CONTEXT_SETTINGS,
 )
 
 FileArg = Annotated[Path, typer.Argument(help="Experiment YAML file.", show_default=False)]
@@ -74,15 +75,17 @@ def run(
     file: FileArg,
     out: Annotated[Path | None, typer.Option(
         help="Write the run here (an empty or new directory) instead of "
-             "results/<name>/<run_id>/.")] = None,
+             "results/<name>/<run_id>/.", metavar="DIR")] = None,
     repetitions: Annotated[int | None, typer.Option(
-        min=1, max=1000, help="Timed runs per cell, overriding the file.")] = None,
+        min=1, max=1000, help="Timed runs per cell, overriding the file.", metavar="N")
+    ] = None,
     only: Annotated[list[str] | None, typer.Option(
         help="Run only cells where KEY=VALUE (keys: cell, workload, model, pool_size or a "
-             "parameter); repeat for several; one key repeated means either value.")] = None,
+             "parameter); repeat for several; one key repeated means either value.",
+        metavar="KEY=VALUE")] = None,
     resume: Annotated[Path | None, typer.Option(
         help="Continue this earlier run of FILE: run only the (cell, repetition) pairs "
-             "missing from its runs.csv.")] = None,
+             "missing from its runs.csv.", metavar="RUN_DIR")] = None,
     inline: Annotated[bool, typer.Option(
         "--inline", help="Run in the runner's own process instead of a fresh one per run "
                          "(faster; timeouts cannot stop a run).")] = False,
@@ -127,12 +130,16 @@ def _print_answer(content: Content | None, run_dir: Path) -> None:
     summary), the report's warnings (a busy machine, cells measured under different
     load...), then where the reports are; nothing where no report was written."""
     from runner.report.markdown import terminal_summary
+    from runner.report.tracebacks import terminal_lines
+    from runner.results.failures import ERRORS
     from runner.results.rundir import REPORT_HTML, REPORT_MD
 
     if content is None:
         return
     typer.echo("")
     typer.echo(terminal_summary(content))
+    for line in terminal_lines(content.tracebacks, str(run_dir / ERRORS), Path.cwd()):
+        typer.echo(line)
     for warning in content.warnings:
         _warn(warning)
     typer.echo(f"report: {run_dir / REPORT_MD}")
@@ -142,31 +149,35 @@ def _print_answer(content: Content | None, run_dir: Path) -> None:
 @app.command()
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Experiment YAML files.",
-                                                show_default=False)],
+                                                show_default=False, metavar="FILE")],
+    json_out: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON document instead: per file, ok and its cell count, "
+                       "or its problems (file, line, column, field, message).")] = False,
 ) -> None:
     """Check experiment files; print every problem with its line; exit 0 or 2."""
-    from runner.config.loader import load
-    from runner.plan.grid import expand
+    from runner.cli.validate_cmd import as_json, check
 
-    bad = False
-    for file in files:
-        try:
-            source = load(file)
-            cells = len(expand(source.experiment))
-        except RunexpError as error:
-            bad = True
-            _print_error(error)
-            continue
-        typer.echo(f"{file}: ok ({cells} {'cell' if cells == 1 else 'cells'})")
-    raise typer.Exit(EXIT_USAGE if bad else EXIT_OK)
+    checked = check(files)
+    if json_out:
+        import json
+
+        typer.echo(json.dumps(as_json(checked), indent=1))
+    else:
+        for item in checked:
+            if item.error is None:
+                typer.echo(item.line)
+            else:
+                _print_error(item.error)
+    raise typer.Exit(EXIT_USAGE if any(item.error for item in checked) else EXIT_OK)
 
 
 @app.command()
 def plan(
     file: FileArg,
-    repetitions: Annotated[int | None, typer.Option(min=1, max=1000,
+    repetitions: Annotated[int | None, typer.Option(min=1, max=1000, metavar="N",
                                                     help="Timed runs per cell.")] = None,
-    only: Annotated[list[str] | None, typer.Option(help="As for `run`.")] = None,
+    only: Annotated[list[str] | None, typer.Option(help="As for `run`.",
+                                                   metavar="KEY=VALUE")] = None,
     json_out: Annotated[bool, typer.Option(
         "--json", help="Print the plan as JSON (each cell, the totals) instead.")] = False,
 ) -> None:
@@ -205,38 +216,52 @@ def advise(
         help="An experiment YAML file, or MODULE:FUNCTION (a function(index, args) "
              "found from the current directory).", show_default=False, metavar="FILE")],
     budget: Annotated[float, typer.Option(
-        help="Seconds to spend at most; then the best answer so far.")] = 300.0,
+        help="Seconds to spend at most; then the best answer so far.", metavar="SECONDS")
+    ] = 300.0,
     precision: Annotated[float, typer.Option(
         help="Measure each configuration until its 95% CI half-width is at most this "
-             "fraction of its median (or it is clearly beaten).")] = 0.05,
+             "fraction of its median (or it is clearly beaten).", metavar="FRACTION")
+    ] = 0.05,
     max_pool: Annotated[int | None, typer.Option(
-        help="Largest pool size searched (default: the task count, at most 256).")] = None,
+        help="Largest pool size searched (default: the task count, at most 256).",
+        metavar="N")] = None,
     out: Annotated[Path | None, typer.Option(
-        help="Write the run here (an empty or new directory).")] = None,
+        help="Write the run here (an empty or new directory).", metavar="DIR")] = None,
     cluster: Annotated[str | None, typer.Option(
         help="Measure on the Dask cluster whose scheduler is here, e.g. "
-             "tcp://10.0.0.5:8786 (each configuration's runs are one batch).")] = None,
+             "tcp://10.0.0.5:8786 (each configuration's runs are one batch).",
+        metavar="ADDRESS")] = None,
     cluster_tls: Annotated[str | None, typer.Option(
         help="As for `run`.", metavar="CA,CERT,KEY")] = None,
     async_target: Annotated[str | None, typer.Option(
-        "--async", help="MODULE:FUNCTION: the coroutine function asyncio runs.")] = None,
+        "--async", help="MODULE:FUNCTION: the coroutine function asyncio runs.",
+        metavar="MODULE:FUNCTION")] = None,
     setup: Annotated[str | None, typer.Option(
-        help="MODULE:FUNCTION called with args once per worker.")] = None,
+        help="MODULE:FUNCTION called with args once per worker.",
+        metavar="MODULE:FUNCTION")] = None,
     tasks: Annotated[int | None, typer.Option(
-        help="Calls per run of the MODULE:FUNCTION form (default 20).")] = None,
+        help="Calls per run of the MODULE:FUNCTION form (default 20).", metavar="N")
+    ] = None,
     args: Annotated[str | None, typer.Option(
-        help="JSON object passed to every call, e.g. '{\"n\": 25}'.")] = None,
+        help="JSON object passed to every call, e.g. '{\"n\": 25}'.", metavar="JSON")
+    ] = None,
+    timeout: Annotated[float | None, typer.Option(
+        help="Seconds one run may take before it is stopped (default: the file's "
+             "timeout_s, else none); never more than what is left of --budget.",
+        metavar="SECONDS")] = None,
 ) -> None:
     """Answer which model, with how many workers, for this work: measure only what the
     answer needs, within a time budget; write a run directory and advice.json."""
     import textwrap
 
     from runner.advise.session import AdviseOptions, AdviseProgress, advise, progress_line
-    from runner.advise.target import callable_source, parse_args
+    from runner.advise.target import callable_source, names_function, not_found, parse_args
     from runner.advise.trial import Trial
     from runner.config.loader import load
     from runner.errors import AdviseError
     from runner.execution.connection import ClusterTls
+    from runner.report.tracebacks import distinct, terminal_lines
+    from runner.results.failures import ERRORS
 
     class Lines(AdviseProgress):
         def trial(self, group: str, trial: Trial, leader: Trial | None, used_s: float,
@@ -246,10 +271,11 @@ def advise(
     try:
         options = AdviseOptions(budget_s=budget, precision=precision, max_pool=max_pool,
                                 out=out, cluster=cluster,
-                                cluster_tls=ClusterTls.parse(cluster_tls))
+                                cluster_tls=ClusterTls.parse(cluster_tls), timeout_s=timeout)
         options.check()
-        is_file = Path(what).exists() or what.endswith((".yaml", ".yml")) or ":" not in what
-        if is_file:
+        if not names_function(what):
+            if (missing := not_found(what)) is not None:
+                raise missing
             given = [name for name, value in (("--async", async_target), ("--setup", setup),
                                               ("--tasks", tasks), ("--args", args)) if value]
             if given:
@@ -269,6 +295,9 @@ def advise(
         params = ", ".join(f"{key}={value}" for key, value in item.params.items())
         typer.echo(f"{item.workload}[{params}]: {item.model or 'no answer'}{pool}")
         typer.echo(textwrap.fill(item.reason, 88, initial_indent="  ", subsequent_indent="  "))
+    for line in terminal_lines(distinct(outcome.failures), str(outcome.run_dir / ERRORS),
+                               Path.cwd()):
+        typer.echo(line)
     if outcome.advice.budget_exhausted:
         typer.echo("the budget ran out: this is the best answer so far", err=True)
     typer.echo(f"advice: {outcome.run_dir / 'advice.json'}")
@@ -306,74 +335,55 @@ def report(
 @app.command()
 def compare(
     run_a: Annotated[Path, typer.Argument(help="The baseline run directory.",
-                                          show_default=False)],
+                                          show_default=False, metavar="RUN_A")],
     run_b: Annotated[Path, typer.Argument(help="The run to compare with it.",
-                                          show_default=False)],
+                                          show_default=False, metavar="RUN_B")],
     alpha: Annotated[float, typer.Option(
-        min=0.0001, max=0.5, help="False discovery rate: a verdict needs a "
-                                  "Benjamini-Hochberg q-value below it.")] = 0.05,
-    csv: Annotated[Path | None, typer.Option(help="Also write the table as CSV here.")] = None,
+        min=0.0001, max=0.5, metavar="ALPHA", help="False discovery rate: a verdict needs a "
+                                                   "Benjamini-Hochberg q-value below it.")
+    ] = 0.05,
+    csv: Annotated[Path | None, typer.Option(help="Also write the table as CSV here.",
+                                             metavar="FILE")] = None,
     markdown: Annotated[Path | None, typer.Option(
-        help="Also write the table as Markdown here.")] = None,
+        help="Also write the table as Markdown here.", metavar="FILE")] = None,
     json_out: Annotated[bool, typer.Option(
-        "--json", help="Print the rows as JSON (the CSV's fields) instead of the table.")
-    ] = False,
+        "--json", help="Print one JSON document instead of the table: the rows (the CSV's "
+                       "fields), the warnings and the gate's outcome.")] = False,
     fail_if_slower: Annotated[float | None, typer.Option(
         min=0, help="Exit 1 if any cell is significantly slower in B by more than PCT "
-                    "per cent, or cannot be judged (failed runs, too few runs, missing on "
-                    "one side).", metavar="PCT")] = None,
-    allow_unjudged: Annotated[bool, typer.Option(
-        help="With --fail-if-slower: let cells that cannot be judged pass the gate.")
+                    "per cent, or cannot be judged (failed runs, too few runs, missing in "
+                    "one run).", metavar="PCT")] = None,
+    allow_missing_cells: Annotated[bool, typer.Option(
+        "--allow-missing-cells", help="With --fail-if-slower: let cells that one run lacks "
+                                      "(added or removed) pass, unless their runs failed.")
     ] = False,
+    allow_too_few_runs: Annotated[bool, typer.Option(
+        "--allow-too-few-runs", help="With --fail-if-slower: let cells with too few ok runs "
+                                     "for a U test pass, unless a side has none.")] = False,
+    allow_unjudged: Annotated[bool, typer.Option(
+        "--allow-unjudged", help="Both of the above. Failed runs, and ok runs on one side "
+                                 "only, still fail the gate.")] = False,
 ) -> None:
     """Per cell: both medians, the ratio B/A with its interval, p and q, and a verdict."""
-    import json
+    from runner.cli.compare_cmd import CompareOptions, gate_lines
+    from runner.cli.compare_cmd import compare as compare_runs
+    from runner.report.gate import Allow
 
-    from runner.report import compare as comparison
-    from runner.results.readers import problems
-    from runner.results.rundir import INPUT, METADATA, TASKS
-
+    allow = Allow(missing_cells=allow_missing_cells or allow_unjudged,
+                  too_few_runs=allow_too_few_runs or allow_unjudged)
     try:
-        for option, path in (("--csv", csv), ("--markdown", markdown)):
-            if path is not None:
-                comparison.check_output(path, option)
-        compared = comparison.compare(run_a, run_b, alpha)
-        rows, load = compared.rows, comparison.load_warnings(compared)
-        for run_dir in dict.fromkeys((run_a, run_b)):  # compare reads runs.csv alone
-            for problem in problems(run_dir, (METADATA, INPUT, TASKS)):
-                _warn(f"{problem} (not needed to compare)")
-        if json_out:
-            typer.echo(json.dumps(comparison.as_json(rows), indent=1))
-            for warning in load:  # the table's closing words, where there is no table
-                _warn(warning)
-        else:
-            typer.echo(comparison.as_text(rows, run_a, run_b, alpha, load))
-        if csv is not None:
-            comparison.write_csv(rows, csv)
-        if markdown is not None:
-            comparison.write_markdown(rows, markdown)
+        compared = compare_runs(run_a, run_b, CompareOptions(
+            alpha, csv, markdown, json_out, fail_if_slower, allow))
     except RunexpError as error:
         raise _fail(error) from None
-    if fail_if_slower is not None:
-        _gate(rows, fail_if_slower, allow_unjudged)
-
-
-def _gate(rows: list[CellComparison], percent: float, allow_unjudged: bool) -> None:
-    """compare --fail-if-slower: exit 1 on a regression, or on a cell it cannot judge."""
-    from runner.report import compare as comparison
-
-    failures = [f"{row.cell}: {row.ratio:.3f}x slower (q {row.q_value:.3g})"
-                for row in comparison.regressions(rows, percent)]
-    if not allow_unjudged:
-        failures += [f"{row.cell}: cannot be judged: {comparison.reason(row)}"
-                     for row in comparison.unjudged(rows)]
-    if failures:
-        typer.echo(f"compare: the gate fails (slower by more than {percent:g}%, or not "
-                   f"judged{'' if allow_unjudged else '; --allow-unjudged lets those pass'}):",
-                   err=True)
-        for failure in failures:
-            typer.echo(f"  {failure}", err=True)
-        raise typer.Exit(EXIT_FAILED_RUNS)
+    for warning in compared.warnings:
+        _warn(warning)
+    typer.echo(compared.output)
+    if compared.gate is not None:
+        for line in gate_lines(compared.gate):
+            typer.echo(line, err=True)
+        if not compared.gate.passed:
+            raise typer.Exit(EXIT_FAILED_RUNS)
 
 
 @app.command()
@@ -382,11 +392,11 @@ def export(
                                             show_default=False)],
     format_: Annotated[str, typer.Option(
         "--format", help="pyperf: a pyperf benchmark suite (one benchmark per cell); "
-                         "json: metadata, summary rows and runs rows in one document.")
-    ] = "pyperf",
+                         "json: metadata, summary rows and runs rows in one document.",
+        metavar="FORMAT")] = "pyperf",
     output: Annotated[str, typer.Option(
         "--output", "-o", help="The file to write; - for standard output.",
-        show_default=False)] = "-",
+        show_default=False, metavar="FILE")] = "-",
 ) -> None:
     """Write a run in another tool's format: pyperf's (stats, hist, compare_to) or JSON."""
     from runner.report.export import export_run
@@ -424,8 +434,8 @@ def schema() -> None:
 
 @app.command()
 def serve(
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any).")
-                    ] = 8000,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port on 127.0.0.1 (0: any).",
+                                      metavar="PORT")] = 8000,
 ) -> None:
     """Run the embedded HTTP test server on 127.0.0.1 until Ctrl-C.
 
@@ -441,18 +451,31 @@ def serve(
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
-    """``runexp FILE ...`` -> ``runexp run FILE ...`` (typer has no default command)."""
-    commands = {command.name or (command.callback.__name__ if command.callback else "")
-                for command in app.registered_commands}
-    if argv and not argv[0].startswith("-") and argv[0] not in commands:
-        return ["run", *argv]
-    return argv
+    """``runexp FILE ...`` -> ``runexp run FILE ...``; a misspelt command is refused."""
+    return with_default_command(argv, [
+        command.name or (command.callback.__name__ if command.callback else "")
+        for command in app.registered_commands])
 
 
 def main() -> None:
+    import warnings
+    from typing import TextIO
+
+    from runner.errors import PluginWarning
+
+    shown = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
+        if issubclass(category, PluginWarning):  # a plugin set aside: one line of its own
+            _warn(str(message))
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
     try:
         app(args=_with_default_command(sys.argv[1:]), prog_name="runexp")
-    except RunexpError as error:  # raised while importing, e.g. a broken plugin
+    except RunexpError as error:  # raised outside a command's own handling
         _print_error(error)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:

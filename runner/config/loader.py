@@ -44,18 +44,23 @@ class ExperimentFile:
     experiment: Experiment
 
 
-def load(path: Path) -> ExperimentFile:
-    """Read and validate one experiment file, or raise ConfigError listing every problem."""
+def load(path: Path, *, imports: bool = True) -> ExperimentFile:
+    """Read and validate one experiment file, or raise ConfigError listing every problem.
+
+    ``imports=False`` for a run directory's copy: what it names was imported when the
+    run was made, from the original file's folder, which is not the copy's."""
     text = _read_text(path)
-    return ExperimentFile(path=path, text=text, experiment=parse(text, path))
+    return ExperimentFile(path=path, text=text, experiment=parse(text, path, imports=imports))
 
 
-def parse(text: str, path: Path) -> Experiment:
+def parse(text: str, path: Path, *, imports: bool = True) -> Experiment:
     """Validate an experiment file's text; ``path`` names it in errors, and its
-    directory is where callable targets are imported from."""
+    directory is where callable targets are imported from (unless ``imports`` is
+    False: then they are only checked to be well-formed names)."""
     data, marks = parse_yaml(text, str(path))
     try:
-        return Experiment.model_validate(data, context={"base_dir": path.parent})
+        return Experiment.model_validate(data, context={"base_dir": path.parent,
+                                                        "imports": imports})
     except ValidationError as error:
         raise ConfigError(_problems(error, data, marks, str(path))) from None
 

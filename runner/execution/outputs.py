@@ -40,7 +40,7 @@ def write_reports(run_dir: Path) -> Content:
     from runner.report.summary import result_counts, summarize_runs
 
     readers.check_outputs(run_dir)
-    source = load(run_dir / results.INPUT)
+    source = load(run_dir / results.INPUT, imports=False)
     metadata = read_metadata(run_dir / results.METADATA)
     runs = readers.read_runs(run_dir, source.experiment.name)
     _refuse_other_parameters(run_dir, source.experiment, runs.columns)

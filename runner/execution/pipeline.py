@@ -167,7 +167,7 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
     readers.check_run_dir(run_dir)
     readers.check_outputs(run_dir)
     metadata = read_metadata(run_dir / results.METADATA)
-    original = load(run_dir / results.INPUT).experiment
+    original = load(run_dir / results.INPUT, imports=False).experiment
     _refuse_changed_grid(source.experiment, original, run_dir)
     done = readers.read_done(run_dir, original.name)
     readers.check_appendable(run_dir, columns(source.experiment.param_columns()))

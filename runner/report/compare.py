@@ -11,10 +11,11 @@ q-value across every cell tested in this comparison. A verdict of faster or slow
 needs q below ``alpha``: however many cells are compared, false calls stay near
 ``alpha`` of the calls, where a per-cell test would call one good cell in twenty
 slower. A cell that cannot be judged (a side with failed runs, too few ok runs for a
-U test, or missing) says so; the gate (``--fail-if-slower``) fails on it unless told
-to let it pass. Where runs.csv measured it, each side's median others_cores (the cores
-other programs kept busy) is kept per cell, and ``load_warnings`` says where A and B
-ran under different load.
+U test, or missing) says so; ``runner.report.gate`` decides which cells fail the CI
+gate (``--fail-if-slower``). Where runs.csv measured it, each side's median
+others_cores (the cores other programs kept busy) is kept per cell, ``load_warnings``
+says where A and B ran under different load, and a cell's verdict says so too
+(``load_note``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.errors import ResultsError, UsageError
 from runner.report.inference import benjamini_hochberg, hodges_lehmann_ratio
-from runner.report.interference import comparison_warnings, median, run_median
+from runner.report.interference import comparison_warnings, differ, median, run_median
 from runner.report.stats import MIN_VALUES_FOR_U_TEST, is_missing, mann_whitney_u
 from runner.results.readers import read_runs
 from runner.results.rows import Status
@@ -209,27 +210,37 @@ def _adjust(rows: list[CellComparison], alpha: float) -> list[CellComparison]:
     return adjusted
 
 
-def regressions(rows: list[CellComparison], percent: float) -> list[CellComparison]:
-    """Cells significantly slower in B (q below alpha) by more than ``percent`` per cent:
-    the estimated ratio is above 1 + percent / 100."""
-    return [row for row in rows if row.verdict == SLOWER and row.ratio is not None
-            and row.ratio > 1 + percent / 100]
-
-
-def unjudged(rows: list[CellComparison]) -> list[CellComparison]:
-    return [row for row in rows if not row.judged]
-
-
 def reason(row: CellComparison) -> str:
     """Why a cell could not be judged, in words."""
     if row.verdict == FAILED:
-        sides = [f"{count} in {side}" for side, count in (("A", row.failed_a),
-                                                           ("B", row.failed_b)) if count]
-        return f"failed runs ({', '.join(sides)})"
+        return failures(row)
+    if row.verdict in (ONLY_A, ONLY_B) and (row.failed_a or row.failed_b):
+        return f"{row.verdict}, {failures(row)}"
     if row.verdict == TOO_FEW:
         return (f"too few ok runs ({row.runs_a} and {row.runs_b}; a U test needs "
                 f"{MIN_VALUES_FOR_U_TEST} a side)")
     return row.verdict
+
+
+def load_note(row: CellComparison) -> str | None:
+    """Where A and B ran this cell under different load (``DIFFERENT_LOAD`` cores or
+    more apart), how much busier B's machine was: a difference in times may be that."""
+    a, b = row.others_cores_a, row.others_cores_b
+    if a is None or b is None or not differ(a, b):
+        return None
+    cores = f"{abs(b - a):.1f}"
+    return (f"B ran beside {cores} {'more' if b > a else 'fewer'} busy "
+            f"core{'' if cores == '1.0' else 's'}")
+
+
+def failures(row: CellComparison) -> str:
+    """A cell's failed runs (errors, timeouts) per side, and a side left with no ok run."""
+    sides = [f"{count} in {side}" for side, count in (("A", row.failed_a),
+                                                       ("B", row.failed_b)) if count]
+    failed = f"failed runs ({', '.join(sides)})"
+    none_ok = [side for side, ok, count in (("A", row.runs_a, row.failed_a),
+                                            ("B", row.runs_b, row.failed_b)) if count and not ok]
+    return f"{failed}: no ok run in {' or '.join(none_ok)}" if none_ok else failed
 
 
 HEADERS = ("cell", "runs A", "runs B", "median A (s)", "median B (s)", "B/A", "95% CI", "p",
@@ -242,7 +253,9 @@ def _cells(row: CellComparison) -> list[str]:
 
     interval = (f"{row.ratio_low:.3f}–{row.ratio_high:.3f}"
                 if row.ratio_low is not None and row.ratio_high is not None else "–")
-    verdict = row.verdict if row.judged or row.verdict in (ONLY_A, ONLY_B) else reason(row)
+    verdict = row.verdict if row.judged else reason(row)
+    if row.judged and (note := load_note(row)):
+        verdict = f"{verdict} ({note})"
     return [row.cell, str(row.runs_a), str(row.runs_b), num(row.median_a_s, ".4g"),
             num(row.median_b_s, ".4g"), num(row.ratio, ".3f"), interval,
             num(row.p_value, ".3g"), num(row.q_value, ".3g"), verdict]

@@ -109,8 +109,10 @@ def _group(group: Group) -> list[str]:
                    if head.rest() else f"<strong>{escape(bold)}.</strong>")
         parts.append(f'<p class="verdict">{opening} {escape(group.verdict)}</p>')
     else:
+        raised = (' (where in your code each raised: <a href="#tracebacks">Tracebacks</a>)'
+                  if any(row["where"] for row in group.failures) else "")
         parts.append(f'<p class="warning"><strong>{NO_SUCCESS}</strong>: '
-                     f"{escape(NO_SUCCESS_DETAIL)}</p>")
+                     f"{escape(NO_SUCCESS_DETAIL)}{raised}</p>")
         parts.append(_table(FAILURE_COLUMNS, group.failures))
         parts += _more(group.more_failures)
     parts.append(_table(group.columns, group.rows, "results", winner=group.crowned))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from runner.results.failures import FailedRun, Failure, first_per_cell
 
@@ -31,11 +32,21 @@ class Shown:
         return ", ".join(named) + (f" and {more} more cell{'s' if more > 1 else ''}"
                                    if more else "")
 
-    def frames(self) -> list[str]:
-        """``file:line in function: code`` for each frame of the user's code."""
-        return [f"{frame.where} in {frame.function}" + (f": {frame.code}" if frame.code
-                                                        else "")
+    def frames(self, here: Path | None = None) -> list[str]:
+        """``file:line in function: code`` for each frame of the user's code; files
+        under ``here`` named from it, as a terminal in that folder would."""
+        return [f"{_shorter(frame.file, here)}:{frame.line} in {frame.function}"
+                + (f": {frame.code}" if frame.code else "")
                 for frame in self.failure.frames]
+
+
+def _shorter(file: str, here: Path | None) -> str:
+    if here is None:
+        return file
+    try:
+        return str(Path(file).relative_to(here))
+    except ValueError:
+        return file
 
 
 def distinct(failed: Iterable[FailedRun]) -> list[Shown]:
@@ -48,14 +59,16 @@ def distinct(failed: Iterable[FailedRun]) -> list[Shown]:
             for runs in grouped.values()]
 
 
-def terminal_lines(shown: list[Shown], errors_path: str) -> list[str]:
-    """What the end of a run prints: each failure, the cells it broke, its frames."""
+def terminal_lines(shown: list[Shown], errors_path: str, here: Path | None = None
+                   ) -> list[str]:
+    """What the end of a run prints: each failure, the cells it broke, its frames
+    (named from ``here``, the current folder, where they are under it)."""
     if not shown:
         return []
     lines = [f"failures (the first of each cell; every traceback: {errors_path}):"]
     for entry in shown[:MAX_SHOWN]:
         lines += [f"  {entry.failure.headline()}", f"    in {entry.cells()}"]
-        lines += [f"    {frame}" for frame in entry.frames()]
+        lines += [f"    {frame}" for frame in entry.frames(here)]
     if len(shown) > MAX_SHOWN:
         lines.append(f"  …and {len(shown) - MAX_SHOWN} more")
     return lines

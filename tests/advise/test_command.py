@@ -38,6 +38,7 @@ def work(index, args):
     (["--max-pool", "10001"], "--max-pool 10001"),
     (["--precision", "1.5"], "--precision 1.5: must lie between 0 and 1"),
     (["--tasks", "4"], "--tasks applies only to the MODULE:FUNCTION form"),
+    (["--timeout", "0"], "--timeout 0: must be more than 0 seconds"),
 ])
 def test_bad_options_exit_2_before_anything_runs(
         extra: list[str], message: str, write_yaml: Callable[[str], Path],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from collections.abc import Callable
@@ -9,10 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from runner.cli.app import app
+from runner.cli.conventions import with_default_command
 from runner.report.summary import STAT_COLUMNS
 from runner.results.rows import columns
 from tests.helpers import ROOT, free_port, run_cli
+from tests.helpers import TINY as HELPERS_TINY
 
 WriteYaml = Callable[..., Path]
 
@@ -357,3 +362,107 @@ def test_plan_speaks_of_one_cell_in_the_singular(write_yaml: WriteYaml) -> None:
     assert done.returncode == 0, done.stderr
     assert "one: 1 cell, 1 timed run, order interleaved" in done.stdout
     assert "1 cell has no estimate" in done.stdout
+
+
+# --- command-line conventions -------------------------------------------------------
+
+COMMANDS = [command.name or (command.callback.__name__ if command.callback else "")
+            for command in app.registered_commands]
+#: What typer writes where a name belongs: a required argument in braces, a type.
+PLACEHOLDER = re.compile(r"[{}<>]")
+
+
+def help_of(*args: str) -> str:
+    done = CliRunner().invoke(app, [*args, "-h"], prog_name="runexp")
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+def names_in(text: str, section: str) -> list[str]:
+    """The left column of a help text's section: ``FILE``, ``--out DIR``..."""
+    if f"\n{section}:\n" not in text:
+        return []
+    body = text.split(f"\n{section}:\n", 1)[1].split("\n\n", 1)[0]
+    return [re.split(r"\s{2,}", line.strip())[0] for line in body.splitlines()
+            if re.match(r"  \S", line)]
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_every_command_takes_h_and_names_its_arguments_as_users_read_them(
+        command: str) -> None:
+    words = [command] if command else []
+    text = help_of(*words)
+    usage = text.splitlines()[0]
+    assert usage.startswith(" ".join(["Usage: runexp", *words, "[OPTIONS]"])), usage
+    for word in usage.split()[3 + len(words):]:  # FILE, FILE..., RUN_A, COMMAND [ARGS]...
+        assert re.fullmatch(r"\[?[A-Z][A-Z_]*\]?(\.\.\.)?", word), usage
+    arguments, options = names_in(text, "Arguments"), names_in(text, "Options")
+    assert all(re.fullmatch(r"[A-Z][A-Z_]*(\.\.\.)?", name) for name in arguments), text
+    assert "-h, --help" in options
+    assert not [name for name in [usage, *options] if PLACEHOLDER.search(name)], text
+
+
+def test_h_reaches_a_command_from_the_command_line() -> None:
+    done = run_cli("compare", "-h")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Usage: runexp compare [OPTIONS] RUN_A RUN_B\n")
+
+
+def test_a_misspelt_command_gets_the_nearest_and_a_file_of_that_name_runs(
+        tmp_path: Path) -> None:
+    done = run_cli("compre", "a", "b", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "runexp: error: no such command 'compre'; did you mean 'compare'?\n" in done.stderr
+    done = run_cli("bogus", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "runexp: error: no such command 'bogus', and no file of that name; the " \
+           "commands: advise, compare, export" in done.stderr
+    (tmp_path / "bogus").write_text(HELPERS_TINY, encoding="utf-8")
+    done = run_cli("bogus", "--out", tmp_path / "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "runs.csv").exists()
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    ([], []), (["-h"], ["-h"]), (["compare", "a", "b"], ["compare", "a", "b"]),
+    (["x.yaml"], ["run", "x.yaml"]), (["X.YML", "--inline"], ["run", "X.YML", "--inline"]),
+    (["experiments/x"], ["run", "experiments/x"]),
+])
+def test_the_default_command_is_run_for_what_looks_like_a_file(argv: list[str],
+                                                               expected: list[str]) -> None:
+    assert with_default_command(argv, COMMANDS) == expected
+
+
+def test_validate_json_for_scripts_and_editors(write_yaml: WriteYaml) -> None:
+    good = write_yaml("name: one\nworkloads: [{kind: fib, tasks: 1, n: 5}]\nmodels: [sync]\n",
+                      "good.yaml")
+    bad = write_yaml("name: x\nworkloads:\n  - kind: fib\n    colour: red\n", "bad.yaml")
+    done = run_cli("validate", "--json", good)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"files": [{"file": str(good), "ok": True, "cells": 1}]}
+    done = run_cli("validate", "--json", good, bad, bad.with_name("gone.yaml"))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    files = json.loads(done.stdout)["files"]
+    assert [item["ok"] for item in files] == [True, False, False]
+    (problem,) = files[1]["problems"]
+    assert {key: problem[key] for key in ("file", "line", "column", "field")} == {
+        "file": str(bad), "line": 4, "column": 5, "field": "workloads.0.colour"}
+    assert problem["message"].startswith("unknown key 'colour'")
+    assert files[2]["problems"][0]["line"] is None
+
+
+def test_validate_json_imports_no_heavy_library(write_yaml: WriteYaml) -> None:
+    import os
+    import subprocess
+    import sys
+
+    path = write_yaml("name: one\nworkloads: [{kind: fib, tasks: 1, n: 5}]\nmodels: [sync]\n")
+    code = ("import sys\nfrom runner.cli import main\n"
+            f"sys.argv = ['runexp', 'validate', '--json', {str(path)!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted({'pandas', 'numpy', 'matplotlib'} & set(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert done.stdout.startswith("{") and '"ok": true' in done.stdout, done.stderr
+    assert done.stdout.rstrip().splitlines()[-1] == "[]", done.stdout + done.stderr

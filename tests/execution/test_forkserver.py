@@ -195,7 +195,7 @@ def test_the_zygotes_an_experiment_needs_start_side_by_side(
     cells = expand(load(path).experiment)
     records: list[RunRecord] = []
     assert execute([Job(cell, 1) for cell in cells], Settings(run_id="r", experiment="e"),
-                   lambda record, timings: records.append(record), cells=cells)
+                   lambda finished: records.append(finished.record), cells=cells)
     assert [r.status for r in records] == [Status.OK] * 4
     assert [kind for kind, _ in events] == ["started"] * 4 + ["ready"] * 4
     assert len({pid for _, pid in events}) == 4  # a zygote per model, none started twice

@@ -17,8 +17,10 @@ from runner.report.compare import (
     SAME,
     SLOWER,
     TOO_FEW,
+    CellComparison,
     compare_runs,
 )
+from runner.report.gate import Allow, Why, judge
 from runner.report.stats import mann_whitney_u
 from runner.results.rows import RunRecord, Status
 from runner.results.rundir import RunsWriter
@@ -26,8 +28,9 @@ from tests.helpers import run_cli
 
 
 def write_run(run_dir: Path, walls: dict[str, list[float | None]], *, tasks: int = 1,
-              experiment: str = "e") -> Path:
-    """A runs.csv of the given walls per cell ``workload/model``; None: a timed-out run."""
+              experiment: str = "e", others: float | None = None) -> Path:
+    """A runs.csv of the given walls per cell ``workload/model``; None: a timed-out run;
+    ``others``: the cores other programs kept busy during each run."""
     run_dir.mkdir(parents=True)
     with RunsWriter(run_dir, ["tasks"]) as writer:
         for cell, values in walls.items():
@@ -39,7 +42,8 @@ def write_run(run_dir: Path, walls: dict[str, list[float | None]], *, tasks: int
                     status=Status.OK if wall is not None else Status.TIMEOUT, wall_s=wall,
                     cpu_s=wall, max_rss_mb=10.0, tasks=tasks,
                     throughput_per_s=1 / wall if wall else None, error="",
-                    started_at="2026-01-01T00:00:00Z", host="h", python="cpython-3.11.7"))
+                    started_at="2026-01-01T00:00:00Z", host="h", python="cpython-3.11.7",
+                    others_cores=others))
     return run_dir
 
 
@@ -100,7 +104,9 @@ def test_the_command_and_fail_if_slower(two_runs: tuple[Path, Path], tmp_path: P
 
     as_json = run_cli("compare", a, b, "--json")
     assert as_json.returncode == 0, as_json.stderr
-    rows = {row["cell"]: row for row in json.loads(as_json.stdout)}
+    document = json.loads(as_json.stdout)
+    assert document["gate"] is None  # no --fail-if-slower, no gate
+    rows = {row["cell"]: row for row in document["rows"]}
     assert rows["w/slow"]["verdict"] == SLOWER and rows["w/slow"]["runs_b"] == 6
     assert rows["w/gone"]["median_b_s"] is None
     with (tmp_path / "c.csv").open() as file:
@@ -123,6 +129,103 @@ def test_three_runs_a_side_cannot_pass_a_59_percent_slowdown(tmp_path: Path) -> 
     done = run_cli("compare", a, b, "--fail-if-slower", "5")
     assert done.returncode == 1
     assert "too few ok runs (3 and 3" in done.stderr
+
+
+@pytest.mark.parametrize("allow", [["--allow-unjudged"],
+                                   ["--allow-missing-cells", "--allow-too-few-runs"]])
+def test_no_allowance_lets_failed_runs_pass(tmp_path: Path, allow: list[str]) -> None:
+    """Letting unjudged cells through is for cells added or measured too few times, never
+    for a B whose runs all failed, nor for a new cell whose runs all failed."""
+    a = write_run(tmp_path / "a", {"w/sync": STEADY})
+    b = write_run(tmp_path / "b", {"w/sync": [None] * 6, "w/new": [None] * 4})
+    done = run_cli("compare", a, b, "--fail-if-slower", "5", *allow)
+    assert done.returncode == 1, done.stderr
+    assert "w/sync: cannot be judged: failed runs (6 in B): no ok run in B" in done.stderr
+    assert "w/new: cannot be judged: only in B, failed runs (4 in B)" in done.stderr
+    assert "failed runs, and ok runs on one side only, always fail the gate" in done.stderr
+
+
+def test_each_allowance_lets_its_own_kind_through(two_runs: tuple[Path, Path]) -> None:
+    a, b = two_runs  # at 50%, only w/few (3 runs a side), w/gone and w/new fail
+    missing = run_cli("compare", a, b, "--fail-if-slower", "50", "--allow-missing-cells")
+    assert missing.returncode == 1
+    assert "w/few: cannot be judged" in missing.stderr and "w/new" not in missing.stderr
+    assert "--allow-too-few-runs lets cells with too few ok runs pass" in missing.stderr
+    few = run_cli("compare", a, b, "--fail-if-slower", "50", "--allow-too-few-runs")
+    assert few.returncode == 1
+    assert "w/gone: cannot be judged: only in A" in few.stderr and "w/few" not in few.stderr
+    both = run_cli("compare", a, b, "--fail-if-slower", "50", "--allow-missing-cells",
+                   "--allow-too-few-runs")
+    assert both.returncode == 0, both.stderr
+    assert "the gate passes, letting through 3 cells that cannot be judged" in both.stderr
+
+
+def rows_of(**cells: tuple[str, int, int, int, int]) -> list[CellComparison]:
+    """Comparison rows: per cell its verdict, ok runs A and B, failed runs A and B."""
+    return [CellComparison(cell, ok_a, ok_b, failed_a, failed_b, None, None, 1.3, None,
+                           None, None, 0.01, verdict)
+            for cell, (verdict, ok_a, ok_b, failed_a, failed_b) in cells.items()]
+
+
+def test_the_gate_sorts_cells_by_why_and_what_may_pass() -> None:
+    rows = rows_of(slow=(SLOWER, 6, 6, 0, 0), same=(SAME, 6, 6, 0, 0),
+                   few=(TOO_FEW, 3, 3, 0, 0), skipped=(TOO_FEW, 0, 0, 0, 0),
+                   one_sided=(TOO_FEW, 6, 0, 0, 0), broke=(FAILED, 5, 6, 1, 0),
+                   new=(ONLY_B, 0, 6, 0, 0), new_broke=(ONLY_B, 0, 0, 0, 3))
+    why = {cell.cell: cell.why for cell in judge(rows, 10).failed}
+    assert why == {"slow": Why.SLOWER, "few": Why.TOO_FEW_RUNS, "skipped": Why.TOO_FEW_RUNS,
+                   "one_sided": Why.NO_OK_RUN, "broke": Why.FAILED_RUNS,
+                   "new": Why.MISSING, "new_broke": Why.FAILED_RUNS}
+    assert "slow" not in {cell.cell for cell in judge(rows, 40).failed}  # 1.3x < 1.4x
+    everything = judge(rows, 10, Allow(missing_cells=True, too_few_runs=True))
+    assert [cell.cell for cell in everything.failed] == ["slow", "one_sided", "broke",
+                                                          "new_broke"]
+    assert [cell.cell for cell in everything.let_through] == ["few", "skipped", "new"]
+    assert not everything.passed
+
+
+def test_json_carries_the_gates_outcome(two_runs: tuple[Path, Path]) -> None:
+    a, b = two_runs
+    done = run_cli("compare", a, b, "--json", "--fail-if-slower", "10",
+                   "--allow-too-few-runs")
+    assert done.returncode == 1
+    document = json.loads(done.stdout)
+    assert set(document) == {"a", "b", "alpha", "rows", "warnings", "gate"}
+    gate = document["gate"]
+    assert gate["threshold"] == 10 and gate["passed"] is False
+    assert gate["allow"] == {"missing_cells": False, "too_few_runs": True}
+    failed = {cell["cell"]: cell for cell in gate["failed"]}
+    assert list(failed) == ["w/slow", "w/gone", "w/new"]
+    assert failed["w/slow"]["why"] == "slower"
+    assert failed["w/slow"]["ratio"] == pytest.approx(1.30, abs=0.01)
+    assert failed["w/slow"]["q_value"] < 0.05 and failed["w/slow"]["load_differs"] is False
+    assert failed["w/new"]["why"] == "missing cell" and failed["w/new"]["reason"] == ONLY_B
+    assert [cell["cell"] for cell in gate["let_through"]] == ["w/few"]
+    assert gate["let_through"][0]["reason"].startswith("too few ok runs (3 and 3")
+    passing = json.loads(run_cli("compare", a, b, "--json", "--fail-if-slower", "50",
+                                 "--allow-unjudged").stdout)
+    assert passing["gate"]["passed"] is True and passing["gate"]["failed"] == []
+
+
+def test_a_slowdown_beside_a_busier_machine_says_so(tmp_path: Path) -> None:
+    """A quiet baseline against a candidate measured beside a core of other work: the
+    gate still fails (it cannot know), but every place that names the cell says the
+    load differed."""
+    a = write_run(tmp_path / "a", {"w/sync": STEADY}, others=0.0)
+    b = write_run(tmp_path / "b", {"w/sync": [wall * 1.85 for wall in STEADY]}, others=1.0)
+    done = run_cli("compare", a, b, "--fail-if-slower", "5")
+    assert done.returncode == 1
+    assert "slower (B ran beside 1.0 more busy core)" in done.stdout
+    assert "w/sync: 1.850x slower (q " in done.stderr
+    assert "); B ran beside 1.0 more busy core" in done.stderr
+    assert "1 of these cells ran under different load in A and B" in done.stderr
+    gate = json.loads(run_cli("compare", a, b, "--fail-if-slower", "5", "--json").stdout)[
+        "gate"]
+    assert gate["failed"][0]["load_differs"] is True
+    assert (gate["failed"][0]["others_cores_a"], gate["failed"][0]["others_cores_b"]) == (
+        0.0, 1.0)
+    quieter = run_cli("compare", b, a)  # B quieter than A: said the other way round
+    assert "faster (B ran beside 1.0 fewer busy core)" in quieter.stdout
 
 
 def test_cells_with_other_single_valued_parameters_are_other_work(tmp_path: Path) -> None:
@@ -244,5 +347,7 @@ def test_two_real_runs_of_the_same_work_pass_the_gate(tmp_path: Path) -> None:
     gate = run_cli("compare", tmp_path / "a", tmp_path / "b", "--fail-if-slower", "10",
                    "--json")
     assert gate.returncode == 0, gate.stdout + gate.stderr
-    rows = json.loads(gate.stdout)
+    document = json.loads(gate.stdout)
+    rows = document["rows"]
     assert len(rows) == 22 and all(row["q_value"] is not None for row in rows)
+    assert document["gate"]["passed"] and document["gate"]["failed"] == []

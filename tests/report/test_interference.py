@@ -158,7 +158,7 @@ def test_the_compare_command_says_it_under_the_table_and_in_json(
     assert done.stdout.rstrip().splitlines()[-1].startswith("A and B ran under different load")
     as_json = run_cli("compare", a, b, "--json")
     assert as_json.returncode == 0, as_json.stderr
-    rows: list[dict[str, Any]] = json.loads(as_json.stdout)
+    rows: list[dict[str, Any]] = json.loads(as_json.stdout)["rows"]
     assert [(r["others_cores_a"], r["others_cores_b"]) for r in rows] == [(0.0, 1.0)] * 2
     assert "runexp: warning: A and B ran under different load" in as_json.stderr
 
