@@ -51,7 +51,7 @@ from runner.plan.schedule import Job
 from runner.report.stats import is_missing
 from runner.results import readers
 from runner.results.metadata import HostFacts
-from runner.results.rows import Status
+from runner.results.rows import Status, TaskTiming
 from runner.results.rundir import RUNS
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ HOST_GRACE_S = 5.0
 #: How often a batch looks for finished runs (Dask's own as_completed polls at 0.1 s).
 POLL_S = 0.05
 
-Timings = Sequence[tuple[float, float]]
+Timings = Sequence[TaskTiming]
 _FACTS = {field.name for field in fields(HostFacts)} - {"lost_at"}
 
 

@@ -33,7 +33,7 @@ from runner.models import MODELS
 from runner.plan.grid import Cell
 from runner.plan.schedule import Job
 from runner.results.failures import Failure
-from runner.results.rows import RunRecord, Status
+from runner.results.rows import RunRecord, Status, TaskTiming
 from runner.workloads.task import Task
 
 
@@ -41,7 +41,7 @@ class Finished(NamedTuple):
     """One run done: its row, its tasks' timings, and its exception where it raised."""
 
     record: RunRecord
-    timings: Sequence[tuple[float, float]] = ()
+    timings: Sequence[TaskTiming] = ()
     failure: Failure | None = None
 
 

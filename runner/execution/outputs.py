@@ -51,7 +51,7 @@ def write_reports(run_dir: Path) -> Content:
     params = source.experiment.param_columns()
     summary = summarize_runs(runs, cells, params, cores, repetitions=_policy(source, metadata),
                              hosts=metadata.hosts,
-                             placement=source.experiment.executor.placement)
+                             placement=source.experiment.executor.placement, tasks=tasks)
     results.write_table(run_dir / results.SUMMARY, summary)
     scaling = scaling_table(summary, runs, params)
     results.write_table(run_dir / results.SCALING, scaling)

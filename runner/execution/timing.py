@@ -2,13 +2,19 @@
 
 Every run is wrapped: the first unit's start gives the run's start-up time
 (``startup_s``), and workloads that record task latencies write them to
-tasks.csv. Each unit returns ``(result, start, seconds)`` instead of its
+tasks.csv. Each unit returns ``(result, start, seconds, who)`` instead of its
 result; ``perf_counter`` is system-wide on Linux, so starts taken in pool
-processes are comparable with the parent's clock.
+processes are comparable with the parent's clock. ``who`` says where the unit
+ran (process, thread, interpreter; or an asyncio task), from which
+``task_timings`` names each unit's worker with a small per-run label: ``main``,
+``thread-2``, ``process-1``, ``interpreter-3``, ``task-5``.
 """
 
 from __future__ import annotations
 
+import heapq
+import os
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +22,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.workloads.task import Task
+
+try:  # Python 3.13+: subinterpreters have ids (0 is the main interpreter)
+    import _interpreters  # type: ignore[import-not-found]
+except ImportError:
+    _interpreters = None
+
+#: Where a unit ran: (process id, thread id, interpreter id), or ASYNC_TASK.
+Who = tuple[int, int, int] | None
+#: ``who`` of a unit awaited as an asyncio task: its lane is found from the times.
+ASYNC_TASK: Who = None
+
+
+def where_here() -> tuple[int, int, int]:
+    """This process, thread and interpreter."""
+    return os.getpid(), threading.get_ident(), _interpreter_id()
+
+
+def _interpreter_id() -> int:
+    if _interpreters is None:
+        return 0
+    current = _interpreters.get_current()
+    return int(current[0] if isinstance(current, tuple) else current)
 
 
 @dataclass(frozen=True)
@@ -47,7 +75,7 @@ class TimedTask(Task):
     def call(self, resource: Any, index: int) -> Any:
         start = time.perf_counter()
         result = self.inner.call(resource, index)
-        return result, start, time.perf_counter() - start
+        return result, start, time.perf_counter() - start, where_here()
 
     @asynccontextmanager
     async def async_resource(self, pool_size: int) -> AsyncIterator[Any]:
@@ -57,22 +85,60 @@ class TimedTask(Task):
     async def acall(self, resource: Any, index: int) -> Any:
         start = time.perf_counter()
         result = await self.inner.acall(resource, index)
-        return result, start, time.perf_counter() - start
+        return result, start, time.perf_counter() - start, ASYNC_TASK
 
 
 def unwrap(results: list[Any]) -> list[Any]:
     """The inner task's own results."""
-    return [result for result, _, _ in results]
+    return [result for result, _, _, _ in results]
 
 
 def first_start(results: list[Any]) -> float | None:
     """The perf_counter reading at which the first unit began."""
-    return min((start for _, start, _ in results), default=None)
+    return min((start for _, start, _, _ in results), default=None)
 
 
-def task_timings(results: list[Any]) -> list[tuple[float, float]]:
-    """(start offset from the first unit's start, latency) per unit, in index order."""
+def task_timings(results: list[Any], main: tuple[int, int, int] | None = None
+                 ) -> list[tuple[float, float, str]]:
+    """(start offset from the first unit's start, latency, worker) per unit, in index
+    order. ``main``: where the model was called (``where_here()`` there)."""
     if not results:
         return []
-    first = min(start for _, start, _ in results)
-    return [(start - first, seconds) for _, start, seconds in results]
+    first = min(start for _, start, _, _ in results)
+    workers = worker_labels([(start, seconds, who) for _, start, seconds, who in results],
+                            main or where_here())
+    return [(start - first, seconds, worker)
+            for (_, start, seconds, _), worker in zip(results, workers, strict=True)]
+
+
+def worker_labels(units: list[tuple[float, float, Who]], main: tuple[int, int, int]
+                  ) -> list[str]:
+    """A small per-run label for where each unit ran, numbered in order of first start.
+
+    The caller's own thread is ``main``; other threads ``thread-N``; other processes
+    ``process-N``; other interpreters of this process ``interpreter-N``. asyncio tasks
+    share one thread, so each unit takes the lowest ``task-N`` lane free when it
+    starts: the lanes are the calls in flight at once, as a timing diagram draws them.
+    """
+    labels = [""] * len(units)
+    numbers: dict[tuple[str, tuple[int, int, int]], int] = {}
+    lanes: list[tuple[float, int]] = []  # (end, lane) of the units in flight
+    free: list[int] = []
+    for at in sorted(range(len(units)), key=lambda i: units[i][0]):
+        start, seconds, who = units[at]
+        if who is None:
+            while lanes and lanes[0][0] <= start:
+                heapq.heappush(free, heapq.heappop(lanes)[1])
+            lane = heapq.heappop(free) if free else len(lanes) + 1
+            heapq.heappush(lanes, (start + seconds, lane))
+            labels[at] = f"task-{lane}"
+            continue
+        kind = ("process" if who[0] != main[0] else "interpreter" if who[2] != main[2]
+                else "main" if who[1] == main[1] else "thread")
+        if kind == "main":
+            labels[at] = "main"
+            continue
+        key = (kind, who if kind != "process" else (who[0], 0, 0))
+        number = numbers.setdefault(key, sum(k[0] == kind for k in numbers) + 1)
+        labels[at] = f"{kind}-{number}"
+    return labels

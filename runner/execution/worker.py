@@ -34,10 +34,10 @@ from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
 from runner.execution.measure import BusyCounter, Clock, machine_busy_s, measure
-from runner.execution.timing import TimedTask, first_start, task_timings
+from runner.execution.timing import TimedTask, first_start, task_timings, where_here
 from runner.models.base import Model, Options
 from runner.results.failures import Failure
-from runner.results.rows import Status
+from runner.results.rows import Status, TaskTiming
 from runner.workloads.task import Task
 
 
@@ -50,8 +50,8 @@ class RunResult:
     cpu_s: float | None = None
     max_rss_mb: float | None = None
     message: str = ""  # the error, or why the run was skipped or timed out
-    #: (start offset, latency) of every task, in seconds, where they were recorded.
-    task_timings: list[tuple[float, float]] | None = None
+    #: (start offset, latency, worker) of every task, in seconds, where recorded.
+    task_timings: list[TaskTiming] | None = None
     #: From the start of the run (pool, loop or session start-up) to the first task.
     startup_s: float | None = None
     #: The mean number of cores other programs kept busy during the timed run.
@@ -67,7 +67,7 @@ class RunResult:
         data = {k: v for k, v in data.items() if k != "event"}
         data["status"] = Status(data["status"])
         if data.get("task_timings") is not None:
-            data["task_timings"] = [tuple(pair) for pair in data["task_timings"]]
+            data["task_timings"] = [tuple(unit) for unit in data["task_timings"]]
         if data.get("failure") is not None:
             data["failure"] = Failure.from_dict(data["failure"])
         return cls(**data)
@@ -99,6 +99,7 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
     if reason:
         return RunResult(Status.SKIPPED, message=reason)
     timed = TimedTask(task)
+    here = where_here()  # where the model is called: its units here are "main"
     try:
         timed.preload()
     except ModuleNotFoundError as error:
@@ -117,7 +118,7 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
     startup = first - measurement.started if first is not None and clock is time.perf_counter \
         else None
     return RunResult(Status.OK, measurement.wall_s, measurement.cpu_s, measurement.max_rss_mb,
-                     task_timings=task_timings(results) if job.record_tasks else None,
+                     task_timings=task_timings(results, here) if job.record_tasks else None,
                      startup_s=startup, others_cores=measurement.others_cores)
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from runner.config.experiment import Precision
 from runner.plan.grid import Cell, cell_id, format_value
 from runner.plan.rounds import stop_reason
+from runner.report.in_flight import in_flight
 from runner.report.precision import ci_rel_halfwidth, precise_enough
 from runner.report.stats import (
     NOISY_CV,
@@ -29,7 +30,7 @@ STAT_COLUMNS = (
     "runs", "failed", "wall_median_s", "wall_mean_s", "wall_std_s", "wall_min_s", "wall_max_s",
     "wall_ci95_low_s", "wall_ci95_high_s", "wall_cv", "speedup_vs_sync", "ideal_s", "efficiency",
     "outliers", "startup_median_s", "cpu_share", "ci_rel_halfwidth", "stop", "python", "host",
-    "others_cores_median",
+    "others_cores_median", "in_flight_max", "in_flight_mean",
 )
 #: Statuses that count as failed runs (skipped runs are not failures).
 FAILED = (Status.ERROR, Status.TIMEOUT)
@@ -48,7 +49,8 @@ def summary_columns(params: list[str]) -> list[str]:
 def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[str],
                    cores: int, *, repetitions: int | Precision | None = None,
                    hosts: Mapping[str, HostFacts] | None = None,
-                   placement: str = "group") -> pd.DataFrame:
+                   placement: str = "group", tasks: pd.DataFrame | None = None
+                   ) -> pd.DataFrame:
     """Per cell, in order of first appearance: statistics of the ok runs' wall times.
 
     ``params`` are the experiment's parameter names, all of which (``tasks``
@@ -71,6 +73,8 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
     python is the interpreter's label where the file has a ``python:`` axis.
     others_cores_median is the ok runs' median others_cores (the cores other programs
     kept busy during a run), empty where runs.csv has none (an older runexp's).
+    in_flight_max and in_flight_mean are the calls in flight (``in_flight``) of the
+    cell's runs with task rows in ``tasks`` (tasks.csv), empty without.
     """
     import pandas as pd
 
@@ -83,6 +87,7 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
     medians = _host_medians(runs, across=across)
     usable = {name: facts.usable_cores for name, facts in (hosts or {}).items()
               if facts.usable_cores}
+    flights = in_flight(tasks)
     rows: list[dict[str, Any]] = []
     for name, group in groups:
         first, s, cell = group.iloc[0], stats[name], cells.get(str(name))
@@ -113,6 +118,8 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
             host=host,
             others_cores_median=(_median(ok["others_cores"]) if "others_cores" in group
                                  else None),
+            in_flight_max=flights[str(name)].most if str(name) in flights else None,
+            in_flight_mean=flights[str(name)].mean if str(name) in flights else None,
         )
         rows.append(row)
     frame = pd.DataFrame(rows, columns=summary_columns(params))

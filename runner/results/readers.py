@@ -30,7 +30,7 @@ from runner.results.csvtext import (
 )
 from runner.results.failures import ERRORS, FailedRun, read_failures
 from runner.results.metadata import read_metadata
-from runner.results.rows import CORE_COLUMNS, TASK_COLUMNS, RunRecord, Status
+from runner.results.rows import CORE_COLUMNS, TASK_COLUMNS, TASK_WORKER, RunRecord, Status
 from runner.results.rundir import (
     INPUT,
     METADATA,
@@ -257,12 +257,14 @@ def _tasks(run_dir: Path, done: Done | None) -> tuple[pd.DataFrame | None, int |
     text = complete_text(path, ",".join(TASK_COLUMNS), _TASK_CONTRACT)
     if not text.strip():
         return None, None
-    if tuple(names := header(text)) != TASK_COLUMNS:
+    if tuple(names := header(text)) not in (TASK_COLUMNS, TASK_COLUMNS[:-1]):
         raise ResultsError(f"{path}:1: not a runexp tasks.csv: expected {_TASK_CONTRACT}; "
                            f"found {', '.join(names)}")
     if text.count("\n") < 2:
         return None, None
     tasks = parse(path, text)
+    if TASK_WORKER not in tasks:  # an older runexp's: where the tasks ran is unknown
+        tasks[TASK_WORKER] = None
     check_values(path, text, tasks, ints=("pool_size", "repetition", "task"),
                  floats=("start_s", "latency_s"),
                  at_least={"pool_size": 1, "repetition": 1, "task": 0, "start_s": 0,

@@ -79,4 +79,9 @@ def _own(param_columns: Sequence[str]) -> list[str]:
 
 #: tasks.csv: one row per task of a run whose workload records task latencies.
 TASK_COLUMNS: tuple[str, ...] = ("run_id", "cell", "workload", "model", "pool_size",
-                                 "repetition", "task", "start_s", "latency_s")
+                                 "repetition", "task", "start_s", "latency_s", "worker")
+#: Where each task ran (``main``, ``thread-N``, ``process-N``, ``interpreter-N``,
+#: ``task-N``): the last column, which tasks.csv files of an older runexp lack.
+TASK_WORKER = "worker"
+#: One task of a run: (start offset from the run's first task, latency, worker).
+TaskTiming = tuple[float, float, str]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from runner.errors import ResultsError, WriteError
 from runner.results.failures import ERRORS, FailedRun, Failure
-from runner.results.rows import TASK_COLUMNS, RunRecord, columns
+from runner.results.rows import TASK_COLUMNS, RunRecord, TaskTiming, columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -223,7 +223,7 @@ class RunsWriter:
     def __enter__(self) -> RunsWriter:
         return self
 
-    def write(self, record: RunRecord, timings: Sequence[tuple[float, float]] = (),
+    def write(self, record: RunRecord, timings: Sequence[TaskTiming] = (),
               failure: Failure | None = None) -> None:
         """One run's tasks' rows and its traceback (errors.jsonl), then its row.
 
@@ -237,8 +237,8 @@ class RunsWriter:
                                           failure).to_json())
         self._tasks.append([[record.run_id, record.cell, record.workload, record.model,
                              record.pool_size, record.repetition, index,
-                             round(start_s, 6), round(latency_s, 6)]
-                            for index, (start_s, latency_s) in enumerate(timings)])
+                             round(start_s, 6), round(latency_s, 6), worker]
+                            for index, (start_s, latency_s, worker) in enumerate(timings)])
         self._runs.append([record.values(self.param_columns)])
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -87,9 +87,9 @@ def test_cpu_share_is_the_median_cpu_time_over_the_median_wall_time_of_ok_runs()
     summary = summarize_runs(pd.concat([runs, failed]), {}, ["tasks"], cores=2)
     # after the earlier columns, before those of adaptive repetitions, interpreters, hosts
     # and load
-    assert STAT_COLUMNS[-6:] == ("cpu_share", "ci_rel_halfwidth", "stop", "python", "host",
-                                 "others_cores_median")
-    assert list(summary.columns)[-6] == "cpu_share"
+    assert STAT_COLUMNS[-8:] == ("cpu_share", "ci_rel_halfwidth", "stop", "python", "host",
+                                 "others_cores_median", "in_flight_max", "in_flight_mean")
+    assert list(summary.columns)[-8] == "cpu_share"
     assert summary["cpu_share"].tolist() == pytest.approx([0.98, 1.9])  # above 1: 2 cores
 
 
@@ -145,7 +145,7 @@ def test_summary_names_each_cells_host_and_mixed_where_its_runs_ran_on_several()
                             "threads/p4": [("b", 0.4), ("b", 0.4)]})
     assert summary["host"].to_dict() == {"fib/sync": "a", "fib/threads/p2": "mixed",
                                          "fib/threads/p4": "b"}
-    assert summary.columns[-2] == "host"
+    assert summary.columns[-4] == "host"
 
 
 def test_no_speedup_divides_one_hosts_time_by_anothers() -> None:
@@ -205,7 +205,7 @@ def test_others_cores_median_is_the_median_of_the_ok_runs_and_empty_where_unmeas
     runs["others_cores"] = [0.1, 0.3, None, None]
     failed = runs.iloc[[0]].assign(repetition=3, status="error", others_cores=5.0)
     summary = summarize_runs(pd.concat([runs, failed]), {}, ["tasks"], cores=2)
-    assert summary.columns[-1] == "others_cores_median"
+    assert summary.columns[-3] == "others_cores_median"
     assert summary["others_cores_median"].tolist()[0] == pytest.approx(0.2)
     assert pd.isna(summary["others_cores_median"].tolist()[1])
     assert summary["others_cores_median"].dtype == "float64"

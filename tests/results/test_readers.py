@@ -138,8 +138,8 @@ def test_whole_numbers_past_int64_are_refused_not_wrapped(tmp_path: Path) -> Non
 def test_tasks_of_the_run_in_flight_are_dropped_but_not_those_of_a_missing_run(
         tmp_path: Path) -> None:
     with RunsWriter(tmp_path, PARAMS) as writer:
-        writer.write(record(1, n=20), [(0.0, 0.01), (0.01, 0.01)])
-        writer.write(record(2, n=20), [(0.0, 0.01), (0.01, 0.01)])
+        writer.write(record(1, n=20), [(0.0, 0.01, "main"), (0.01, 0.01, "main")])
+        writer.write(record(2, n=20), [(0.0, 0.01, "main"), (0.01, 0.01, "main")])
     runs = tmp_path / "runs.csv"
     lines = runs.read_text().splitlines(keepends=True)
     runs.write_text("".join(lines[:2]))  # repetition 2's row never reached the disk
@@ -150,3 +150,14 @@ def test_tasks_of_the_run_in_flight_are_dropped_but_not_those_of_a_missing_run(
     with pytest.raises(ResultsError, match=r"tasks.csv:2: a task of fib/sync repetition 1, "
                                            r"a run runs.csv does not hold"):
         read_tasks(tmp_path, read_done(tmp_path))
+
+
+def test_an_older_tasks_csv_without_the_worker_column_still_reads(tmp_path: Path) -> None:
+    with RunsWriter(tmp_path, PARAMS) as writer:
+        writer.write(record(1, n=20))
+    (tmp_path / "tasks.csv").write_text(
+        "run_id,cell,workload,model,pool_size,repetition,task,start_s,latency_s\n"
+        "20260101T000000Z,fib/sync,fib,sync,1,1,0,0.0,0.01\n")
+    tasks = read_tasks(tmp_path)
+    assert tasks is not None
+    assert tasks["worker"].isna().all() and tasks["latency_s"].tolist() == [0.01]

@@ -93,11 +93,12 @@ def test_task_timings_go_to_tasks_csv(tmp_path: Path) -> None:
     import pandas as pd
 
     with RunsWriter(tmp_path, PARAMS) as writer:
-        writer.write(record(1, n=20), [(0.0, 0.05), (0.001, 0.052)])
+        writer.write(record(1, n=20), [(0.0, 0.05, "main"), (0.001, 0.052, "main")])
     tasks = pd.read_csv(tmp_path / "tasks.csv")
     assert list(tasks.columns) == ["run_id", "cell", "workload", "model", "pool_size",
-                                   "repetition", "task", "start_s", "latency_s"]
+                                   "repetition", "task", "start_s", "latency_s", "worker"]
     assert list(tasks["task"]) == [0, 1]
+    assert list(tasks["worker"]) == ["main", "main"]
     assert tasks["latency_s"].dtype == "float64"
 
 
@@ -123,7 +124,7 @@ def test_a_full_disk_is_a_write_error_and_the_run_keeps_no_half_of_its_rows(
     (tmp_path / "tasks.csv").symlink_to("/dev/full")  # every write: ENOSPC
     with RunsWriter(tmp_path, PARAMS) as writer, pytest.raises(
             WriteError, match=r"tasks.csv: cannot write \(No space left on device\)"):
-        writer.write(record(1, n=20), [(0.0, 0.05)])
+        writer.write(record(1, n=20), [(0.0, 0.05, "main")])
     assert not (tmp_path / "runs.csv").exists()  # its row comes after its tasks
 
 
