@@ -37,7 +37,7 @@ def write_reports(run_dir: Path) -> Content:
     from runner.report import html, markdown, plots
     from runner.report.advised import read_advice
     from runner.report.scaling import scaling_table
-    from runner.report.summary import result_counts, summarize_runs
+    from runner.report.summary import result_counts, summarize_runs, with_whole_params
 
     readers.check_outputs(run_dir)
     source = load(run_dir / results.INPUT, imports=False)
@@ -52,7 +52,7 @@ def write_reports(run_dir: Path) -> Content:
     summary = summarize_runs(runs, cells, params, cores, repetitions=_policy(source, metadata),
                              hosts=metadata.hosts,
                              placement=source.experiment.executor.placement, tasks=tasks)
-    results.write_table(run_dir / results.SUMMARY, summary)
+    results.write_table(run_dir / results.SUMMARY, with_whole_params(summary, cells, params))
     scaling = scaling_table(summary, runs, params)
     results.write_table(run_dir / results.SCALING, scaling)
     metadata = replace(metadata, results=ResultCounts(**result_counts(runs, summary)))

@@ -128,6 +128,25 @@ def summarize_runs(runs: pd.DataFrame, cells: Mapping[str, Cell], params: list[s
     return frame
 
 
+def with_whole_params(summary: pd.DataFrame, cells: Mapping[str, Cell], params: list[str]
+                      ) -> pd.DataFrame:
+    """summary.csv as written: a parameter every cell gives as an integer stays one.
+
+    A parameter that one workload of the file lacks (fib's ``n`` beside sleep) is
+    empty in the other's rows, and pandas holds such a column as floats: it would
+    be written ``26.0``. Declared integers are written as integers, empty where absent.
+    """
+    whole = [name for name in params if name in summary and _all_int(name, cells)]
+    if not whole:
+        return summary
+    return summary.astype(dict.fromkeys(whole, "Int64"))
+
+
+def _all_int(name: str, cells: Mapping[str, Cell]) -> bool:
+    values = [cell.params[name] for cell in cells.values() if name in cell.params]
+    return bool(values) and all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
 def _hosts(runs: pd.DataFrame) -> dict[str, str]:
     """Per cell, the host its ok runs ran on (all its runs where none was ok), or MIXED."""
     names = _names(runs["host"]) if "host" in runs else None

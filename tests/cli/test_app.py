@@ -466,3 +466,25 @@ def test_validate_json_imports_no_heavy_library(write_yaml: WriteYaml) -> None:
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
     assert done.stdout.startswith("{") and '"ok": true' in done.stdout, done.stderr
     assert done.stdout.rstrip().splitlines()[-1] == "[]", done.stdout + done.stderr
+
+
+def test_integer_parameters_stay_integers_in_summary_when_kinds_are_mixed(
+        write_yaml: WriteYaml, tmp_path: Path) -> None:
+    """fib's n is empty in sleep's rows: still written 12, not 12.0."""
+    path = write_yaml("""
+        name: mixed-kinds
+        repetitions: 1
+        isolation: inline
+        workloads:
+          - {kind: fib, tasks: 2, n: [12, 14]}
+          - {kind: sleep, tasks: 2, duration_ms: 1}
+        models: [sync]
+    """)
+    done = run_cli("run", path, "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    import csv
+
+    with (tmp_path / "out" / "summary.csv").open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [(row["n"], row["duration_ms"]) for row in rows] == [("12", ""), ("14", ""),
+                                                                ("", "1")]
