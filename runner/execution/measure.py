@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from runner.models.base import NOTHING_ELSEWHERE, Elsewhere
+
 T = TypeVar("T")
 Clock = Callable[[], float]
 #: The CPU seconds the whole machine has spent busy so far (all cores), or None where
@@ -64,14 +66,18 @@ def machine_busy_s() -> float | None:
 
 
 def measure(call: Callable[[], T], clock: Clock = time.perf_counter,
-            busy: BusyCounter = machine_busy_s) -> tuple[T, Measurement]:
+            busy: BusyCounter = machine_busy_s,
+            elsewhere: Callable[[], Elsewhere] = lambda: NOTHING_ELSEWHERE
+            ) -> tuple[T, Measurement]:
     """Run ``call`` once and measure it.
 
     - wall_s: ``clock()`` around the whole call (pool start-up to shutdown);
     - cpu_s: user + system time of this process and of the children the call
-      reaped (process-pool workers are reaped at pool shutdown, so they count);
+      reaped (process-pool workers are reaped at pool shutdown, so they count),
+      plus what ``elsewhere()`` reports after the call: the CPU of processes that
+      are not this process's children (a fork server's pool workers);
     - max_rss_mb: the peak resident memory of this process during the call, or
-      of a reaped child if one grew larger;
+      of a reaped child (or a process ``elsewhere`` reports) if one grew larger;
     - others_cores: what ``busy()`` (the machine's busy CPU time) grew by around
       the call, less cpu_s, over wall_s: the cores other programs kept busy
       (None for a call shorter than MIN_WALL_S).
@@ -86,8 +92,10 @@ def measure(call: Callable[[], T], clock: Clock = time.perf_counter,
     after_self = resource.getrusage(resource.RUSAGE_SELF)
     after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy_after = busy()
-    cpu_s = (_cpu(after_self) - _cpu(before_self)) + (_cpu(after_children) - _cpu(before_children))
-    peak_kb = _peak_rss_kb(after_self)
+    outside = elsewhere()
+    cpu_s = (_cpu(after_self) - _cpu(before_self) + _cpu(after_children)
+             - _cpu(before_children) + outside.cpu_s)
+    peak_kb = max(_peak_rss_kb(after_self), outside.max_rss_kb)
     if after_children.ru_maxrss > before_children.ru_maxrss:
         peak_kb = max(peak_kb, after_children.ru_maxrss)
     return result, Measurement(wall_s=wall_s, cpu_s=cpu_s, max_rss_mb=peak_kb / 1024,

@@ -108,8 +108,8 @@ def visit(job: Visit, on_start: Callable[[bool], None] = lambda warmup: None,
         for warmup in [True] * job.warmups + [False]:
             on_start(warmup)
             results, measurement = measure(
-                lambda: model.run(timed, job.pool_size, job.options), clock, busy
-            )
+                lambda: model.run(timed, job.pool_size, job.options), clock, busy,
+                model.elsewhere)
             if len(results) != task.count:
                 raise RuntimeError(f"{len(results)} of {task.count} tasks returned a result")
     except Exception as error:

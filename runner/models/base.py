@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from runner.workloads.task import Task
 
@@ -13,6 +13,17 @@ if TYPE_CHECKING:
 
 #: A model's validated options as plain data (``ModelOptions.model_dump()``).
 Options = Mapping[str, Any]
+
+
+class Elsewhere(NamedTuple):
+    """CPU seconds and peak resident memory (kB) of a run's processes outside this
+    process's tree of children."""
+
+    cpu_s: float = 0.0
+    max_rss_kb: float = 0.0
+
+
+NOTHING_ELSEWHERE = Elsewhere()
 
 
 class Model(ABC):
@@ -31,6 +42,11 @@ class Model(ABC):
     def unsupported(self, task: Task, options: Options) -> str | None:
         """Why this model cannot run ``task`` in this interpreter, or None."""
         return None
+
+    def elsewhere(self) -> Elsewhere:
+        """What the last ``run`` spent in processes that are not this process's children,
+        which getrusage cannot see (pool workers a fork server started)."""
+        return NOTHING_ELSEWHERE
 
     def most_in_flight(self, count: int, options: Options) -> int | None:
         """The most of ``count`` units a pool of this model can run at once, however

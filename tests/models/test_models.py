@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from runner.errors import WorkloadError
+from runner.execution.measure import measure
+from runner.execution.timing import TimedTask
 from runner.models import MODELS
 from runner.models.base import Options
 from runner.workloads.fib_task import FibTask, fib
@@ -200,3 +202,16 @@ def test_a_failing_open_in_a_pool_process_is_the_users_exception(start_method: s
     options = {**options_for("processes"), "start_method": start_method}
     with pytest.raises(PermissionError, match="the database refused the login"):
         MODELS["processes"].run(FailingOpenTask(), 2, options)
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn", "forkserver"])
+def test_pool_workers_cpu_time_counts_under_every_start_method(start_method: str) -> None:
+    """Under forkserver (Python 3.14's default on Linux) the workers are the fork
+    server's children, not the timed process's: getrusage alone sees none of their
+    CPU, and a CPU-bound run looked like waiting."""
+    task = TimedTask(FibTask(count=6, n=22))
+    _, alone = measure(lambda: MODELS["sync"].run(task, 1, options_for("sync")))
+    model = MODELS["processes"]
+    options = {**options_for("processes"), "start_method": start_method}
+    _, pooled = measure(lambda: model.run(task, 2, options), elsewhere=model.elsewhere)
+    assert pooled.cpu_s >= 0.8 * alone.cpu_s, (pooled.cpu_s, alone.cpu_s)
