@@ -103,7 +103,7 @@ def test_task_timings_come_back_where_recorded() -> None:
     result = visit(Visit(FibTask(count=3, n=5), SyncModel(), 1, {}, 0, record_tasks=True))
     assert result.task_timings is not None and len(result.task_timings) == 3
     assert result.task_timings[0][0] == 0.0  # offsets from the first task's start
-    assert all(latency >= 0 for _, latency in result.task_timings)
+    assert all(latency >= 0 for _, latency, _ in result.task_timings)
 
 
 def test_a_raising_task_is_an_error_with_its_text() -> None:
