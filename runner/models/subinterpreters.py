@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import concurrent.futures
 import platform
+import sys
 from typing import Any
 
 from runner.models.base import Model, Options
 from runner.models.processes import _call, _init_worker
 from runner.workloads.task import Task
+
+
+def _init_interpreter(task: Task, path: list[str]) -> None:
+    """A new interpreter's sys.path is the one Python started with: the folders added
+    since (an experiment file's, for its callable's module) are added here first."""
+    sys.path[:0] = [entry for entry in path if entry not in sys.path]
+    _init_worker(task)
 
 
 class InterpretersModel(Model):
@@ -33,7 +41,8 @@ class InterpretersModel(Model):
 
     def run(self, task: Task, pool_size: int, options: Options) -> list[Any]:
         executor = concurrent.futures.InterpreterPoolExecutor(  # type: ignore[attr-defined]  # 3.14+
-            max_workers=pool_size, initializer=_init_worker, initargs=(task,))
+            max_workers=pool_size, initializer=_init_interpreter,
+            initargs=(task, list(sys.path)))
         try:
             return list(executor.map(_call, range(task.count)))
         finally:

@@ -41,7 +41,7 @@ class Shown:
 
 
 def _shorter(file: str, here: Path | None) -> str:
-    if here is None:
+    if here is None or here == Path(here.anchor):  # from / every path is "shorter"
         return file
     try:
         return str(Path(file).relative_to(here))
