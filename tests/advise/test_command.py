@@ -14,6 +14,9 @@ import pytest
 
 from tests.helpers import ROOT, run_cli
 
+#: Part of the end-to-end subset CI runs under every Python (.ci/pythons).
+pytestmark = pytest.mark.e2e
+
 TINY = """
 name: tiny
 isolation: inline

@@ -10,6 +10,9 @@ import pytest
 
 from tests.helpers import run_cli
 
+#: Part of the end-to-end subset CI runs under every Python (.ci/pythons).
+pytestmark = pytest.mark.e2e
+
 MODULE = '''
 def parse(index, args):
     return check(index)

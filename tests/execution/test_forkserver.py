@@ -31,7 +31,9 @@ from runner.workloads.callable_task import CallableTask
 from runner.workloads.http_task import HttpTask
 from tests.helpers import ROOT, run_cli
 
-pytestmark = pytest.mark.skipif(not available(), reason="fork servers need Linux")
+#: Part of the end-to-end subset CI runs under every Python (.ci/pythons).
+pytestmark = [pytest.mark.skipif(not available(), reason="fork servers need Linux"),
+              pytest.mark.e2e]
 
 #: Logs, per call, the process, its module-level call count, a random number and its
 #: TMPDIR: a process that ran nothing before starts the count at 1.

@@ -11,8 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tests.helpers import ROOT, free_port, run_cli
+
+#: Part of the end-to-end subset CI runs under every Python (.ci/pythons).
+pytestmark = pytest.mark.e2e
 
 WriteYaml = Callable[..., Path]
 

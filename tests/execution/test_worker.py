@@ -28,6 +28,9 @@ from runner.workloads.task import Task
 from tests.faulty import RaisingTask
 from tests.helpers import ROOT
 
+#: Part of the end-to-end subset CI runs under every Python (.ci/pythons).
+pytestmark = pytest.mark.e2e
+
 HEAVY = ("pydantic", "pandas", "matplotlib", "aiohttp", "requests", "yaml")
 #: Imports the worker, then unpickles what stdin holds; prints the heavy modules loaded.
 PROBE = f"""

@@ -18,6 +18,9 @@ import pytest
 
 from tests.helpers import ROOT, run_cli
 
+#: Part of the end-to-end subset CI runs under every Python (.ci/pythons).
+pytestmark = pytest.mark.e2e
+
 if not hasattr(concurrent.futures, "InterpreterPoolExecutor"):
     if os.environ.get("RUNEXP_REQUIRE_INTERPRETERS"):
         raise RuntimeError("RUNEXP_REQUIRE_INTERPRETERS is set, but this Python has no "

@@ -23,6 +23,9 @@ from runner.workloads.sleep_task import SleepTask
 from runner.workloads.task import Task
 from tests.faulty import FailingOpenTask
 
+#: Part of the end-to-end subset CI runs under every Python (.ci/pythons).
+pytestmark = pytest.mark.e2e
+
 SIZE = 333
 #: The models this interpreter can run (interpreters needs Python 3.14).
 RUNNABLE = [name for name, model in MODELS.items()
