@@ -271,7 +271,8 @@ def _why(kind: WorkKind | None, share: float | None, threads_speedup: float | No
     if kind == "cpu-gil-released":
         part = ", at least in part" if (threads_speedup or 0.0) < GIL_RELEASED_FROM else ""
         return f"{spent} and {gained}: the work releases the GIL{part}"
-    return f"{spent} and {gained}: the GIL is held, only processes compute in parallel"
+    return (f"{spent} and {gained}: the GIL is held, only processes (and, from Python "
+            "3.14, subinterpreters) compute in parallel")
 
 
 @dataclass(frozen=True)

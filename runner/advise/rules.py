@@ -4,8 +4,9 @@ climb tries. Whether one configuration beats another is ``runner.advise.paired``
 from __future__ import annotations
 
 #: The cheaper model wins a tie: fewer moving parts, less memory, no pickling.
-COST = {"sync": 0, "asyncio": 1, "threads": 2, "processes": 3}
-UNKNOWN_COST = 4
+#: Subinterpreters (3.14+) share one process: cheaper than a pool of processes.
+COST = {"sync": 0, "asyncio": 1, "threads": 2, "interpreters": 3, "processes": 4}
+UNKNOWN_COST = 5
 
 
 def cost(model: str) -> int:

@@ -3,6 +3,7 @@ validated as a file's would be (the module is imported from the current director
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib
 import importlib.util
 import json
@@ -58,6 +59,14 @@ def _has_function(module: str, function: str, cwd: Path) -> bool:
         return False
 
 
+def candidate_models() -> list[str]:
+    """Every built-in model this Python can run: interpreters from 3.14 on."""
+    models = ["sync", "threads", "asyncio", "processes"]
+    if hasattr(concurrent.futures, "InterpreterPoolExecutor"):
+        models.append("interpreters")
+    return models
+
+
 def parse_args(text: str | None) -> dict[str, Any]:
     """--args: a JSON object, or nothing."""
     if text is None:
@@ -90,7 +99,7 @@ def callable_source(target: str, *, async_target: str | None = None,
     data = {"name": f"advise-{name}",
             "description": f"runexp advise {target}",
             "workloads": [workload],
-            "models": ["sync", "threads", "asyncio", "processes"]}
+            "models": candidate_models()}
     text = yaml.safe_dump(data, sort_keys=False)
     path = (cwd or Path.cwd()) / "advise.yaml"  # never written: names where imports start
     try:
