@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from runner.report import caps as capped
 from runner.report import interference, tracebacks, usl
 from runner.report.advised import AdviceHeadline, advice_of
 from runner.report.headline import Headline, Walls, headline
@@ -23,6 +24,8 @@ from runner.report.hosts import (
     placement_of,
     several_host_groups,
 )
+from runner.report.overview import NUMERIC as OVERVIEW_NUMERIC
+from runner.report.overview import Overview, overviews
 from runner.report.plots import Drawing
 from runner.report.scaling import group_rows, scaling_notes, workers
 from runner.report.stats import (
@@ -65,7 +68,7 @@ NUMERIC_COLUMNS = frozenset({"rank", "pool", "median (s)", "mean ± 95% CI (s)",
                              "speedup vs sync", "ideal (s)", "efficiency", "runs (failed)",
                              "repetition", "ok runs", "speedup vs sync (same host)",
                              "usable cores", "logical cores", "memory (GiB)",
-                             *SCALING_COLUMNS[1:]})
+                             *SCALING_COLUMNS[1:], *OVERVIEW_NUMERIC})
 
 Row = dict[str, str]  # one table row: column name -> cell text
 
@@ -110,15 +113,18 @@ class Content:
     hosts: list[Row] = field(default_factory=list)  # HOSTS_COLUMNS: a cluster's hosts
     #: The first failure of each cell that raised, said once per distinct exception.
     tracebacks: list[Shown] = field(default_factory=list)
+    #: Each sweep's overview (a workload with several parameter sets), before the groups.
+    overview: list[Overview] = field(default_factory=list)
 
 
 def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
           scaling: pd.DataFrame | None = None,
-          advice: Sequence[AdviceHeadline] = (), raised: Sequence[FailedRun] = ()
-          ) -> Content:
+          advice: Sequence[AdviceHeadline] = (), raised: Sequence[FailedRun] = (),
+          tasks: pd.DataFrame | None = None) -> Content:
     """The report's content; ``scaling``: scaling.csv's table, where it was fitted;
     ``advice``: an advise run's advice (``advised.read_advice``), which heads its groups;
-    ``raised``: errors.jsonl's runs (their exceptions, where in the user's code)."""
+    ``raised``: errors.jsonl's runs (their exceptions, where in the user's code);
+    ``tasks``: tasks.csv, where recorded, by which a verdict names a cap."""
     experiment = metadata.experiment
     failed = runs[runs["status"] != Status.OK]
     # The innermost frame of the user's code where each run raised, file:line.
@@ -128,16 +134,23 @@ def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
     groups: list[Group] = []
     listed: list[str] = []
     placed = by_host(comparison_groups(summary, runs))
+    task_rows = capped.task_rows(tasks)
+    walls = _walls(runs, summary["cell"].tolist())  # once: per group, it was a tenth of this
+    caps_of: dict[str, dict[str, int]] = {}  # group -> capped model -> about k calls
     for group in placed:
         table = summary[summary["cell"].isin(group.cells)]
+        caps = capped.find_caps(table, task_rows)
+        caps_of[group.name] = {cap.model: cap.about for cap in caps}
         notes = (scaling_notes(group_rows(scaling, table, runs),
-                               table.loc[table["model"] != "sync", "pool_size"].max())
+                               table.loc[table["model"] != "sync", "pool_size"].max(),
+                               capped={cap.model: cap.about for cap in caps})
                  if scaling is not None else None)
         groups.append(_group(group.name, table, failed,
                              cores=host_cores(group, metadata.hosts) or metadata.usable_cores,
                              notes=notes, note=group_note(group, metadata),
-                             walls=_walls(runs, group.cells), precision=_precision(metadata),
-                             advice=advice_of(advice, table)))
+                             walls={c: walls[c] for c in group.cells if c in walls},
+                             precision=_precision(metadata),
+                             advice=advice_of(advice, table), caps=caps))
         if groups[-1].headline is None:  # nothing succeeded: its section lists its failures
             listed += group.cells
     failed = failed[~failed["cell"].isin(listed)]
@@ -152,9 +165,11 @@ def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
         more_failures=max(0, len(failed) - MAX_LISTED_FAILURES),
         environment=_environment(metadata),
         per_host=_per_host(summary, runs, placed),
-        scaling=_scaling_tables(scaling, summary, placed, runs),
+        scaling=_scaling_tables(scaling, summary, placed, runs, caps_of),
         hosts=host_rows(metadata, runs, placed),
         tracebacks=tracebacks.distinct(raised),
+        overview=overviews(summary, placed, [group.headline for group in groups], walls,
+                           _precision(metadata)),
     )
 
 
@@ -177,18 +192,22 @@ def _imprecise(summary: pd.DataFrame, metadata: RunMetadata) -> list[str]:
 
 
 def _scaling_tables(scaling: pd.DataFrame | None, summary: pd.DataFrame,
-                    groups: list[ComparisonGroup], runs: pd.DataFrame) -> list[ScalingTable]:
+                    groups: list[ComparisonGroup], runs: pd.DataFrame,
+                    caps_of: dict[str, dict[str, int]]) -> list[ScalingTable]:
     tables = []
     for group in groups:
         fits = group_rows(scaling, summary[summary["cell"].isin(group.cells)], runs)
         if not fits.empty:
-            tables.append(ScalingTable(group.name, [_fit_row(fit) for fit in
-                                                    fits.to_dict("records")]))
+            capped_at = caps_of.get(group.name, {})
+            tables.append(ScalingTable(group.name, [
+                _fit_row(fit, capped_at.get(str(fit["model"])))
+                for fit in fits.to_dict("records")]))
     return tables
 
 
-def _fit_row(fit: dict[Any, Any]) -> Row:
-    """A fit's cells of SCALING_COLUMNS; a poor fit's numbers give way to saying so."""
+def _fit_row(fit: dict[Any, Any], cap: int | None = None) -> Row:
+    """A fit's cells of SCALING_COLUMNS; a poor fit's numbers give way to saying so; a
+    capped model's peak is the cap, not the law's (which a plateau bends into a peak)."""
     row = {"model": str(fit["model"]), "points": str(fit["points"])}
     if fit["r2"] < usl.POOR_FIT_R2:
         return {**row, "λ (tasks/s)": f"poor fit (r2 {fit['r2']:.2f}): parameters not quoted",
@@ -197,7 +216,9 @@ def _fit_row(fit: dict[Any, Any]) -> Row:
     if not is_missing(fit["sigma_ci95_low"]):
         sigma += f" ({fit['sigma_ci95_low']:.2f}–{fit['sigma_ci95_high']:.2f})"
     peak = "none"
-    if not is_missing(fit["peak_pool"]):
+    if cap is not None:
+        peak = f"capped at about {cap} calls at once"
+    elif not is_missing(fit["peak_pool"]):
         peak = workers(fit["peak_pool"])
         if not is_missing(fit["peak_pool_ci95_low"]):
             peak += (f" ({workers(fit['peak_pool_ci95_low'])}–"
@@ -286,10 +307,11 @@ def _facts(runs: pd.DataFrame, metadata: RunMetadata,
 def _group(name: str, table: pd.DataFrame, failed: pd.DataFrame, *,
            cores: int | None = None, notes: list[str] | None = None, note: str = "",
            walls: Walls | None = None, precision: float = DEFAULT_PRECISION,
-           advice: AdviceHeadline | None = None) -> Group:
+           advice: AdviceHeadline | None = None, caps: Sequence[capped.Cap] = ()) -> Group:
     """The ranked table, headline and verdict of a group's summary rows; ``failed``: the
     failed runs of the experiment, listed here where none of the group's succeeded;
-    ``walls``: the cells' ok wall times, which tell the leader apart or not."""
+    ``walls``: the cells' ok wall times, which tell the leader apart or not; ``caps``:
+    the group's capped models, which its verdict names."""
     ranked = table.sort_values("wall_median_s", na_position="last", kind="stable")
     head = headline(table, walls or {}, precision, advice)
     rows = []
@@ -308,7 +330,7 @@ def _group(name: str, table: pd.DataFrame, failed: pd.DataFrame, *,
             "host": "" if is_missing(row.get("host")) else str(row.get("host"))})
     own = failed[failed["cell"].isin(table["cell"])] if head is None else failed.iloc[:0]
     said = verdict(table, cores=cores, notes=notes, walls=walls, precision=precision,
-                   leader=advice.cell if advice is not None else None)
+                   leader=advice.cell if advice is not None else None, caps=caps)
     return Group(name, head, said, rows, _noise(ranked), _failures(own),
                  max(0, len(own) - MAX_LISTED_FAILURES), note=note,
                  columns=(*COLUMNS, "host") if note else COLUMNS, crowned=crowned)
@@ -343,7 +365,9 @@ def _environment(metadata: RunMetadata) -> list[tuple[str, str]]:
               if git else "not a git checkout")
     return [
         ("Python", f"{python.version} ({python.implementation}), GIL "
-                   f"{'enabled' if python.gil_enabled else 'disabled'}"),
+                   f"{'enabled' if python.gil_enabled else 'disabled'}"
+                   + (f"; process pools start workers by {python.start_method} unless a "
+                      "cell sets start_method" if python.start_method else "")),
         ("CPU", f"{cpu.model}, {cpu.logical_cores} logical cores ({cpu.usable_cores} usable)"),
         ("Memory", f"{env.memory_gib} GiB"),
         ("OS", f"{env.os.platform}; host {env.host}"),
@@ -361,7 +385,8 @@ def _interpreter(interpreter: Interpreter) -> str:
         return f"not used: {interpreter.problem}"
     gil = "enabled" if interpreter.gil_enabled else "disabled (free-threaded)"
     return (f"{interpreter.implementation} {interpreter.version} at {interpreter.executable}, "
-            f"GIL {gil}")
+            f"GIL {gil}" + (f", process pools start workers by {interpreter.start_method}"
+                            if interpreter.start_method else ""))
 
 
 #: What the section of a group says, in bold then plain, where none of its runs succeeded.

@@ -37,6 +37,8 @@ class Headline:
     text: str  # what the label names, in bold: "asyncio, pool 4, median 0.0123 s"
     detail: str = ""  # plain words after it: the ratio, its interval, the runs
     crowned: str | None = None  # the cell named best (fastest or advised), if any
+    leader: str | None = None  # the cell with the lowest median (or advised)
+    runner_up: str | None = None  # the best cell of another model (see ``runner_up``)
 
     @property
     def label(self) -> str:
@@ -93,20 +95,24 @@ def headline(table: pd.DataFrame, walls: Walls, precision: float,
         return None
     advised = advice.cell if advice is not None else None
     winner, others = contenders(measured, advised)
+    up = runner_up(measured, winner, others)
+    leader, second = str(winner["cell"]), None if up is None else str(up["cell"])
     if advice is not None and winner["cell"] == advised:
         median = advice.wall_median_s or winner["wall_median_s"]
-        return Headline("advice", name(winner), f"median {seconds(median)} s", advised)
-    up = runner_up(measured, winner, others)
+        return Headline("advice", name(winner), f"median {seconds(median)} s", advised,
+                        leader=leader, runner_up=second)
     told = compare(walls, winner, up, precision) if up is not None else None
     if up is None or told is None or told.told is Told.FASTER:
         return Headline("fastest", f"{name(winner)}, median {seconds(winner['wall_median_s'])} s",
-                        crowned=str(winner["cell"]))
+                        crowned=leader, leader=leader, runner_up=second)
     if told.told is Told.LEVEL:
-        return Headline("level", f"{name(winner)} and {name(up)}", _ratio(told))
+        return Headline("level", f"{name(winner)} and {name(up)}", _ratio(told), leader=leader,
+                        runner_up=second)
     text = (f"{name(winner)} ({seconds(winner['wall_median_s'])} s) and {name(up)} "
             f"({seconds(up['wall_median_s'])} s)")
     more = runs_words(told)
-    return Headline("not told apart", text, _ratio(told) + (f"; {more}" if more else ""))
+    return Headline("not told apart", text, _ratio(told) + (f"; {more}" if more else ""),
+                    leader=leader, runner_up=second)
 
 
 def _ratio(told: Comparison) -> str:

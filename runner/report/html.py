@@ -19,7 +19,10 @@ from runner.report.content import (
     plots_problem,
 )
 from runner.report.hosts import HOSTS_COLUMNS
+from runner.report.overview import INTRO as OVERVIEW_INTRO
+from runner.report.overview_plot import NAME as OVERVIEW_PLOT
 from runner.report.plots import Drawing, Plot
+from runner.report.timeline import section_text, split
 from runner.report.tracebacks import MAX_SHOWN
 from runner.results.failures import ERRORS
 
@@ -39,6 +42,8 @@ figcaption { color: #555; font-size: .9rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dt { font-weight: 600; } code { background: #f4f4f6; padding: 0 .2rem; }
 pre { background: #f4f4f6; padding: .5rem .8rem; overflow-x: auto; font-size: .85rem; }
+details.set { margin: .3rem 0; } details.set > summary { cursor: pointer; padding: .2rem 0; }
+details.set[open] > summary { border-bottom: 1px solid #ddd; margin-bottom: .4rem; }
 """
 
 
@@ -51,17 +56,24 @@ def render(content: Content, drawing: Drawing) -> str:
     parts += [f'<p class="warning"><strong>Warning:</strong> {escape(w)}</p>'
               for w in content.warnings]
     parts.append("<ul>" + "".join(f"<li>{escape(f)}</li>" for f in content.facts) + "</ul>")
-    for group in content.groups:
-        parts += _group(group)
+    if content.overview:
+        parts += _overview(content, drawing)
+    parts += _groups(content)
     if content.scaling:
         parts += ["<h2>Scaling</h2>", f"<p>{escape(SCALING_INTRO)}</p>"]
         for table in content.scaling:
             parts += [f"<h3>{escape(table.name)}</h3>", _table(SCALING_COLUMNS, table.rows)]
-    if drawing.plots or drawing.problem:
+    plots, timelines = split(drawing.plots)
+    if plots or drawing.problem:
         parts.append("<h2>Plots</h2>")
         if drawing.problem:
             parts.append(f"<p>{escape(plots_problem(drawing))}</p>")
-        parts += [_figure(plot) for plot in drawing.plots]
+        parts += [_figure(plot) for plot in plots
+                  if plot.name != OVERVIEW_PLOT]  # shown in the Overview
+    if timelines:
+        parts += ["<h2>Timelines</h2>",
+                  f"<p>{escape(section_text(drawing.timelines_note))}</p>",
+                  *(_figure(plot) for plot in timelines)]
     if content.per_host:
         parts.append("<h2>Per host</h2>")
         parts.append(_table(HOST_COLUMNS, content.per_host))
@@ -78,6 +90,43 @@ def render(content: Content, drawing: Drawing) -> str:
         for label, value in content.environment) + "</dl>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def _overview(content: Content, drawing: Drawing) -> list[str]:
+    """Per sweep, where the winner changes and each parameter set's result; the plot."""
+    parts = ["<h2>Overview</h2>", f"<p>{escape(OVERVIEW_INTRO)}</p>"]
+    for one in content.overview:
+        parts.append(f"<h3>{escape(one.workload)}</h3>")
+        if one.crossovers:
+            parts.append('<ul class="crossovers">' + "".join(
+                f"<li>{escape(sentence)}</li>" for sentence in one.crossovers) + "</ul>")
+        parts.append(_table(one.columns, one.rows, "overview"))
+    parts += [_figure(plot) for plot in drawing.plots if plot.name == OVERVIEW_PLOT]
+    return parts
+
+
+def _groups(content: Content) -> list[str]:
+    """Each group's section; a sweep's sets folded under one heading, after its overview."""
+    swept = {name: one.workload for one in content.overview for name in one.groups}
+    opened = set()
+    parts = []
+    for group in content.groups:
+        if (workload := swept.get(group.name)) is None:
+            parts += _group(group)
+            continue
+        if workload not in opened:
+            opened.add(workload)
+            parts.append(f"<h2>{escape(workload)}: each parameter set</h2>")
+        parts += _folded(group)
+    return parts
+
+
+def _folded(group: Group) -> list[str]:
+    """A sweep's set: its section folded, its headline on the line that opens it."""
+    head = group.headline
+    said = f"{head.label}: {head.text}" if head is not None else NO_SUCCESS
+    return [f'<details class="set"><summary><strong>{escape(group.name)}</strong> · '
+            f"{escape(said)}</summary>", *_group(group)[1:], "</details>"]
 
 
 def _tracebacks(content: Content) -> list[str]:

@@ -23,7 +23,10 @@ from runner.report.content import (
 )
 from runner.report.headline import Headline
 from runner.report.hosts import HOSTS_COLUMNS
+from runner.report.overview import INTRO as OVERVIEW_INTRO
+from runner.report.overview_plot import NAME as OVERVIEW_PLOT
 from runner.report.plots import Drawing
+from runner.report.timeline import section_text, split
 from runner.report.tracebacks import MAX_SHOWN
 from runner.results.failures import ERRORS
 
@@ -35,17 +38,24 @@ def render(content: Content, drawing: Drawing) -> str:
         parts += [content.description, ""]
     parts += [f"> **Warning:** {w}\n" for w in content.warnings]
     parts += [f"- {fact}" for fact in content.facts] + [""]
+    if content.overview:
+        parts += _overview(content, drawing)
     for group in content.groups:
         parts += _group(group)
     if content.scaling:
         parts += ["## Scaling", "", SCALING_INTRO, ""]
         for table in content.scaling:
             parts += [f"### {table.name}", "", *_markdown_table(SCALING_COLUMNS, table.rows)]
-    if drawing.plots or drawing.problem:
+    plots, timelines = split(drawing.plots)
+    if plots or drawing.problem:
         parts += ["## Plots", ""]
         if drawing.problem:
             parts += [plots_problem(drawing), ""]
-        parts += [f"![{plot.title}](plots/{plot.png.name})\n" for plot in drawing.plots]
+        parts += [f"![{plot.title}](plots/{plot.png.name})\n" for plot in plots
+                  if plot.name != OVERVIEW_PLOT]  # shown in the Overview
+    if timelines:
+        parts += ["## Timelines", "", section_text(drawing.timelines_note), ""]
+        parts += [f"![{_alt(plot.title)}](plots/{plot.png.name})\n" for plot in timelines]
     if content.per_host:
         parts += ["## Per host", "", *_markdown_table(HOST_COLUMNS, content.per_host)]
     if content.failures:
@@ -59,6 +69,18 @@ def render(content: Content, drawing: Drawing) -> str:
     parts += ["## Environment", ""]
     parts += [f"- {label}: {value}" for label, value in content.environment]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _overview(content: Content, drawing: Drawing) -> list[str]:
+    """Per sweep, where the winner changes and each parameter set's result; the plot."""
+    parts = ["## Overview", "", OVERVIEW_INTRO, ""]
+    for one in content.overview:
+        parts += [f"### {one.workload}", ""]
+        parts += [f"- {sentence}" for sentence in one.crossovers] + [""] * bool(one.crossovers)
+        parts += _markdown_table(one.columns, one.rows)
+    parts += [f"![{plot.title}](plots/{plot.png.name})\n" for plot in drawing.plots
+              if plot.name == OVERVIEW_PLOT]
+    return parts
 
 
 def _tracebacks(content: Content) -> list[str]:
@@ -114,19 +136,39 @@ def _more(count: int) -> list[str]:
     return [f"…and {count} more in runs.csv.", ""] if count else []
 
 
+def _alt(text: str) -> str:
+    """An image's alt text with its brackets escaped (cell ids hold them, unbalanced in
+    text values)."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
 #: Width of the terminal summary's lines, as most terminals are at least this wide.
 TERMINAL_WIDTH = 80
 #: Failed runs shown in the terminal per group where none succeeded; report.md lists more.
 TERMINAL_FAILURES = 3
 
 
+#: A sweep of more parameter sets than this is told on the terminal by its overview
+#: (where the winner changes) rather than by a block per set: report.md has those.
+TERMINAL_SETS = 6
+
+
 def terminal_summary(content: Content) -> str:
     """The answer for the terminal at the end of a run: per group its headline (the
     fastest cell, where it is told apart), then its verdict wrapped (or, where nothing
-    succeeded, its first failures)."""
+    succeeded, its first failures); a large sweep, by its overview instead."""
 
     blocks = []
+    told: set[str] = set()
+    for sweep in content.overview:
+        if len(sweep.groups) > TERMINAL_SETS:
+            words = " ".join(sweep.crossovers) or "see report.md"
+            blocks.append(_fill(f"{sweep.workload} ({len(sweep.groups)} parameter sets): "
+                                f"{words}", "", "  ") + "\n")
+            told.update(sweep.groups)
     for group in content.groups:
+        if group.name in told and group.headline is not None:
+            continue
         if group.headline is not None:
             lines = [_fill(f"{group.name}: {_terminal_headline(group.headline)}", "", "  "),
                      _fill(group.verdict, "  ", "  ")]

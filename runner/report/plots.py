@@ -1,10 +1,13 @@
 """Plots of a run, drawn into ``plots/`` (PNG and SVG).
 
-One panel per comparison group (a workload with one parameter set) where some
-run of it succeeded, named and ordered by host where groups ran on several: wall
+First, where the run holds a sweep, ``runner.report.overview_plot``'s overview.
+Then one panel per comparison group (a workload with one parameter set) where some
+run of it succeeded (of a large sweep, a few: ``overview_plot.per_set``), named and
+ordered by host where groups ran on several: wall
 time and speedup against pool size with the ideal dashed, throughput with the
 scaling laws fitted to it (where scaling.csv has a fit for the group), efficiency
-per cell, and per-request latency percentiles where tasks were recorded. Figures
+per cell, and per-request latency percentiles where tasks were recorded; then the
+timelines of ``runner.report.timeline`` (one run per figure, lanes of workers). Figures
 are ``matplotlib.figure.Figure`` objects saved without pyplot, so drawing never
 switches the backend of the notebook or script that imports runexp.
 """
@@ -14,11 +17,13 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import ReportError
+from runner.report import timeline
+from runner.report.caps import find_caps, task_rows
 from runner.report.figures import Made, Plot, save_all
 from runner.report.hosts import by_host
 from runner.report.scaling import PEAK_REACH, group_rows, ok_throughputs, workers
@@ -39,7 +44,7 @@ PERCENTILES = (50, 90, 99)
 #: for minutes and show nothing; the tables and CSVs still hold every cell.
 MAX_PANELS = 24
 #: Every plot draw_all may draw, by file stem, in reading order.
-NAMES = ("wall", "speedup", "scaling", "efficiency", "latency")
+NAMES = ("overview", "wall", "speedup", "scaling", "efficiency", "latency")
 #: Size of one panel, in inches.
 PANEL_WIDTH, PANEL_HEIGHT = 6.4, 4.2
 TITLE_SIZE, PANEL_TITLE_SIZE = 12, 10
@@ -60,6 +65,7 @@ class Drawing:
 
     plots: list[Plot]
     problem: str = ""  # "ValueError: ..." when matplotlib failed, else ""
+    timelines_note: str = ""  # which groups got no timeline (timeline.left_out), or ""
 
     def check(self) -> None:
         """Raise ReportError where drawing failed; called once the reports are written."""
@@ -73,6 +79,8 @@ class _Panel:
     title: str
     table: pd.DataFrame  # the group's summary rows
     fits: pd.DataFrame | None = None  # the group's scaling.csv rows, for the scaling plot
+    #: Models that stop gaining at a cap (``caps``): about k calls at once, not a peak.
+    capped: dict[str, int] = field(default_factory=dict)
 
 
 def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
@@ -90,12 +98,14 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
     """
     made: list[Made] = []
     folder = run_dir / "plots"
-    problem = ""
+    problem = note = ""
     try:
         folder.mkdir(exist_ok=True)
         for stale in NAMES:  # a rebuilt report must not leave an earlier build's plots
             for suffix in (".png", ".svg"):
                 (folder / stale).with_suffix(suffix).unlink(missing_ok=True)
+        timeline.remove_stale(folder)
+        note = timeline.left_out(summary, runs, tasks)
         for name, title, figure in figures(summary, runs, tasks, scaling):
             made.append(Made(name, title, figure))
     except Exception as error:  # matplotlib's errors share no base class
@@ -104,42 +114,50 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
         saved, failed = save_all(folder, made, processes)
     except Exception as error:  # e.g. the children reaped by someone else
         return Drawing([], problem or f"{type(error).__name__}: {error}")
-    return Drawing(saved, problem or failed)
+    return Drawing(saved, problem or failed, note)
 
 
 def figures(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | None,
             scaling: pd.DataFrame | None = None) -> Iterator[tuple[str, str, Figure]]:
     """(name, title, figure) of each plot the data supports, drawn one at a time."""
+    from runner.report import overview_plot  # it draws with this module's colours
+
+    yield from overview_plot.figures(summary, runs)
     panels = [_Panel(group.name, summary[summary["cell"].isin(group.cells)])
               for group in by_host(comparison_groups(summary, runs))]
-    measured = [p for p in panels if p.table["wall_median_s"].notna().any()][:MAX_PANELS]
+    measured, note = overview_plot.per_set(
+        [p for p in panels if p.table["wall_median_s"].notna().any()], summary, runs)
     ok = runs[runs["status"] == Status.OK]
     if measured:
-        yield "wall", WALL_TITLE, _panels(WALL_TITLE, measured,
-                                          lambda ax, p: _wall(ax, p.table, ok))
+        title = WALL_TITLE + note
+        yield "wall", title, _panels(title, measured, lambda ax, p: _wall(ax, p.table, ok))
     with_sync = [p for p in measured if _sync_median(p.table) is not None
                  and not _pooled(p.table).empty]
     if with_sync:
-        title = "Speedup over sync against pool size"
+        title = "Speedup over sync against pool size" + note
         yield "speedup", title, _panels(title, with_sync, lambda ax, p: _speedup(ax, p.table))
-    with_fit = [replace(p, fits=group_rows(scaling, p.table, runs)) for p in measured]
+    rows = task_rows(tasks)
+    with_fit = [replace(p, fits=group_rows(scaling, p.table, runs),
+                        capped={c.model: c.about for c in find_caps(p.table, rows)})
+                for p in measured]
     with_fit = [p for p in with_fit if p.fits is not None and not p.fits.empty]
     if with_fit:
         rates = ok_throughputs(runs)
-        yield "scaling", SCALING_TITLE, _panels(SCALING_TITLE, with_fit,
-                                                lambda ax, p: _scaling(ax, p, rates))
+        title = SCALING_TITLE + note
+        yield "scaling", title, _panels(title, with_fit, lambda ax, p: _scaling(ax, p, rates))
     with_ideal = [p for p in measured if p.table["efficiency"].notna().any()]
     if with_ideal:
-        title = "Efficiency: ideal time / median time"
+        title = "Efficiency: ideal time / median time" + note
         yield "efficiency", title, _panels(title, with_ideal,
                                            lambda ax, p: _efficiency(ax, p.table))
     if tasks is not None and not tasks.empty:
         timed = [p for p in measured if tasks["cell"].isin(p.table["cell"]).any()]
         if timed:
-            title = "Per-request latency percentiles"
+            title = "Per-request latency percentiles" + note
             yield "latency", title, _panels(
                 title, timed, lambda ax, p: _latency(ax, tasks[tasks["cell"].isin(
                     p.table["cell"])]))
+    yield from timeline.figures(summary, runs, tasks)
 
 
 def _panels(title: str, panels: list[_Panel], draw: Callable[[Axes, _Panel], None]) -> Figure:
@@ -273,7 +291,7 @@ def _scaling(ax: Axes, panel: _Panel, rates: dict[str, list[float]]) -> None:
         colour = COLOURS.get(str(fit["model"]))
         cells = pooled[pooled["model"] == fit["model"]].sort_values("pool_size")
         sizes = _measured_rates(ax, cells, rates, colour)
-        spans += _fitted_law(ax, fit, sizes, colour)
+        spans += _fitted_law(ax, fit, sizes, colour, panel.capped.get(str(fit["model"])))
     ideal, label = _ideal_rate(panel, rates)
     _curve(ax, min(spans), max(spans), lambda n: ideal * n, color="black", linestyle="--",
            label=label)
@@ -301,19 +319,22 @@ def _measured_rates(ax: Axes, cells: pd.DataFrame, rates: dict[str, list[float]]
     return sizes
 
 
-def _fitted_law(ax: Axes, fit: dict[Any, Any], sizes: list[int], colour: str | None
-                ) -> list[float]:
+def _fitted_law(ax: Axes, fit: dict[Any, Any], sizes: list[int], colour: str | None,
+                cap: int | None = None) -> list[float]:
     """A fit's curve over the pool sizes measured, stretched to its peak and starred there
-    where the peak lies near them; the pool sizes the curve spans."""
+    where the peak lies near them (not for a model that stops at a cap: the law bends a
+    plateau into a peak the work does not have); the pool sizes the curve spans."""
     law = UslFit(fit["lambda_per_s"], fit["sigma"], fit["kappa"], fit["r2"], fit["points"])
     peak = law.peak_pool
-    if peak is not None and not min(sizes) / PEAK_REACH <= peak <= max(sizes) * PEAK_REACH:
+    if peak is not None and (cap is not None or not min(sizes) / PEAK_REACH <= peak
+                             <= max(sizes) * PEAK_REACH):
         peak = None
     span = [min(sizes), max(sizes), *([] if peak is None else [peak])]
     poor = law.r2 < POOR_FIT_R2
     _curve(ax, min(span), max(span), law.throughput, color=colour,
            linestyle=":" if poor else "-",
-           label=f"{fit['model']}: USL fit, r2 {law.r2:.2f}{' (poor)' if poor else ''}")
+           label=f"{fit['model']}: USL fit, r2 {law.r2:.2f}{' (poor)' if poor else ''}"
+           + (f"; capped at about {cap} calls at once" if cap is not None else ""))
     if peak is not None:
         ax.plot([peak], [law.throughput(peak)], marker="*", markersize=14, color=colour,
                 markeredgecolor="black", linestyle="none",

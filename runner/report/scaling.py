@@ -10,7 +10,7 @@ wall_s (runs.csv's ``throughput_per_s``); the intervals resample those runs
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from runner.report import usl
@@ -144,18 +144,24 @@ def group_rows(table: pd.DataFrame | None, group: pd.DataFrame,
 FIRST_WORKER_PEAK = 1.5
 
 
-def scaling_notes(rows: pd.DataFrame, largest_pool: float | None = None) -> list[str]:
+def scaling_notes(rows: pd.DataFrame, largest_pool: float | None = None,
+                  capped: Mapping[str, int] | None = None) -> list[str]:
     """Plain-words clauses on what bounds each model, one per fit of one comparison group
     (``rows``: its scaling_table rows) that is not poor, e.g. ``processes: serial share 0.30,
     crosstalk 0.01: peaks near 8.4 workers``. ``largest_pool``: the group's largest pool
-    measured, where known; a peak far beyond it is not pointed at."""
+    measured, where known; a peak far beyond it is not pointed at. ``capped``: the models
+    that something in the work lets only about k calls through, by k (``caps``): the
+    law's smooth curve puts a peak near the corner of their plateau, which is the cap's."""
     notes = []
     for row in rows.to_dict("records"):
         if row["r2"] < usl.POOR_FIT_R2:
             continue
         clause = f"{row['model']}: serial share {row['sigma']:.2f}"
         peak, sigma = row["peak_pool"], row["sigma"]
-        if not is_missing(peak):
+        if capped and row["model"] in capped:
+            calls = capped[row["model"]]
+            clause += f": levels off at the cap of about {calls} call{'s' * (calls != 1)} at once"
+        elif not is_missing(peak):
             clause += f", crosstalk {row['kappa']:.2g}"
             if peak < FIRST_WORKER_PEAK:
                 clause += ": one worker is best; every added worker costs throughput"

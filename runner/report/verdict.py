@@ -12,8 +12,10 @@ are level or not told apart.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from runner.report import caps as capped
 from runner.report.headline import Walls, compare, contenders, runner_up
 from runner.report.stats import is_missing
 from runner.report.told import DEFAULT_PRECISION, Comparison, Told, interval_words
@@ -71,13 +73,15 @@ def _startup(row: pd.Series) -> str:
 
 def verdict(table: pd.DataFrame, *, cores: int | None = None,
             notes: list[str] | None = None, walls: Walls | None = None,
-            precision: float = DEFAULT_PRECISION, leader: str | None = None) -> str:
+            precision: float = DEFAULT_PRECISION, leader: str | None = None,
+            caps: Sequence[capped.Cap] = ()) -> str:
     """One paragraph on the cells of one workload and parameter set: what won, and
     why. ``cores``: the usable cores, where known; ``notes``: further clauses of
     the why (e.g. from a scaling fit); ``walls``: the cells' ok wall times, by which
     a lead or a speedup is claimed only where the runs tell it apart (without them
     the medians alone speak); ``leader``: the cell that leads (an advise run's
-    choice), else the lowest median."""
+    choice), else the lowest median; ``caps``: the models that something in the work
+    lets only so many calls through (``caps.find_caps``)."""
     measured = table.dropna(subset=["wall_median_s"])
     if measured.empty:
         return "No run of this workload succeeded."
@@ -103,7 +107,8 @@ def verdict(table: pd.DataFrame, *, cores: int | None = None,
         clauses += _speedups([*leading, *rows], sync, walls, precision,
                              lead=winner if leading else None)
     return " ".join(part for part in (_sentence(clauses),
-                                      why(table, cores=cores, notes=notes)) if part)
+                                      why(table, cores=cores, notes=notes, caps=caps))
+                    if part)
 
 
 def _lead(winner: pd.Series, *, crowned: bool) -> str:
@@ -200,10 +205,10 @@ def _sentence(clauses: list[str]) -> str:
 
 
 def why(table: pd.DataFrame, *, cores: int | None = None,
-        notes: list[str] | None = None) -> str:
+        notes: list[str] | None = None, caps: Sequence[capped.Cap] = ()) -> str:
     """One sentence on why the models rank as they do, from the group's summary rows
-    (``cpu_share``, ``speedup_vs_sync``, medians per pool size), or "" where they
-    tell nothing."""
+    (``cpu_share``, ``speedup_vs_sync``, medians per pool size) and the ``caps`` found
+    in them, or "" where they tell nothing."""
     sync = table[(table["model"] == "sync") & table["wall_median_s"].notna()]
     share = sync["cpu_share"].iloc[0] if "cpu_share" in table and len(sync) else None
     threads = _best_speedup(table, "threads")
@@ -216,7 +221,9 @@ def why(table: pd.DataFrame, *, cores: int | None = None,
     clauses += [f"{model} {_no_success(cells)}" for model, cells in table.groupby(
         "model", sort=False) if cells["wall_median_s"].isna().all()]
     if kind in ("waiting", "mixed"):
-        clauses.append(_stop_paying(table))
+        # a capped model's plateau is said by its cap, in words that name k
+        clauses += [capped.clause(caps),
+                    _stop_paying(table, skip={cap.model for cap in caps})]
     elif share is not None and not is_missing(share) and cores and _gained(table, "processes"):
         clauses.append(f"processes are bounded by the {cores} usable "
                        f"core{'s' * (cores > 1)}")
@@ -262,10 +269,11 @@ def _no_success(cells: pd.DataFrame) -> str:
     return "had no successful run"
 
 
-def _stop_paying(table: pd.DataFrame) -> str:
-    """Where a larger pool of the fastest pooled model stops cutting the median by
-    STOP_PAYING_GAIN, or that it never did up to the largest pool tried."""
-    measured = table[(table["model"] != "sync") & table["wall_median_s"].notna()]
+def _stop_paying(table: pd.DataFrame, skip: frozenset[str] | set[str] = frozenset()) -> str:
+    """Where a larger pool of the fastest pooled model (not one of ``skip``) stops
+    cutting the median by STOP_PAYING_GAIN, or that it never did up to the largest
+    pool tried."""
+    measured = table[~table["model"].isin(["sync", *skip]) & table["wall_median_s"].notna()]
     for model in measured.sort_values("wall_median_s", kind="stable")["model"].unique():
         cells = measured[measured["model"] == model].sort_values("pool_size")
         if cells["pool_size"].nunique() < 2:

@@ -27,6 +27,8 @@ from runner.workloads.task import Resources, Task
 LatencyMs = Annotated[StrictFloat, Field(ge=0, le=600_000)]
 SizeBytes = Annotated[StrictInt, Field(ge=0, le=256 * 2**20)]
 Url = Annotated[str, Field(pattern=r"^https?://\S+$", max_length=2048)]
+#: aiohttp's connector limit: 0 means none (aiohttp's own default is 100).
+ConnectorLimit = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
 
 SERVER_ONLY = ("latency_ms", "size_bytes")
 
@@ -47,6 +49,13 @@ class HttpSpec(WorkloadSpec):
     urls: Annotated[list[Url], Field(min_length=1)] | None = Field(
         default=None,
         description="Real servers to GET, in turn; without it the embedded server answers.",
+    )
+    connector_limit: ConnectorLimit = Field(
+        default=0,
+        description="asyncio: the most connections aiohttp's connector opens at once; 0 "
+                    "(runexp's default) sets none, so the model's pool alone bounds requests "
+                    "in flight. aiohttp's own default, which scripts that build a plain "
+                    "ClientSession get, is 100.",
     )
 
     @model_validator(mode="after")
@@ -71,11 +80,13 @@ class HttpSpec(WorkloadSpec):
     def make_task(self, params: Params, resources: Resources) -> Task:
         count = params["tasks"]
         if self.urls is not None:
-            return HttpTask(count=count, urls=tuple(self.urls), expected_bytes=None)
+            return HttpTask(count=count, urls=tuple(self.urls), expected_bytes=None,
+                            connector_limit=self.connector_limit)
         base = resources.embedded_server()
         query = f"latency_ms={params['latency_ms']:g}&size_bytes={params['size_bytes']}"
         urls = tuple(f"{base}/pages/{i}?{query}" for i in range(count))
-        return HttpTask(count=count, urls=urls, expected_bytes=params["size_bytes"])
+        return HttpTask(count=count, urls=urls, expected_bytes=params["size_bytes"],
+                        connector_limit=self.connector_limit)
 
     def ideal_s(self, params: Params, pool_size: int, cores: int, sequential_s: float | None
                 ) -> float | None:

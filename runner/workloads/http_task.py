@@ -24,6 +24,7 @@ class HttpTask(Task):
     count: int
     urls: tuple[str, ...]
     expected_bytes: int | None  # None: trust the server's Content-Length
+    connector_limit: int = 0  # aiohttp's connections open at once; 0: no limit
 
     def url(self, index: int) -> str:
         return self.urls[index % len(self.urls)]
@@ -58,9 +59,10 @@ class HttpTask(Task):
     async def async_resource(self, pool_size: int) -> AsyncIterator[aiohttp.ClientSession]:
         import aiohttp
 
-        # No connector limit: the model's semaphore alone bounds requests in
-        # flight (aiohttp's default of 100 would silently cap larger pools).
-        connector = aiohttp.TCPConnector(limit=0)
+        # By default no connector limit: the model's semaphore alone bounds requests
+        # in flight (aiohttp's default of 100 would silently cap larger pools). A
+        # workload's connector_limit puts a cap back, as a plain ClientSession has.
+        connector = aiohttp.TCPConnector(limit=self.connector_limit)
         async with aiohttp.ClientSession(connector=connector) as session:
             yield session
 

@@ -235,7 +235,7 @@ TWO_GROUPS = {"w[path=x]/sync": [("b", 1.0)] * 2, "w[path=x]/threads/p2": [("b",
 def test_groups_are_named_and_ordered_by_the_host_that_measured_them() -> None:
     text = cluster_report(on_hosts(TWO_GROUPS))
     headings = re.findall(r"^## (.*)$", text, flags=re.MULTILINE)
-    assert headings[:2] == ["w[path=y] on a", "w[path=x] on b"]
+    assert headings[:3] == ["Overview", "w[path=y] on a", "w[path=x] on b"]  # a sweep of path
 
 
 def test_the_hosts_table_shows_each_hosts_environment_and_warns_where_they_differ() -> None:

@@ -86,7 +86,9 @@ def texts(figure: Figure) -> list[Text]:
 def test_titles_and_labels_lie_inside_each_image() -> None:
     summary, runs = both(measured(GOOD), measured(GOOD, path=LONG))
     figures = list(plots.figures(summary, runs, tasks_of(runs)))
-    assert [name for name, _, _ in figures] == ["wall", "speedup", "efficiency", "latency"]
+    assert [name for name, _, _ in figures if not name.startswith("timeline-")] == [
+        "overview", "wall", "speedup", "efficiency", "latency"]  # two paths: a sweep
+    assert sum(name.startswith("timeline-") for name, _, _ in figures) == 6  # 3 models x 2
     for name, _, figure in figures:
         renderer = drawn(figure)
         box = figure.bbox
@@ -138,9 +140,13 @@ def test_bars_are_labelled_by_model_and_pool_even_when_a_value_has_a_slash() -> 
 def test_a_group_whose_every_run_failed_gets_no_panel() -> None:
     summary, runs = both(measured(GOOD), measured(FAILED, workload="broken"))
     figures = list(plots.figures(summary, runs, tasks_of(runs)))
-    assert [name for name, _, _ in figures] == ["wall", "speedup", "efficiency", "latency"]
-    for _, _, figure in figures:
-        assert [ax.get_title() for ax in figure.axes] == ["w"]
+    assert [name for name, _, _ in figures if not name.startswith("timeline-")] == [
+        "wall", "speedup", "efficiency", "latency"]
+    for name, _, figure in figures:
+        if name.startswith("timeline-"):  # one figure per cell, no panels
+            assert name.startswith("timeline-w-")
+        else:
+            assert [ax.get_title() for ax in figure.axes] == ["w"]
 
 
 def test_nothing_is_drawn_when_every_run_failed(tmp_path: Path) -> None:

@@ -59,7 +59,8 @@ def test_report_html_is_self_contained(run_dir: Path) -> None:
     page = (run_dir / "report.html").read_text()
     assert "<script" not in page
     assert "http://" not in page.replace("http://127.0.0.1", "")
-    assert page.count('src="data:image/png;base64,') == 4
+    # wall, speedup, efficiency, latency, and a timeline of http's fastest cell per model
+    assert page.count('src="data:image/png;base64,') == 4 + 3
 
 
 def test_report_html_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None:
@@ -87,7 +88,7 @@ def test_report_html_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None
             "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0)")
         text = browser.find_element(By.TAG_NAME, "body").text
         browser.save_screenshot(str(tmp_path / "report.png"))
-    assert len(widths) == 4
+    assert len(widths) == 4 + 3  # the plots, and http's timelines
     assert all(width > 0 for width in widths)
     summary = pd.read_csv(run_dir / "summary.csv")
     for workload, table in summary.groupby("workload"):
