@@ -26,11 +26,12 @@ from pathlib import Path
 MINIMUM = (3, 11)
 
 PROBE = (
-    "import json, platform, sys; print(json.dumps({"
+    "import json, multiprocessing, platform, sys; print(json.dumps({"
     "'version': platform.python_version(), "
     "'version_info': list(sys.version_info[:2]), "
     "'implementation': platform.python_implementation(), "
     "'gil_enabled': getattr(sys, '_is_gil_enabled', lambda: True)(), "
+    "'start_method': multiprocessing.get_context().get_start_method(), "
     "'executable': sys.executable}))"
 )
 
@@ -49,6 +50,7 @@ class Interpreter:
     implementation: str = ""
     gil_enabled: bool | None = None
     problem: str = ""  # why its cells are skipped; empty when usable
+    start_method: str = ""  # multiprocessing's default there
 
     @property
     def python_column(self) -> str:
@@ -108,7 +110,8 @@ def probe(name: str, label: str | None = None) -> Interpreter:
         return Interpreter(name, label, found, problem=f"interpreter {name!r} did not answer "
                                                        f"a probe: {type(error).__name__}")
     interpreter = Interpreter(name, label, facts["executable"], facts["version"],
-                              facts["implementation"], bool(facts["gil_enabled"]))
+                              facts["implementation"], bool(facts["gil_enabled"]),
+                              start_method=str(facts.get("start_method", "")))
     if tuple(facts["version_info"]) < MINIMUM:
         minimum = ".".join(map(str, MINIMUM))
         return Interpreter(**{**interpreter.__dict__,

@@ -15,12 +15,21 @@ from runner.results.metadata import CpuInfo, Environment, GitInfo, OsInfo, Pytho
 PACKAGES = ("runexp", "pydantic", "pyyaml", "pandas", "aiohttp", "requests", "typer")
 
 
+def default_start_method() -> str:
+    """How a process pool starts its workers here unless told: multiprocessing's default
+    (asking fixes this process's to it, which is what its pools would use anyway)."""
+    import multiprocessing
+
+    return multiprocessing.get_context().get_start_method()
+
+
 def environment(workdir: Path) -> Environment:
     """Python, CPU, memory, OS, package versions and git commit of this process's machine."""
     return Environment(
         python=PythonInfo(version=platform.python_version(),
                           implementation=platform.python_implementation(),
-                          executable=sys.executable, gil_enabled=gil_enabled()),
+                          executable=sys.executable, gil_enabled=gil_enabled(),
+                          start_method=default_start_method()),
         host=socket.gethostname(),
         cpu=CpuInfo(model=cpu_model(), logical_cores=os.cpu_count(), usable_cores=usable_cores()),
         memory_gib=memory_gib(),

@@ -32,6 +32,9 @@ class PythonInfo:
     implementation: str
     executable: str
     gil_enabled: bool = True
+    #: multiprocessing's default start method here (fork; forkserver from Python 3.14
+    #: on Linux): how processes cells start workers unless they set start_method.
+    start_method: str = ""
 
 
 @dataclass(frozen=True)

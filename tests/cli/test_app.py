@@ -51,6 +51,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return folder, done.stdout + done.stderr
 
 
+@pytest.mark.e2e
 def test_a_run_writes_the_five_files(tiny_run: tuple[Path, str]) -> None:
     folder, _ = tiny_run
     latest = folder / "results" / "tiny" / "latest"
@@ -61,6 +62,7 @@ def test_a_run_writes_the_five_files(tiny_run: tuple[Path, str]) -> None:
     assert (latest / "experiment.yaml").read_text() == (folder / "tiny.yaml").read_text()
 
 
+@pytest.mark.e2e
 def test_runs_csv_is_tidy(tiny_run: tuple[Path, str]) -> None:
     runs = pd.read_csv(tiny_run[0] / "results/tiny/latest/runs.csv")
     assert list(runs.columns) == columns(PARAMS)
@@ -78,6 +80,7 @@ def test_runs_csv_is_tidy(tiny_run: tuple[Path, str]) -> None:
     assert "http[latency_ms=2]/threads/p2" in set(runs["cell"])
 
 
+@pytest.mark.e2e
 def test_summary_csv(tiny_run: tuple[Path, str]) -> None:
     summary = pd.read_csv(tiny_run[0] / "results/tiny/latest/summary.csv")
     assert list(summary.columns) == ["experiment", "cell", "workload", *PARAMS, "model",
@@ -104,6 +107,20 @@ def test_report_names_a_winner_per_workload(tiny_run: tuple[Path, str]) -> None:
     assert "## Environment" in report
 
 
+@pytest.mark.e2e
+def test_the_start_method_of_process_pools_is_recorded_and_reported(
+        tiny_run: tuple[Path, str]) -> None:
+    """fork on Linux up to 3.13, forkserver from 3.14: it changes what processes cost."""
+    import multiprocessing
+
+    run_dir = tiny_run[0] / "results/tiny/latest"
+    default = multiprocessing.get_context().get_start_method()
+    metadata = json.loads((run_dir / "metadata.json").read_text())
+    assert metadata["environment"]["python"]["start_method"] == default
+    assert f"process pools start workers by {default}" in (run_dir / "report.md").read_text()
+
+
+@pytest.mark.e2e
 def test_report_command_rebuilds_from_runs_csv(tiny_run: tuple[Path, str]) -> None:
     run_dir = tiny_run[0] / "results/tiny/latest"
     before = (run_dir / "summary.csv").read_text()
@@ -125,6 +142,7 @@ def test_only_and_repetitions_and_out(write_yaml: WriteYaml, tmp_path: Path) -> 
     assert list(runs["cell"]) == ["fib/threads/p2"]
 
 
+@pytest.mark.e2e
 def test_failed_runs_are_recorded_and_exit_1(write_yaml: WriteYaml, tmp_path: Path) -> None:
     path = write_yaml(f"""
         name: refused
@@ -173,6 +191,7 @@ def test_validate_rejects_bad_files(write_yaml: WriteYaml, body: str, line: int,
         assert "Traceback" not in done.stderr
 
 
+@pytest.mark.e2e
 def test_validate_accepts_the_examples() -> None:
     root = ROOT
     done = run_cli("validate", *sorted((root / "experiments").glob("*.yaml")))
