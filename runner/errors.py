@@ -61,6 +61,14 @@ class ClusterError(UsageError):
     """The cluster cannot be used: Dask missing, or no scheduler at the address."""
 
 
+class ClusterLostError(ClusterError):
+    """The Dask scheduler, or the connection to it, was lost mid-run: the cluster failed,
+    not the work. Every result that arrived is kept; the runs still out have no row, and
+    ``--resume`` finishes them (exit 3)."""
+
+    exit_code = 3
+
+
 class AdviseError(UsageError):
     """`runexp advise` cannot search as asked: a bad option or MODULE:FUNCTION."""
 
@@ -85,6 +93,11 @@ class WriteError(RunexpError):
 
 class RunDirWarning(UserWarning):
     """A file of a run directory that the command does not need is missing or damaged."""
+
+
+class ClusterWarning(UserWarning):
+    """The cluster measures less faithfully than it could (e.g. two measuring workers on
+    one host); told as the run starts, and the report says it too."""
 
 
 class PluginWarning(UserWarning):

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 
 def dask(*args: str, log: Path, host: NsHost | None = None, cpus: str | None = None,
-         env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """``dask ARGS`` here, or on ``host`` (pinned to ``cpus`` where given)."""
+         env: Mapping[str, str] | None = None, cwd: Path | None = None
+         ) -> subprocess.Popen[bytes]:
+    """``dask ARGS`` here (in ``cwd``), or on ``host`` (pinned to ``cpus`` where given)."""
     # TMPDIR too: a worker killed mid-run cannot remove its run's temporary folder.
     (log.parent / "tmp").mkdir(exist_ok=True)
     full_env = {**os.environ, "DASK_TEMPORARY_DIRECTORY": str(log.parent / "dask-tmp"),
@@ -32,7 +33,7 @@ def dask(*args: str, log: Path, host: NsHost | None = None, cpus: str | None = N
         return host.popen(command, log=log, env=full_env, cpus=cpus)
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                env=full_env, start_new_session=True)
+                                env=full_env, start_new_session=True, cwd=cwd)
 
 
 def wait_for_workers(address: str, count: int, timeout: float = 60,
@@ -67,6 +68,24 @@ class Cluster:
         return dask("worker", self.address, "--nworkers", "1", "--nthreads", "1",
                     "--resources", "runexp=1", "--no-dashboard",
                     log=self.folder / f"worker{index}.log")
+
+    def kill_scheduler(self) -> None:
+        """SIGKILL the scheduler, as a crash would."""
+        os.killpg(self.scheduler.pid, signal.SIGKILL)
+        self.scheduler.wait()
+
+    def restart(self) -> None:
+        """A new scheduler on the same address and new workers: the old workers are
+        killed outright (one whose scheduler is gone lingers ~40 s)."""
+        for process in (*self.workers, self.scheduler):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        port = self.address.rsplit(":", 1)[1]
+        self.scheduler = dask("scheduler", "--host", "127.0.0.1", "--port", port,
+                              "--no-dashboard", log=self.folder / "scheduler-2.log")
+        self.workers = [self.add_worker(i) for i in range(2, 4)]
+        wait_for_workers(self.address, 2)
 
     def close(self) -> None:
         for worker in self.workers:  # workers first: an orphaned worker lingers ~40 s
@@ -127,20 +146,24 @@ def make_tls(folder: Path, name: str = "cluster") -> Tls:
 class HostsCluster:
     """A scheduler and two worker hosts, each in a network namespace with its own address
     and host name; the second worker host is pinned to one CPU. The client (the test)
-    stays in the root namespace."""
+    stays in the root namespace, or, with ``client_host``, gets a host of its own
+    (``self.client``) whose link a test can cut."""
 
     PORT = 8786  # each host has its own ports
     NAMES = ("runexp-a", "runexp-b")
 
-    def __init__(self, folder: Path, *, tls: Tls | None = None, worker_ttl: str | None = None
-                 ) -> None:
+    def __init__(self, folder: Path, *, tls: Tls | None = None, worker_ttl: str | None = None,
+                 client_host: bool = False) -> None:
         self.folder, self.tls = folder, tls
         folder.mkdir(parents=True, exist_ok=True)
         self.network = Network()
+        self.client: NsHost | None = None
         self.workers: list[subprocess.Popen[bytes]] = []
         self.scheduler: subprocess.Popen[bytes] | None = None
         try:
             self._start(worker_ttl)
+            if client_host:
+                self.client = self.network.add_host("runexp-client")
         except BaseException:
             self.close()
             raise

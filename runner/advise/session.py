@@ -17,16 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runner.advise.advice import (
-    ADVICE,
-    Advice,
-    AdviceFile,
     Measured,
     Searched,
     advice_for,
     cpu_share,
     grid_cost,
-    write_advice,
 )
+from runner.advise.advice_file import ADVICE, Advice, AdviceFile, write_advice
 from runner.advise.budget import Limit, cut, limit
 from runner.advise.groups import Group, parameter_sets
 from runner.advise.paired import Run
@@ -45,7 +42,7 @@ from runner.execution.local import (
     start_fork_servers,
     task_of,
 )
-from runner.execution.pipeline import cluster_address, sigterm_as_interrupt
+from runner.execution.pipeline import check_cluster, cluster_address, sigterm_as_interrupt
 from runner.execution.placement import Placement
 from runner.models import MODELS
 from runner.plan.schedule import Job
@@ -121,6 +118,7 @@ def advise(source: ExperimentFile, options: AdviseOptions,
                           "remove `python:` from the file")
     groups = parameter_sets(source, options.max_pool)
     address = cluster_address(options.cluster, experiment)
+    check_cluster(address, options.cluster_tls)  # before a run folder or latest exists
     run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
                                              results.new_run_id(), options.out)
     (run_dir / results.INPUT).write_text(source.text, encoding="utf-8")

@@ -1,7 +1,9 @@
 """The command line; the one place errors become exit codes.
 
 Exit codes: 0 all runs ok; 1 some runs failed (results still written);
-2 invalid input or usage; 130 interrupted (what finished is kept).
+2 invalid input or usage; 3 the Dask scheduler or the connection to it was lost
+mid-run (what finished is kept; ``--resume`` finishes the rest); 130 interrupted
+(what finished is kept).
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ def run(
         "--fail-fast", help="Stop at the first failed run (what finished is kept).")] = False,
     cluster: Annotated[str | None, typer.Option(
         help="Run on the Dask cluster whose scheduler is here, e.g. tcp://10.0.0.5:8786 "
-             "(workers need --resources runexp=1).", metavar="ADDRESS")] = None,
+             "(workers need --resources runexp=1); none: on this machine, whatever the file "
+             "or the resumed run says.", metavar="ADDRESS")] = None,
     cluster_tls: Annotated[str | None, typer.Option(
         help="A tls:// cluster's CA certificate, this client's certificate and its key "
              "(PEM files); default: Dask's configuration.", metavar="CA,CERT,KEY")] = None,
@@ -461,13 +464,13 @@ def main() -> None:
     import warnings
     from typing import TextIO
 
-    from runner.errors import PluginWarning
+    from runner.errors import ClusterWarning, PluginWarning
 
     shown = warnings.showwarning
 
     def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
              file: TextIO | None = None, line: str | None = None) -> None:
-        if issubclass(category, PluginWarning):  # a plugin set aside: one line of its own
+        if issubclass(category, PluginWarning | ClusterWarning):  # one line of its own
             _warn(str(message))
         else:
             shown(message, category, filename, lineno, file, line)

@@ -54,6 +54,9 @@ class LineProgress(Progress):
         self.total = self.done + runs
         print(_round(number, cells), file=self.stream, flush=True)
 
+    def note(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
     def advance(self, job: Job, record: RunRecord) -> None:
         self.done += 1
         width = len(str(self.total))
@@ -87,6 +90,9 @@ class BarProgress(Progress):
         self.bar.console.print(_starting(total, run_dir, adaptive), markup=False)
         self.bar.update(self.task, total=total)
         self.bar.start()
+
+    def note(self, text: str) -> None:
+        self.bar.console.print(text, markup=False)
 
     def round(self, number: int, cells: int, runs: int) -> None:
         self.bar.console.print(_round(number, cells), markup=False)

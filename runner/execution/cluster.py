@@ -11,17 +11,18 @@ restrictions, strict, so work stealing cannot move them). Results come back as
 they finish and are written at once. A host that leaves mid-run (no worker of it
 left at the scheduler) has its groups' unfinished runs cancelled and submitted
 again to another host; a row is written only when a result arrives, so none is
-lost or written twice. Nothing here is imported unless a cluster is asked for.
+lost or written twice. A lost scheduler or connection stops the batch with no row for
+the runs then out (``runner.execution.lost``). Nothing here is imported unless a
+cluster is asked for.
 """
 
 from __future__ import annotations
 
 import atexit
 import functools
-import os
-import platform
 import socket
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, fields, replace
 from pathlib import Path
@@ -30,24 +31,30 @@ from typing import TYPE_CHECKING, Any
 from runner.config.experiment import Experiment
 from runner.config.loader import ExperimentFile, parse
 from runner.config.pythons import Interpreter
-from runner.errors import ClusterError
+from runner.errors import ClusterError, ClusterWarning
 from runner.execution.connection import ClusterTls, connect
-from runner.execution.environment import cpu_model, memory_gib, usable_cores
+from runner.execution.environment import host_facts
 from runner.execution.local import (
     Finished,
     OnRun,
     Resources,
     Settings,
     Sink,
-    make_record,
     run_once,
     task_of,
     utc_now,
 )
+from runner.execution.lost import (
+    lost,
+    lost_error,
+    outcome,
+    quiet_while_disconnected,
+    scheduler_workers,
+)
 from runner.execution.placement import Host, Placement, group_of
-from runner.execution.worker import RunResult, describe
 from runner.plan.grid import Cell, expand
 from runner.plan.schedule import Job
+from runner.report.hosts import shared_hosts_warning
 from runner.report.stats import is_missing
 from runner.results import readers
 from runner.results.metadata import HostFacts
@@ -70,7 +77,8 @@ HOST_GRACE_S = 5.0
 POLL_S = 0.05
 
 Timings = Sequence[TaskTiming]
-_FACTS = {field.name for field in fields(HostFacts)} - {"lost_at"}
+#: What a worker reports of its host; the rest (lost_at, slots) the client sees itself.
+_FACTS = {field.name for field in fields(HostFacts)} - {"lost_at", "slots"}
 
 
 def continuing(run_dir: Path, experiment: Experiment) -> Placement:
@@ -94,12 +102,13 @@ def execute_on_cluster(address: str, jobs: list[Job], settings: Settings,
     was lost; ``placement`` keeps each group's host from one call to the next.
     """
     client = connect(address, tls)
-    try:
-        batch = _Batch(client, address, settings, source, hosts=hosts,
-                       placement=placement or Placement())
-        return batch.run(jobs, sink, on_run)
-    finally:
-        client.close()
+    with quiet_while_disconnected(client):
+        try:
+            batch = _Batch(client, address, settings, source, hosts=hosts,
+                           placement=placement or Placement())
+            return batch.run(jobs, sink, on_run)
+        finally:
+            client.close()
 
 
 class _Batch:
@@ -118,41 +127,48 @@ class _Batch:
         self.missing: dict[str, float] = {}  # host name -> since when it has no worker
 
     def run(self, jobs: list[Job], sink: Sink, on_run: OnRun | None) -> bool:
-        from distributed import as_completed
-
-        live = self.live_hosts(wait_s=WORKER_WAIT_S)
-        if not live:
-            raise ClusterError(f"the Dask scheduler at {self.address} has no worker with the "
-                               f"resource {RESOURCE} (start workers with --resources "
-                               f"{RESOURCE}=1)")
-        where = self.placement.assign(jobs, live)
         try:
+            live = self.live_hosts(wait_s=WORKER_WAIT_S)
+            if not live:
+                raise ClusterError(f"the Dask scheduler at {self.address} has no worker with "
+                                   f"the resource {RESOURCE} (start workers with --resources "
+                                   f"{RESOURCE}=1)")
+            where = self.placement.assign(jobs, live)
             for index, job in enumerate(jobs):
                 self.submit(index, job, where.get(group_of(job.cell)))
-            finished = as_completed(list(self.futures))
-            checked = time.monotonic()
-            while self.futures:
-                for future in finished.next_batch(block=False):
-                    if future not in self.futures:  # cancelled: its run went elsewhere
-                        continue
-                    _, job, host = self.futures.pop(future)
-                    finished_run = self.record(future, job, host)
-                    sink(finished_run)
-                    record = finished_run.record
-                    if on_run is not None:
-                        on_run(job, record)
-                    if self.settings.fail_fast and record.status in (Status.ERROR,
-                                                                     Status.TIMEOUT):
-                        self.client.cancel(list(self.futures))
-                        return False
-                if time.monotonic() - checked >= HOST_CHECK_S:
-                    finished.update(self.move_from_lost_hosts())
-                    checked = time.monotonic()
-                if not finished.has_ready():
-                    time.sleep(POLL_S)
-        except BaseException:  # Ctrl-C included: cancel what has not run, keep what has
+            return self.collect(sink, on_run)
+        except ClusterError:  # a lost scheduler included: the client lost every future
+            raise
+        except BaseException as error:  # Ctrl-C included: cancel what has not run, keep what has
+            if isinstance(error, Exception) and lost(self.client, error):
+                raise lost_error(self.address) from None
             self.client.cancel(list(self.futures))
             raise
+
+    def collect(self, sink: Sink, on_run: OnRun | None) -> bool:
+        """Write each run as its result arrives; False if fail-fast stopped the batch."""
+        from distributed import as_completed
+
+        finished = as_completed(list(self.futures))
+        checked = time.monotonic()
+        while self.futures:
+            for future in finished.next_batch(block=False):
+                if future not in self.futures:  # cancelled: its run went elsewhere
+                    continue
+                _, job, host = self.futures.pop(future)
+                finished_run = self.record(future, job, host)
+                sink(finished_run)
+                record = finished_run.record
+                if on_run is not None:
+                    on_run(job, record)
+                if self.settings.fail_fast and record.status in (Status.ERROR, Status.TIMEOUT):
+                    self.client.cancel(list(self.futures))
+                    return False
+            if time.monotonic() - checked >= HOST_CHECK_S:
+                finished.update(self.move_from_lost_hosts())
+                checked = time.monotonic()
+            if not finished.has_ready():
+                time.sleep(POLL_S)
         return True
 
     def submit(self, index: int, job: Job, host: Host | None) -> Future:
@@ -165,12 +181,13 @@ class _Batch:
         return future
 
     def record(self, future: Future, job: Job, host: Host | None) -> Finished:
-        (record, timings, failure), facts = _outcome(future, job, self.settings)
+        (record, timings, failure), facts = outcome(future, job, self.settings,
+                                                    self.client, self.address)
         if facts:
-            known = self.hosts.get(record.host)
+            known = self.hosts.get(record.host, HostFacts())
             # Only the facts this version knows: a worker may run another runexp version.
-            reported = HostFacts(**{k: v for k, v in facts.items() if k in _FACTS})
-            self.hosts[record.host] = replace(reported, lost_at=known.lost_at if known else None)
+            self.hosts[record.host] = replace(known, **{k: v for k, v in facts.items()
+                                                        if k in _FACTS})
         elif host is not None:  # Dask gave up on the run: it belongs to its group's host
             record = replace(record, host=host.name)
         return Finished(record, timings, failure)
@@ -181,6 +198,8 @@ class _Batch:
         if not waiting:
             return []
         live = self.live_hosts()
+        if live is None:  # no answer this time: nothing is known to have left
+            return []
         by_name = {host.name: host for host in live}
         now = time.monotonic()
         self.missing = {name: self.missing.get(name, now) for name in waiting - by_name.keys()}
@@ -208,19 +227,22 @@ class _Batch:
             self.hosts[name] = replace(facts, lost_at=facts.lost_at or utc_now())
         return resubmitted
 
-    def live_hosts(self, wait_s: float = 0.0) -> list[Host]:
-        """The worker hosts now at the scheduler with the ``runexp`` resource, by name.
+    def live_hosts(self, wait_s: float = 0.0) -> list[Host] | None:
+        """The worker hosts now at the scheduler with the ``runexp`` resource, by name;
+        None where the scheduler did not answer in time.
 
         ``wait_s``: wait up to that long for a first one (a cluster still starting).
         """
         deadline = time.monotonic() + wait_s
         while True:
-            workers = {address: info for address, info in
-                       self.client.scheduler_info(n_workers=-1)["workers"].items()
+            found = scheduler_workers(self.client, self.address)
+            workers = {address: info for address, info in (found or {}).items()
                        if info.get("resources", {}).get(RESOURCE, 0) >= 1}
             if workers or time.monotonic() >= deadline:
                 break
             time.sleep(0.2)
+        if found is None:
+            return None
         unknown = [address for address in workers if address not in self.names]
         if unknown:
             names = self.client.run(socket.gethostname, workers=unknown, on_error="return")
@@ -233,18 +255,19 @@ class _Batch:
             if info["host"] not in addresses:
                 addresses.append(str(info["host"]))
             hosts[name] = (addresses, slots + int(info["resources"][RESOURCE]))
-        return [Host(name, tuple(addresses), slots)
+        live = [Host(name, tuple(addresses), slots)
                 for name, (addresses, slots) in sorted(hosts.items())]
+        self.note_slots(live)
+        return live
 
-
-def _outcome(future: Future, job: Job, settings: Settings
-             ) -> tuple[Finished, dict[str, Any]]:
-    try:
-        finished, facts = future.result()
-        return Finished(*finished), facts
-    except Exception as error:  # KilledWorker, or cancelled at the scheduler
-        result = RunResult(Status.ERROR, message=f"on the cluster: {describe(error)}")
-        return Finished(make_record(job, settings, utc_now(), result, settings.python)), {}
+    def note_slots(self, live: list[Host]) -> None:
+        """Keep each host's most runs at once; warn as soon as one measures several."""
+        for host in live:
+            known = self.hosts.get(host.name, HostFacts(host=host.name))
+            if host.slots > (known.slots or 0):
+                self.hosts[host.name] = replace(known, slots=host.slots)
+                if (warning := shared_hosts_warning({host.name: host.slots})) is not None:
+                    warnings.warn(warning, ClusterWarning, stacklevel=2)
 
 
 def _settings_data(settings: Settings) -> dict[str, Any]:
@@ -271,14 +294,6 @@ def run_remote(payload: dict[str, Any], cell_id: str, repetition: int
     task = task_of(cell, {}, resources)
     record, timings, failure = run_once(job, task, settings, resources)
     return Finished(record, list(timings), failure), host_facts()
-
-
-def host_facts() -> dict[str, Any]:
-    """This worker host's facts, taken here: the client's machine may be another kind."""
-    return {"cpu_model": cpu_model(), "logical_cores": os.cpu_count(),
-            "host": socket.gethostname(), "usable_cores": usable_cores(),
-            "memory_gib": memory_gib(),
-            "python": f"{platform.python_version()} ({platform.python_implementation()})"}
 
 
 @functools.lru_cache(maxsize=4)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from importlib import metadata as importlib_metadata
 from pathlib import Path
+from typing import Any
 
 from runner.results.metadata import CpuInfo, Environment, GitInfo, OsInfo, PythonInfo
 
@@ -21,6 +22,15 @@ def default_start_method() -> str:
     import multiprocessing
 
     return multiprocessing.get_context().get_start_method()
+
+
+def host_facts() -> dict[str, Any]:
+    """This host's facts as a cluster worker reports them (metadata.json's ``hosts``),
+    taken here: a worker's machine may be of another kind than the client's."""
+    return {"cpu_model": cpu_model(), "logical_cores": os.cpu_count(),
+            "host": socket.gethostname(), "usable_cores": usable_cores(),
+            "memory_gib": memory_gib(),
+            "python": f"{platform.python_version()} ({platform.python_implementation()})"}
 
 
 def environment(workdir: Path) -> Environment:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 from runner.config.experiment import MAX_CELLS_WITHOUT_YES, Experiment
 from runner.config.loader import ExperimentFile, load
 from runner.config.pythons import probe
-from runner.errors import GridError, ResultsError, UsageError, WriteError
-from runner.execution.environment import environment, load_average
+from runner.errors import ClusterLostError, GridError, ResultsError, UsageError, WriteError
+from runner.execution.environment import environment, host_facts, load_average
 from runner.execution.local import Finished, Settings, execute
 from runner.execution.outputs import write_reports
 from runner.plan.grid import Cell, expand, select
@@ -57,9 +57,21 @@ class RunOptions:
     inline: bool = False
     fail_fast: bool = False
     resume: Path | None = None
-    cluster: str | None = None  # a Dask scheduler's address; wins over the file's executor
+    cluster: str | None = None  # a Dask scheduler's address (none: here); wins over the file
     cluster_tls: ClusterTls | None = None  # a TLS cluster's certificates, else Dask's config
     yes: bool = False  # run grids above MAX_CELLS_WITHOUT_YES cells
+
+    def check(self) -> None:
+        """Refuse a --cluster choice that means nothing, before anything runs."""
+        from runner.execution.address import NO_CLUSTER
+
+        if self.cluster is not None and not self.cluster.strip():
+            raise UsageError("--cluster '': give the scheduler's address, e.g. "
+                             f"tcp://10.0.0.5:8786, or {NO_CLUSTER} to run on this machine")
+        if self.cluster is not None and self.cluster.lower() == NO_CLUSTER and \
+                self.cluster_tls is not None:
+            raise UsageError(f"--cluster-tls is for a tls:// cluster: it cannot go with "
+                             f"--cluster {NO_CLUSTER}, which runs on this machine")
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,9 @@ class Progress:
 
     def finish(self) -> None:
         """The grid ended, was interrupted or failed."""
+
+    def note(self, text: str) -> None:
+        """Something to know before the runs start (a cluster run resumed here)."""
 
 
 def plan_cells(experiment: Experiment, only: Mapping[str, list[str]]) -> list[Cell]:
@@ -127,6 +142,7 @@ def _count(jobs: Jobs) -> int:
 
 def run(path: Path, options: RunOptions, progress: Progress | None = None) -> RunOutcome:
     """Run an experiment file (or resume a run of it) and write the run directory."""
+    options.check()
     source = load(path)
     if options.inline and source.experiment.python:
         raise UsageError("--inline cannot run other interpreters (the file has python:)")
@@ -143,6 +159,7 @@ def run(path: Path, options: RunOptions, progress: Progress | None = None) -> Ru
         raise GridError(f"{path}: the grid has {len(cells):,} cells, more than "
                         f"{MAX_CELLS_WITHOUT_YES:,}; check it with `runexp plan` and pass --yes "
                         "to run it anyway")
+    check_cluster(cluster_address(options.cluster, experiment), options.cluster_tls)
     run_id, run_dir = results.create_run_dir(options.results_root, experiment.name,
                                              results.new_run_id(), options.out)
     results.write_text(run_dir / results.INPUT, source.text)
@@ -187,6 +204,9 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
         todo = jobs
     else:
         todo = list(missing(jobs, done))
+    # The cluster it resumes on, checked before the first byte is written as well.
+    check_cluster(cluster_address(options.cluster or stored.cluster, source.experiment),
+                  options.cluster_tls)
     if in_flight is not None:  # tasks of a run whose row never came: it runs again
         results.cut_lines(run_dir / results.TASKS, in_flight)
     resume = Resume(at=now(), command=_command(), file=str(source.path),
@@ -194,6 +214,10 @@ def _resume(source: ExperimentFile, options: RunOptions, progress: Progress) -> 
     metadata = replace(metadata, resumes=[*metadata.resumes, resume], options=replace(
         stored, repetitions=repetitions, cluster=options.cluster or stored.cluster))
     settings = _settings(source, options, metadata.run_id, metadata)
+    if metadata.hosts and cluster_address(metadata.options.cluster, source.experiment) is None:
+        progress.note(f"resuming here a run measured on a Dask cluster: its missing runs are "
+                      f"measured on this machine ({settings.host}); the report compares each "
+                      "cell with the sync runs of its own host")
     return _execute_into(run_dir, source, todo, settings=settings, metadata=metadata,
                          progress=progress, tls=options.cluster_tls)
 
@@ -235,6 +259,7 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
     hosts: dict[str, HostFacts] = dict(metadata.hosts)  # cluster runs add theirs
     interrupted = stopped_early = False
     failure: WriteError | None = None
+    lost: ClusterLostError | None = None
     progress.start(_count(jobs), run_dir, adaptive=isinstance(jobs, Rounds))
     try:
         with results.RunsWriter(run_dir, source.experiment.param_columns()
@@ -250,6 +275,7 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
 
             address = cluster_address(metadata.options.cluster, source.experiment)
             if address is None:
+                _add_this_host(hosts, settings.host)
                 # The cells still to run (a resumed run's finished ones need no zygote).
                 cells = [c for c in jobs.cells if jobs.stop(c.id) is None] if isinstance(
                     jobs, Rounds) else list({job.cell.id: job.cell for job in jobs}.values())
@@ -268,6 +294,8 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
                         break
     except KeyboardInterrupt:
         interrupted = True
+    except ClusterLostError as error:  # the cluster failed, not the work: stop, as Ctrl-C does
+        interrupted, lost = True, error
     except WriteError as error:  # a full disk: stop, keeping every row already written
         failure = error
     finally:
@@ -289,15 +317,49 @@ def _execute_into(run_dir: Path, source: ExperimentFile, jobs: Jobs, *,
             raise WriteError(f"{error}; every run is kept in {results.RUNS}: free some "
                              f"space, then rebuild the reports with `runexp report {run_dir}`"
                              ) from None
+    if lost is not None:
+        raise _how_to_go_on(str(address), counts["runs"], jobs, source, run_dir=run_dir, tls=tls)
     return RunOutcome(run_dir, counts["runs"], counts["failed"], interrupted, stopped_early,
                       content)
 
 
+def _add_this_host(hosts: dict[str, HostFacts], host: str) -> None:
+    """A cluster run resumed here: this machine's facts beside the worker hosts'."""
+    if hosts:
+        hosts.setdefault(host, HostFacts(**host_facts()))
+
+
+def _how_to_go_on(address: str, done: int, jobs: Jobs, source: ExperimentFile, *,
+                  run_dir: Path, tls: ClusterTls | None) -> ClusterLostError:
+    from runner.execution.lost import how_to_go_on
+
+    planned = len(jobs) if isinstance(jobs, list) else None
+    return ClusterLostError(how_to_go_on(address, done=done, planned=planned,
+                                         file=source.path, run_dir=run_dir, tls=tls))
+
+
 def cluster_address(given: str | None, experiment: Experiment) -> str | None:
-    """--cluster, else the file's ``executor: {kind: dask}``, else None (run here)."""
+    """--cluster, else the file's ``executor: {kind: dask}``, else None (run here, as
+    ``--cluster none`` asks); a malformed address is a ClusterError."""
+    from runner.execution.address import NO_CLUSTER, parse_address
+
     if given is None and experiment.executor.kind == "dask":
-        return experiment.executor.address
-    return given
+        given, given_as = experiment.executor.address, "the file's executor.address"
+    else:
+        given_as = "--cluster"
+    if given is None or given.lower() == NO_CLUSTER:
+        return None
+    return parse_address(given, given_as)
+
+
+def check_cluster(address: str | None, tls: ClusterTls | None) -> None:
+    """Connect to the scheduler at ``address`` once (TLS handshake included) and hang up,
+    so that a cluster that cannot be used fails before a run folder is made or
+    ``latest`` moves. Nothing for a run here (None)."""
+    if address is not None:
+        from runner.execution.connection import check
+
+        check(address, tls)
 
 
 @contextlib.contextmanager

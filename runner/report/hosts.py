@@ -7,6 +7,7 @@ A run on one machine has one host and none of this shows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -90,7 +91,14 @@ def host_rows(metadata: RunMetadata, runs: pd.DataFrame,
 
 
 def host_warnings(metadata: RunMetadata) -> list[str]:
-    """A warning where the cluster's hosts differ in what bounds a measurement."""
+    """A warning where the cluster's hosts differ in what bounds a measurement, and one
+    where a host measured several runs at once."""
+    shared = shared_hosts_warning({name: facts.slots for name, facts in metadata.hosts.items()
+                                   if facts.slots})
+    return [warning for warning in (_differences(metadata), shared) if warning]
+
+
+def _differences(metadata: RunMetadata) -> str | None:
     reported = {name: facts for name, facts in metadata.hosts.items() if facts.cpu_model}
     differences = []
     for attribute, words in COMPARED:
@@ -99,12 +107,27 @@ def host_warnings(metadata: RunMetadata) -> list[str]:
             differences.append(f"{words}: " + ", ".join(f"{name} {_text(value)}"
                                                           for name, value in values.items()))
     if not differences:
-        return []
+        return None
     advice = ("with placement: run, the runs of a group went to several of them, so its "
               "speedups may compare unlike machines" if placement_of(metadata) == "run" else
               "each comparison group was measured on one host, so compare models within a "
               "group, and not one group's times with another's")
-    return [f"The cluster's hosts differ ({'; '.join(differences)}): {advice}."]
+    return f"The cluster's hosts differ ({'; '.join(differences)}): {advice}."
+
+
+def shared_hosts_warning(slots: Mapping[str, int]) -> str | None:
+    """A warning where a host measures several runs at once: ``slots`` gives per host the
+    ``runexp`` units of its measuring workers; None where each measures one at a time."""
+    several = {name: count for name, count in sorted(slots.items()) if count > 1}
+    if not several:
+        return None
+    first, *others = several.items()
+    each = ", ".join([f"{first[0]} measures up to {first[1]} runs at once",
+                      *(f"{name} up to {count}" for name, count in others)])
+    return (f"Measuring workers share {'a host' if not others else 'hosts'}: {each} "
+            f"({'its' if not others else 'their'} workers' runexp units), and runs measured "
+            "side by side disturb each other's timings; run one measuring worker per host "
+            "(dask worker ... --nworkers 1 --nthreads 1 --resources runexp=1).")
 
 
 def several_host_groups(groups: list[ComparisonGroup]) -> list[str]:

@@ -82,6 +82,9 @@ class HostFacts:
     memory_gib: float | None = None
     python: str | None = None  # the worker's interpreter, e.g. "3.11.2 (CPython)"
     lost_at: str | None = None  # when the run found the host gone; its groups moved on
+    #: The most runs its measuring workers could take at once (their ``runexp`` units), as
+    #: the client counted them; above 1, runs measured there disturbed each other.
+    slots: int | None = None
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,6 @@ def test_advise_on_a_cluster_measures_every_run_there(cluster: Cluster,
 
 def test_the_files_executor_is_used_and_an_unreachable_one_is_a_clear_error(
         tmp_path: Path) -> None:
-    # Finding no scheduler takes Dask's whole connect timeout (about 20 s), so only the
-    # file's executor is tried here; --cluster is the run above.
     path = tmp_path / "tiny.yaml"
     path.write_text("name: tiny\nworkloads: [{kind: sleep, tasks: 2, duration_ms: 5}]\n"
                     "models: [sync]\n"
@@ -54,3 +52,4 @@ def test_the_files_executor_is_used_and_an_unreachable_one_is_a_clear_error(
     assert done.returncode == 2
     assert "cannot reach the Dask scheduler" in done.stderr
     assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()  # checked before the run folder is made

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,7 +17,7 @@ import pytest
 from runner.config.loader import load
 from runner.execution.pipeline import plan_jobs
 from tests.dask_cluster import Cluster
-from tests.helpers import ROOT, free_port, run_cli
+from tests.helpers import ROOT, TINY, free_port, run_cli
 
 pytest.importorskip("distributed", reason="pip install 'runexp[dask]'")
 
@@ -90,3 +91,105 @@ def test_resume_works_for_cluster_runs(cluster: Cluster, tmp_path: Path) -> None
     assert len(runs) == 2 * 3
     assert not runs.duplicated(["cell", "repetition"]).any()
     assert "hosts" in __import__("json").loads((out / "metadata.json").read_text())
+
+
+#: Twenty runs of 0.1-0.2 s: a second and a half on two workers.
+SLOW = ("name: slow\nrepetitions: 10\nworkloads: [{kind: sleep, tasks: 2, duration_ms: 100}]\n"
+        "models: [sync, threads]\npool_sizes: [2]\n")
+
+
+def wait_for_rows(path: Path, rows: int, process: subprocess.Popen[str],
+                  timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if path.exists() and path.read_text().count("\n") > rows:
+            return
+        time.sleep(0.02)
+
+
+def kill_scheduler_mid_run(cluster: Cluster, path: Path, out: Path) -> str:
+    """Run ``path`` on the cluster, SIGKILL the scheduler after 3 rows, and check what the
+    run left: only real rows, a finished metadata.json, one line on how to go on."""
+    run = subprocess.Popen([sys.executable, "-m", "runner", "run", str(path), "--cluster",
+                            cluster.address, "--out", str(out)],
+                           env={**os.environ, "PYTHONPATH": str(ROOT)},
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_rows(out / "runs.csv", 3, run)
+    cluster.kill_scheduler()
+    assert run.poll() is None, "the run ended before its scheduler could be killed"
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == 3, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("runexp: error:")]
+    assert len(errors) == 1, stderr
+    assert f"lost the connection to the Dask scheduler at {cluster.address} after" in errors[0]
+    assert f"--resume {out}" in errors[0] and "--cluster none" in errors[0]
+    assert "Traceback" not in stderr and "distributed." not in stderr, stderr
+    runs = pd.read_csv(out / "runs.csv")
+    assert (runs["status"] == "ok").all(), runs["error"].dropna().tolist()  # no row for the loss
+    assert 3 <= len(runs) < len(expected_pairs(path))
+    assert f"after {len(runs)} of {len(expected_pairs(path))} runs" in errors[0]
+    metadata = json.loads((out / "metadata.json").read_text())
+    assert metadata["interrupted"] and metadata["ended_at"]
+    return stderr
+
+
+def exactly_once(out: Path, path: Path) -> pd.DataFrame:
+    runs = pd.read_csv(out / "runs.csv")
+    assert set(zip(runs["cell"], runs["repetition"], strict=True)) == expected_pairs(path)
+    assert not runs.duplicated(["cell", "repetition"]).any()
+    assert (runs.groupby("cell").size() == 10).all()
+    assert (runs["status"] == "ok").all()
+    return runs
+
+
+def test_a_scheduler_killed_mid_run_keeps_only_real_rows_and_a_new_one_finishes_them(
+        cluster: Cluster, tmp_path: Path) -> None:
+    path, out = tmp_path / "slow.yaml", tmp_path / "out"
+    path.write_text(SLOW)
+    kill_scheduler_mid_run(cluster, path, out)
+    cluster.restart()  # a new scheduler at the same address, new workers
+    again = run_cli("run", path, "--resume", out)
+    assert again.returncode == 0, again.stderr
+    exactly_once(out, path)
+
+
+def test_a_cluster_run_is_finished_on_this_machine_with_cluster_none(
+        cluster: Cluster, tmp_path: Path) -> None:
+    path, out = tmp_path / "slow.yaml", tmp_path / "out"
+    path.write_text(SLOW)
+    kill_scheduler_mid_run(cluster, path, out)
+    kept = len(pd.read_csv(out / "runs.csv"))
+    here = run_cli("run", path, "--resume", out, "--cluster", "none")
+    assert here.returncode == 0, here.stderr
+    assert "resuming here a run measured on a Dask cluster: its missing runs are measured " \
+           f"on this machine ({socket.gethostname()})" in here.stderr
+    assert f"{20 - kept} runs, 0 failed" in here.stdout
+    exactly_once(out, path)
+    metadata = json.loads((out / "metadata.json").read_text())
+    assert metadata["options"]["cluster"] == "none"  # a later --resume stays here too
+    assert socket.gethostname() in metadata["hosts"]
+
+
+def test_cluster_none_runs_here_whatever_the_file_says(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY + f"executor: {{kind: dask, address: 'tcp://127.0.0.1:{free_port()}'}}\n")
+    done = run_cli("run", path, "--cluster", "none", "--out", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(tmp_path / "out" / "runs.csv")) == 4
+
+
+def test_a_cluster_choice_that_means_nothing_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    pems = [tmp_path / name for name in ("ca.pem", "cert.pem", "key.pem")]
+    for pem in pems:
+        pem.write_text("")
+    for args, said in ((["--cluster", ""], "--cluster '': give the scheduler's address"),
+                       (["--cluster", "none", "--cluster-tls", ",".join(map(str, pems))],
+                        "it cannot go with --cluster none")):
+        done = run_cli("run", path, *args, "--out", tmp_path / "out")
+        assert done.returncode == 2, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("runexp: error: "), done.stderr
+        assert said in lines[0]
+        assert not (tmp_path / "out").exists()

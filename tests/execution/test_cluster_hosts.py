@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -189,16 +190,20 @@ def wait_for_rows(path: Path, rows: int, process: subprocess.Popen[bytes],
         time.sleep(0.02)
 
 
+#: Two groups of twelve runs of 40-240 ms.
+CUT = """
+name: cut
+repetitions: 4
+workloads: [{kind: sleep, tasks: 2, duration_ms: [40, 60]}]
+models: [sync, threads]
+pool_sizes: [2, 4]
+"""
+
+
 def test_a_host_cut_off_mid_run_has_its_group_finished_on_the_other(tmp_path: Path) -> None:
     cluster = HostsCluster(tmp_path / "cluster", worker_ttl="6s")
     try:
-        path = write(tmp_path, """
-            name: cut
-            repetitions: 4
-            workloads: [{kind: sleep, tasks: 2, duration_ms: [40, 60]}]
-            models: [sync, threads]
-            pool_sizes: [2, 4]
-            """.replace("\n            ", "\n"))
+        path = write(tmp_path, CUT)
         out = tmp_path / "out"
         run = subprocess.Popen(
             [sys.executable, "-m", "runner", "run", str(path), "--cluster", cluster.address,
@@ -239,3 +244,66 @@ def test_a_host_cut_off_mid_run_has_its_group_finished_on_the_other(tmp_path: Pa
     assert "1 comparison group was measured on more than one host" in report
     assert f"Measured on 2 hosts ({A}, {B}): {B} left the cluster mid-run" in report
     assert "## Per host" in report and "speedup vs sync (same host)" in report
+
+
+def test_a_client_cut_off_mid_run_keeps_only_real_rows_and_a_resume_finishes_them(
+        tmp_path: Path) -> None:
+    # runexp on a host of its own, whose link goes down mid-run; the client notices when
+    # its connection to the scheduler times out (distributed.comm.timeouts.tcp, 11 s at
+    # least), not 30 s as by default.
+    cluster = HostsCluster(tmp_path / "cluster", client_host=True)
+    try:
+        assert cluster.client is not None
+        path = write(tmp_path, CUT)
+        out, log = tmp_path / "out", tmp_path / "client.log"
+        client = cluster.client.popen(
+            [sys.executable, "-m", "runner", "run", str(path), "--cluster", cluster.address,
+             "--out", str(out)], log=log,
+            env={**os.environ, "PYTHONPATH": str(ROOT),
+                 "DASK_DISTRIBUTED__COMM__TIMEOUTS__TCP": "11s",
+                 "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"})
+        wait_for_rows(out / "runs.csv", 3, client)
+        cluster.client.cut()
+        assert client.poll() is None, "the run ended before its client could be cut off"
+        assert client.wait(timeout=90) == 3, log.read_text()
+        said = log.read_text()
+        errors = [line for line in said.splitlines() if line.startswith("runexp: error:")]
+        assert len(errors) == 1, said
+        assert f"lost the connection to the Dask scheduler at {cluster.address}" in errors[0]
+        assert f"--resume {out}" in errors[0]
+        assert "Traceback" not in said and "distributed." not in said, said
+        kept = pd.read_csv(out / "runs.csv")
+        assert (kept["status"] == "ok").all(), kept["error"].dropna().tolist()
+        assert len(kept) < len(expected_pairs(path))
+        # the cluster never went away: a resume from here (another client host) finishes
+        again = run_cli("run", path, "--resume", out, timeout=180)
+    finally:
+        cluster.close()
+    assert again.returncode == 0, again.stderr
+    runs = pd.read_csv(out / "runs.csv")
+    assert set(zip(runs["cell"], runs["repetition"], strict=True)) == expected_pairs(path)
+    assert not runs.duplicated(["cell", "repetition"]).any()
+    assert (runs["status"] == "ok").all()
+
+
+def test_a_cluster_run_finished_on_this_machine_shows_both_hosts(
+        hosts: HostsCluster, tls: Tls, tmp_path: Path) -> None:
+    path, out = write(tmp_path, GROUPS), tmp_path / "out"
+    first = run_cli("run", path, "--cluster", hosts.address, "--cluster-tls", tls.option,
+                    "--out", out, "--repetitions", "1", timeout=180)
+    assert first.returncode == 0, first.stderr
+    here = run_cli("run", path, "--resume", out, "--cluster", "none", "--repetitions", "2")
+    assert here.returncode == 0, here.stderr
+    this = socket.gethostname()
+    assert f"are measured on this machine ({this})" in here.stderr
+    runs = pd.read_csv(out / "runs.csv")
+    assert set(zip(runs["cell"], runs["repetition"], strict=True)) == expected_pairs(path)
+    assert set(runs.loc[runs["repetition"] == 2, "host"]) == {this}
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["host"]) == {"mixed"}  # each cell: one run there, one here
+    assert summary["speedup_vs_sync"].isna().all()  # never one host's time over another's
+    facts = json.loads((out / "metadata.json").read_text())["hosts"]
+    assert {A, B, this} <= facts.keys() and facts[this]["usable_cores"]
+    report = (out / "report.md").read_text()
+    assert "comparison groups were measured on more than one host" in report
+    assert f"| {this} |" in report  # the Hosts table has this machine too
