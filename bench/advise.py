@@ -46,7 +46,7 @@ from typing import Any
 import yaml
 from common import result
 
-from runner.advise.advice import Advice
+from runner.advise.advice_file import Advice
 from runner.advise.rules import doubling
 from runner.advise.session import AdviseOptions, advise
 from runner.config.loader import load

@@ -1,7 +1,8 @@
 """The user's own work, for experiments/callable.yaml: compress a buffer with zlib.
 
 zlib releases the GIL while it compresses, so threads can use both cores here.
-runexp calls setup(args) once per worker, then checksum(index, args) per task.
+runexp calls setup(args) once per worker, then checksum(index, args) per task, and
+teardown(args) once per worker at the end where a file names it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ def checksum(index: int, args: dict[str, Any]) -> int:
         setup(args)
         data = _local.data
     return len(zlib.compress(data, args["level"]))
+
+
+def teardown(args: dict[str, Any]) -> None:
+    # Once per worker at the end, after its last task: let the buffer go.
+    _local.__dict__.pop("data", None)
 
 
 async def achecksum(index: int, args: dict[str, Any]) -> int:

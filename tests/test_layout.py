@@ -99,7 +99,8 @@ def test_every_exception_class_is_in_the_error_tree() -> None:
 def test_no_citation_of_documents_outside_the_repository() -> None:
     cited = re.compile(r"\b(DESIGN|STYLE)\s*§|(DESIGN|STYLE)\.md")
     files = [*modules(), *(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").glob("*.py"),
-             ROOT / "README.md", *(ROOT / "docs").glob("*.md"), ROOT / "pyproject.toml"]
+             ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "docs").rglob("*.py"),
+             ROOT / "mkdocs.yml", ROOT / "pyproject.toml"]
     found = [f"{path.relative_to(ROOT)}:{number}" for path in files
              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
              if cited.search(line) and path != Path(__file__)]

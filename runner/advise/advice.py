@@ -7,67 +7,24 @@
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
+from runner.advise.advice_file import Advice, Ratio, RunnerUp
 from runner.advise.paired import DECISIVE, Judgement, Verdict
 from runner.advise.rules import doubling
 from runner.advise.trial import Answer, Trial, rank
 from runner.report.stats import summarize
 from runner.report.work import GIL_RELEASED_FROM, WAITING_BELOW, WorkKind, work_kind
 
-ADVICE = "advice.json"
 #: Free cores (usable less other programs' busy ones) below which threads cannot show
 #: that CPU work runs in parallel.
 CROWDED_BELOW = 1.5
 #: The full grid advise is weighed against: this many repetitions per cell.
 GRID_REPETITIONS = 5
-
-
-@dataclass(frozen=True)
-class RunnerUp:
-    model: str
-    pool_size: int
-    wall_median_s: float
-    p_value: float | None  # the signed-rank test on the pairs with the chosen
-
-
-@dataclass(frozen=True)
-class Ratio:
-    """The runner-up's wall over the chosen's, from their pairs: the Hodges-Lehmann
-    estimate, its 95% interval (None below 6 pairs) and what it says."""
-
-    median: float | None
-    ci95: list[float] | None
-    pairs: int
-    verdict: str  # faster (the chosen is), level, not told apart
-
-
-@dataclass(frozen=True)
-class Advice:
-    """The answer for one workload parameter set (model None: nothing succeeded)."""
-
-    workload: str
-    params: dict[str, Any]
-    model: str | None
-    pool_size: int | None
-    wall_median_s: float | None
-    ci95_s: list[float] | None
-    speedup_vs_sync: float | None
-    runner_up: RunnerUp | None
-    tie: bool
-    cpu_share: float | None
-    work: WorkKind | None
-    reason: str
-    ratio_vs_runner_up: Ratio | None = None
-    #: The median cores other programs kept busy during the chosen's runs.
-    others_cores: float | None = None
-    cell: str | None = None  # the chosen's cell id, as in runs.csv
 
 
 @dataclass(frozen=True)
@@ -312,23 +269,6 @@ class Searched:
     max_pool: int
     in_flight: dict[str, int]
     grid: GridCost
-
-
-@dataclass(frozen=True)
-class AdviceFile:
-    experiment: str
-    budget_s: float
-    seconds_used: float
-    runs_used: int
-    budget_exhausted: bool
-    advice: list[Advice]
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def write_advice(path: Path, record: AdviceFile) -> None:
-    path.write_text(json.dumps(record.to_json(), indent=2) + "\n", encoding="utf-8")
 
 
 def cpu_share(walls: Sequence[float], cpus: Sequence[float]) -> float | None:

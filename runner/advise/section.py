@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from runner.advise.advice import GRID_REPETITIONS, Advice, AdviceFile, Searched
+from runner.advise.advice import GRID_REPETITIONS, Searched
+from runner.advise.advice_file import Advice, AdviceFile
 from runner.results import rundir as results
 
 MARKER = "<!-- runexp advise -->"

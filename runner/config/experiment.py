@@ -159,7 +159,10 @@ else:
 class Executor(StrictModel):
     """Where the runs execute: here, or on a Dask cluster (``--cluster`` wins)."""
 
-    kind: Literal["local", "dask"] = "local"
+    kind: Literal["local", "dask"] = Field(
+        default="local",
+        description="local: the runs execute on this machine; dask: on the Dask cluster at "
+                    "address.")
     address: Annotated[str, Field(pattern=r"^(tcp|tls|inproc)://\S+$")] | None = Field(
         default=None, description="The Dask scheduler, e.g. tcp://10.0.0.5:8786.")
     placement: Literal["group", "run"] = Field(
@@ -232,7 +235,8 @@ class Experiment(StrictModel):
     name: Annotated[str, Field(pattern=r"^[a-z0-9_-]+$", max_length=64)] = Field(
         description="Names the results folder: results/<name>/."
     )
-    description: str = ""
+    description: str = Field(default="", description="Free text: the report shows it "
+                                                     "under its title.")
     repetitions: Repetitions = Field(default=DEFAULT_REPETITIONS,
               description="Timed runs per cell, or `auto` / {min, max, precision}: as many "
                           "as make each cell precise.")
@@ -257,10 +261,13 @@ class Experiment(StrictModel):
     seed: StrictInt | None = Field(
         default=None, description="Seed of order: random (default: a fresh one, recorded)."
     )
-    workloads: Annotated[list[Workload], Field(min_length=1)]
+    workloads: Annotated[list[Workload], Field(min_length=1)] = Field(
+        description="What to measure: one or more workloads, each a kind and its "
+                    "parameters.")
     models: Models = Field(
         default_factory=lambda: Models.model_validate(list(DEFAULT_MODELS)),
-        description="Models to compare: a list of names, or a mapping name -> options.",
+        description="Models to compare: a list of names, or a mapping name -> options "
+                    "(default: sync, threads, asyncio, processes).",
     )
     pool_sizes: PoolSizes = Field(
         default=list(DEFAULT_POOL_SIZES), description="Pool sizes of every pooled model."

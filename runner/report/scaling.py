@@ -21,10 +21,30 @@ from runner.results.rows import Status
 if TYPE_CHECKING:
     import pandas as pd
 
-FIT_COLUMNS = ("points", "lambda_per_s", "sigma", "kappa", "peak_pool",
-               "peak_throughput_per_s", "r2")
-INTERVAL_COLUMNS = ("sigma_ci95_low", "sigma_ci95_high", "peak_pool_ci95_low",
-                    "peak_pool_ci95_high")
+#: scaling.csv's columns after ``model``, in order, and what each holds (the reference
+#: docs are generated from these).
+FIT_COLUMN_DOCS: Mapping[str, str] = {
+    "points": "The distinct pool sizes fitted (3 or more).",
+    "lambda_per_s": "λ, the fitted throughput of one worker, in tasks per second.",
+    "sigma": "σ, the contention or serial share: 0 scales linearly, 1 gains nothing from "
+             "more workers.",
+    "kappa": "κ, the coherency cost that grows with pairs of workers.",
+    "peak_pool": "N* = √((1 − σ) / κ), the pool size where throughput peaks; empty "
+                 "without a peak (κ = 0, or σ ≥ 1).",
+    "peak_throughput_per_s": "The fitted throughput at the peak, in tasks per second; "
+                             "empty without a peak.",
+    "r2": "How well the law fits the medians (1: perfectly); the report does not quote a "
+          "fit below 0.8.",
+}
+INTERVAL_COLUMN_DOCS: Mapping[str, str] = {
+    "sigma_ci95_low": "The low end of σ's 95% bootstrap interval (the runs of each cell "
+                      "resampled).",
+    "sigma_ci95_high": "Its high end.",
+    "peak_pool_ci95_low": "The low end of the peak pool's 95% bootstrap interval.",
+    "peak_pool_ci95_high": "Its high end.",
+}
+FIT_COLUMNS: tuple[str, ...] = tuple(FIT_COLUMN_DOCS)
+INTERVAL_COLUMNS: tuple[str, ...] = tuple(INTERVAL_COLUMN_DOCS)
 #: Below this serial share a model without a peak "scales linearly".
 LINEAR_SIGMA = 0.01
 #: A peak past this multiple of the largest pool measured is an extrapolation too far

@@ -19,6 +19,7 @@ from runner.report.stats import (
     ratio,
     summarize,
 )
+from runner.report.summary_columns import COUNT_COLUMNS, STAT_COLUMNS, TEXT_COLUMNS
 from runner.results.rows import Status
 
 if TYPE_CHECKING:
@@ -26,18 +27,8 @@ if TYPE_CHECKING:
 
     from runner.results.metadata import HostFacts
 
-STAT_COLUMNS = (
-    "runs", "failed", "wall_median_s", "wall_mean_s", "wall_std_s", "wall_min_s", "wall_max_s",
-    "wall_ci95_low_s", "wall_ci95_high_s", "wall_cv", "speedup_vs_sync", "ideal_s", "efficiency",
-    "outliers", "startup_median_s", "cpu_share", "ci_rel_halfwidth", "stop", "python", "host",
-    "others_cores_median", "in_flight_max", "in_flight_mean",
-)
 #: Statuses that count as failed runs (skipped runs are not failures).
 FAILED = (Status.ERROR, Status.TIMEOUT)
-#: Integer columns among STAT_COLUMNS; ``stop``, ``python`` and ``host`` are text; the rest
-#: are floats.
-COUNT_COLUMNS = ("runs", "failed", "outliers")
-TEXT_COLUMNS = ("stop", "python", "host")
 #: summary.csv's ``host`` for a cell whose runs ran on more than one host.
 MIXED = "mixed"
 

@@ -171,7 +171,9 @@ class WorkloadSpec(StrictModel):
     records_tasks_by_default: ClassVar[bool] = False
 
     kind: str
-    label: Label | None = None
+    label: Label | None = Field(
+        default=None, description="The workload's name in cell ids, the CSVs and exclude "
+                                  "(default: its kind); unique in a file.")
     zip_: Any = Field(default=None, alias="zip")
     record_tasks: bool | None = Field(
         default=None,

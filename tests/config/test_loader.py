@@ -145,9 +145,9 @@ def test_whole_numbers_stay_whole_in_messages(write_yaml: WriteYaml) -> None:
     assert "values here: 5, 20)" in problem, problem
 
 
-def test_the_readme_example_error_is_the_real_one(write_yaml: WriteYaml) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    [shown] = [line for line in readme.splitlines() if line.startswith("typo.yaml:6:5:")]
+def test_the_documented_example_error_is_the_real_one(write_yaml: WriteYaml) -> None:
+    page = (ROOT / "docs" / "reference" / "experiment-file.md").read_text(encoding="utf-8")
+    [shown] = [line for line in page.splitlines() if line.startswith("typo.yaml:6:5:")]
     path = write_yaml("""
         name: typo
         repetitions: 2

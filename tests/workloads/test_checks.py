@@ -68,7 +68,7 @@ def test_a_reserved_name_or_a_wrong_default_is_refused_when_the_plugin_loads(
         check_spec_class(spec(fields), "s")
 
 
-def test_what_the_readme_allows_is_accepted() -> None:
+def test_what_the_plugin_guide_allows_is_accepted() -> None:
     check_spec_class(spec("    tasks: Axis[Annotated[int, Field(ge=1)]] = 10\n"
                           "    pattern: Axis[str] = 'abc'\n    size: int = Field(default=3)"),
                      "s")
@@ -165,7 +165,7 @@ def test_a_kind_that_would_break_cell_ids_is_refused() -> None:
         check_spec_class(spec("    tasks: Axis[int] = 1"), "a/b")
 
 
-def test_the_readme_lists_every_reserved_name() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    listed = readme.split("Some names are reserved", 1)[1].split("nor like an attribute", 1)[0]
+def test_the_plugin_guide_lists_every_reserved_name() -> None:
+    guide = (ROOT / "docs" / "how-to" / "plugin.md").read_text(encoding="utf-8")
+    listed = guide.split("Some names are reserved", 1)[1].split("nor like an attribute", 1)[0]
     assert set(re.findall(r"`(\w+)`", listed)) == RESERVED - {"zip_"}

@@ -1,5 +1,5 @@
-"""Plugins: the package the README's "Plugins" section describes, built from its code
-blocks, installed with pip, and run under every model."""
+"""Plugins: the package the how-to guide docs/how-to/plugin.md describes, built from its
+code blocks, installed with pip, and run under every model."""
 
 from __future__ import annotations
 
@@ -21,23 +21,26 @@ from tests.helpers import ROOT
 MODELS = ("sync", "threads", "asyncio", "processes", "backwards")
 
 
-def readme_section_blocks(language: str) -> list[str]:
-    """The code blocks in ``language`` of the README's Plugins section, in order."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Plugins\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(rf"```{language}\n(.*?)```", section, re.DOTALL)
+#: The how-to guide whose code blocks are the plugin.
+GUIDE = ROOT / "docs" / "how-to" / "plugin.md"
 
 
-def readme_plugin_blocks() -> tuple[str, str]:
-    """The Python module and the complete pyproject.toml of the README's Plugins section."""
-    python, toml = readme_section_blocks("python"), readme_section_blocks("toml")
-    assert python and toml, "the README's Plugins section lost its code blocks"
+def guide_blocks(language: str) -> list[str]:
+    """The code blocks in ``language`` of the plugin guide, in order."""
+    guide = GUIDE.read_text(encoding="utf-8")
+    return re.findall(rf"```{language}\n(.*?)```", guide, re.DOTALL)
+
+
+def guide_plugin_blocks() -> tuple[str, str]:
+    """The Python module and the complete pyproject.toml of the plugin guide."""
+    python, toml = guide_blocks("python"), guide_blocks("toml")
+    assert python and toml, "the plugin guide lost its code blocks"
     return python[0], toml[0]
 
 
 def pyproject(name: str, modules: list[str], entry_points_toml: str) -> str:
-    """The README's pyproject.toml made another package's: its name, modules, entry points."""
-    _, toml = readme_plugin_blocks()
+    """The guide's pyproject.toml made another package's: its name, modules, entry points."""
+    _, toml = guide_plugin_blocks()
     head = toml.split("[project.entry-points", 1)[0]
     assert 'name = "runexp-square"' in head
     return (head.replace('name = "runexp-square"', f"name = {json.dumps(name)}")
@@ -61,7 +64,7 @@ def install(tmp_path: Path, modules: dict[str, str], pyproject_toml: str) -> Pat
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    module, toml = readme_plugin_blocks()
+    module, toml = guide_plugin_blocks()
     return install(tmp_path_factory.mktemp("plugin"), {"runexp_square": module}, toml)
 
 
@@ -72,7 +75,7 @@ def run(site: Path | str, *args: str | Path, cwd: Path) -> subprocess.CompletedP
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-def test_the_readme_plugin_works_under_every_model(site: Path, tmp_path: Path) -> None:
+def test_the_guide_plugin_works_under_every_model(site: Path, tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(textwrap.dedent(f"""
         name: plugged
         repetitions: 2
@@ -95,7 +98,7 @@ def test_the_readme_plugin_works_under_every_model(site: Path, tmp_path: Path) -
 
 
 def test_plugin_fields_are_strict(site: Path, tmp_path: Path) -> None:
-    # "0": the README's `Axis[Annotated[int, Field(ge=1)]]`, in a list too
+    # "0": the guide's `Axis[Annotated[int, Field(ge=1)]]`, in a list too
     for bad in ('"20"', "2.0", "true", "0", "[2, 0]"):
         (tmp_path / "p.yaml").write_text(f"name: x\nworkloads:\n  - kind: square\n"
                                          f"    tasks: {bad}\n")
@@ -153,7 +156,7 @@ def test_a_workload_without_a_tasks_parameter_counts_its_tasks_own_units(
     assert list(runs["base"]) == [2, 2, 3, 3]
 
 
-# What a plugin may forget: the edits to the README's module, and what the error must say.
+# What a plugin may forget: the edits to the guide's module, and what the error must say.
 FORGOTTEN = {
     "no make_task": ([("def make_task(self, params: Params, resources: Resources) -> Task:\n"
                        "        return SquareTask(count=params[\"tasks\"])\n", "")],
@@ -172,7 +175,7 @@ FORGOTTEN = {
 @pytest.mark.parametrize("forgotten", list(FORGOTTEN))
 def test_what_a_plugin_forgets_is_a_clear_error_before_anything_runs(
         forgotten: str, tmp_path: Path) -> None:
-    module, toml = readme_plugin_blocks()
+    module, toml = guide_plugin_blocks()
     edits, expected = FORGOTTEN[forgotten]
     for old, new in edits:
         assert old in module
@@ -207,7 +210,7 @@ def test_the_built_ins_are_registered_as_entry_points() -> None:
     assert {"sync", "threads", "asyncio", "processes"} <= models
 
 
-# Plugins that cannot be used, all in one package, installed beside the README's plugin.
+# Plugins that cannot be used, all in one package, installed beside the guide's plugin.
 TROUBLES = '''
 from typing import Literal
 
@@ -256,9 +259,9 @@ SET_ASIDE = {
 
 @pytest.fixture(scope="module")
 def troubled(site: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The README's plugin and the troubles package: PYTHONPATH's plugin folders."""
-    module, _ = readme_plugin_blocks()
-    validator = readme_section_blocks("python")[1]  # the README's field_validator example
+    """The guide's plugin and the troubles package: PYTHONPATH's plugin folders."""
+    module, _ = guide_plugin_blocks()
+    validator = guide_blocks("python")[1]  # the guide's field_validator example
     modules = {"runexp_syntax": "class SyntaxSpec(:\n", "runexp_troubles": TROUBLES,
                "runexp_grep": module + validator}
     troubles = install(tmp_path_factory.mktemp("troubles"), modules,
