@@ -255,51 +255,22 @@ def advise(
 ) -> None:
     """Answer which model, with how many workers, for this work: measure only what the
     answer needs, within a time budget; write a run directory and advice.json."""
-    import textwrap
-
-    from runner.advise.session import AdviseOptions, AdviseProgress, advise, progress_line
-    from runner.advise.target import callable_source, names_function, not_found, parse_args
-    from runner.advise.trial import Trial
-    from runner.config.loader import load
-    from runner.errors import AdviseError
+    from runner.advise.session import AdviseOptions
+    from runner.advise.session import advise as search
+    from runner.cli.advise_cmd import ProgressLines, answer_lines, source_for
     from runner.execution.connection import ClusterTls
-    from runner.report.tracebacks import distinct, terminal_lines
-    from runner.results.failures import ERRORS
-
-    class Lines(AdviseProgress):
-        def trial(self, group: str, trial: Trial, leader: Trial | None, used_s: float,
-                  budget_s: float) -> None:
-            typer.echo(progress_line(group, trial, leader, used_s, budget_s), err=True)
 
     try:
         options = AdviseOptions(budget_s=budget, precision=precision, max_pool=max_pool,
                                 out=out, cluster=cluster,
                                 cluster_tls=ClusterTls.parse(cluster_tls), timeout_s=timeout)
         options.check()
-        if not names_function(what):
-            if (missing := not_found(what)) is not None:
-                raise missing
-            given = [name for name, value in (("--async", async_target), ("--setup", setup),
-                                              ("--tasks", tasks), ("--args", args)) if value]
-            if given:
-                raise AdviseError(f"{given[0]} applies only to the MODULE:FUNCTION form")
-            source = load(Path(what))
-        else:
-            if tasks is not None and not 1 <= tasks <= 1_000_000:
-                raise AdviseError(f"--tasks {tasks}: must be from 1 to 1,000,000")
-            source = callable_source(what, async_target=async_target, setup=setup,
-                                     tasks=tasks, args=parse_args(args))
-        outcome = advise(source, options, Lines())
+        source = source_for(what, async_target=async_target, setup=setup, tasks=tasks,
+                            args=args)
+        outcome = search(source, options, ProgressLines())
     except RunexpError as error:
         raise _fail(error) from None
-    for item in outcome.advice.advice:
-        pool = (f" with {item.pool_size} worker{'s' if item.pool_size != 1 else ''}"
-                if item.model not in (None, "sync") else "")
-        params = ", ".join(f"{key}={value}" for key, value in item.params.items())
-        typer.echo(f"{item.workload}[{params}]: {item.model or 'no answer'}{pool}")
-        typer.echo(textwrap.fill(item.reason, 88, initial_indent="  ", subsequent_indent="  "))
-    for line in terminal_lines(distinct(outcome.failures), str(outcome.run_dir / ERRORS),
-                               Path.cwd()):
+    for line in answer_lines(outcome):
         typer.echo(line)
     if outcome.advice.budget_exhausted:
         typer.echo("the budget ran out: this is the best answer so far", err=True)
