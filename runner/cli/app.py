@@ -121,7 +121,7 @@ def run(
         typer.echo(f"interrupted: kept {outcome.runs} finished runs in {outcome.run_dir}",
                    err=True)
         raise typer.Exit(EXIT_INTERRUPTED)
-    if outcome.stopped_early:
+    if outcome.stopped_early and outcome.content is None:  # else the report's warnings say it
         typer.echo("stopped at the first failed run (--fail-fast)", err=True)
     typer.echo(f"{outcome.runs} runs, {outcome.failed} failed: {outcome.run_dir}")
     _print_answer(outcome.content, outcome.run_dir)

@@ -129,7 +129,7 @@ def test_fail_fast_stops_at_the_first_failure(write_yaml: WriteYaml, tmp_path: P
     """)
     done = run_cli("run", path, "--out", tmp_path / "ff", "--fail-fast")
     assert done.returncode == 1
-    assert "--fail-fast" in done.stderr
+    assert done.stderr.count("stopped at the first failed run (--fail-fast)") == 1  # once
     runs = pd.read_csv(tmp_path / "ff" / "runs.csv")
     assert list(runs["status"]) == ["ok", "ok", "ok", "error"]
     assert "stopped at the first failed run" in (tmp_path / "ff" / "report.md").read_text()
