@@ -33,6 +33,8 @@ from runner.advise.section import add_to_reports
 from runner.advise.trial import Config, Trial
 from runner.config.loader import ExperimentFile, parse
 from runner.errors import AdviseError
+from runner.execution.address import cluster_address
+from runner.execution.connection import check_cluster
 from runner.execution.environment import usable_cores
 from runner.execution.local import (
     Finished,
@@ -42,8 +44,8 @@ from runner.execution.local import (
     start_fork_servers,
     task_of,
 )
-from runner.execution.pipeline import check_cluster, cluster_address, sigterm_as_interrupt
 from runner.execution.placement import Placement
+from runner.execution.signals import sigterm_as_interrupt
 from runner.models import MODELS
 from runner.plan.schedule import Job
 from runner.results import rundir as results

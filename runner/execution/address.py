@@ -8,9 +8,13 @@ line that says what to write instead. Pure: no Dask, no network.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from runner.errors import ClusterError
+
+if TYPE_CHECKING:
+    from runner.config.experiment import Experiment
 
 #: ``--cluster none``: run here, whatever the file's executor or a resumed run said.
 NO_CLUSTER = "none"
@@ -61,3 +65,15 @@ def parse_address(text: str, given_as: str = "--cluster") -> str:
             parts.fragment:
         raise ClusterError(f"{where}: expected {scheme}://HOST:PORT and nothing more")
     return f"{scheme}://{parts.netloc}"
+
+
+def cluster_address(given: str | None, experiment: Experiment) -> str | None:
+    """--cluster, else the file's ``executor: {kind: dask}``, else None (run here, as
+    ``--cluster none`` asks); a malformed address is a ClusterError."""
+    if given is None and experiment.executor.kind == "dask":
+        given, given_as = experiment.executor.address, "the file's executor.address"
+    else:
+        given_as = "--cluster"
+    if given is None or given.lower() == NO_CLUSTER:
+        return None
+    return parse_address(given, given_as)

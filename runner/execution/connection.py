@@ -207,3 +207,11 @@ def _security(address: str, tls: ClusterTls | None) -> Security | None:
                            "--cluster-tls CA,CERT,KEY (or in Dask's configuration, "
                            "distributed.comm.tls)")
     return None
+
+
+def check_cluster(address: str | None, tls: ClusterTls | None) -> None:
+    """Connect to the scheduler at ``address`` once (TLS handshake included) and hang up,
+    so that a cluster that cannot be used fails before a run folder is made or
+    ``latest`` moves. Nothing for a run here (None)."""
+    if address is not None:
+        check(address, tls)

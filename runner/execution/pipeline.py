@@ -8,10 +8,8 @@ from __future__ import annotations
 import contextlib
 import random
 import shlex
-import signal
 import sys
-import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,9 +19,12 @@ from runner.config.experiment import MAX_CELLS_WITHOUT_YES, Experiment
 from runner.config.loader import ExperimentFile, load
 from runner.config.pythons import probe
 from runner.errors import ClusterLostError, GridError, ResultsError, UsageError, WriteError
+from runner.execution.address import cluster_address
+from runner.execution.connection import check_cluster
 from runner.execution.environment import environment, host_facts, load_average
 from runner.execution.local import Finished, Settings, execute
 from runner.execution.outputs import write_reports
+from runner.execution.signals import sigterm_as_interrupt
 from runner.plan.grid import Cell, expand, select
 from runner.plan.rounds import OnRound, Rounds
 from runner.plan.schedule import Job, missing, schedule
@@ -336,47 +337,6 @@ def _how_to_go_on(address: str, done: int, jobs: Jobs, source: ExperimentFile, *
     planned = len(jobs) if isinstance(jobs, list) else None
     return ClusterLostError(how_to_go_on(address, done=done, planned=planned,
                                          file=source.path, run_dir=run_dir, tls=tls))
-
-
-def cluster_address(given: str | None, experiment: Experiment) -> str | None:
-    """--cluster, else the file's ``executor: {kind: dask}``, else None (run here, as
-    ``--cluster none`` asks); a malformed address is a ClusterError."""
-    from runner.execution.address import NO_CLUSTER, parse_address
-
-    if given is None and experiment.executor.kind == "dask":
-        given, given_as = experiment.executor.address, "the file's executor.address"
-    else:
-        given_as = "--cluster"
-    if given is None or given.lower() == NO_CLUSTER:
-        return None
-    return parse_address(given, given_as)
-
-
-def check_cluster(address: str | None, tls: ClusterTls | None) -> None:
-    """Connect to the scheduler at ``address`` once (TLS handshake included) and hang up,
-    so that a cluster that cannot be used fails before a run folder is made or
-    ``latest`` moves. Nothing for a run here (None)."""
-    if address is not None:
-        from runner.execution.connection import check
-
-        check(address, tls)
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM stops a run (or an advise search) as Ctrl-C does: finished rows kept."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _start_metadata(source: ExperimentFile, options: RunOptions, run_id: str, *,

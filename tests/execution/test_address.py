@@ -9,8 +9,7 @@ import pytest
 
 from runner.config.loader import parse
 from runner.errors import ClusterError
-from runner.execution.address import parse_address
-from runner.execution.pipeline import cluster_address
+from runner.execution.address import cluster_address, parse_address
 
 
 @pytest.mark.parametrize(("text", "expected"), [
