@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,14 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_for_rows(path: Path, rows: int, process: subprocess.Popen[Any],
+                  timeout: float = 120) -> None:
+    """Until runs.csv at ``path`` holds ``rows`` rows (or the process ended, or time ran
+    out): a test's moment to strike mid-run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if path.exists() and path.read_text().count("\n") > rows:
+            return
+        time.sleep(0.02)

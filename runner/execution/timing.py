@@ -12,7 +12,6 @@ ran (process, thread, interpreter; or an asyncio task), from which
 
 from __future__ import annotations
 
-import heapq
 import os
 import threading
 import time
@@ -21,6 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from runner.results.lanes import lowest_free_lanes
 from runner.workloads.task import Task
 
 try:  # Python 3.13+: subinterpreters have ids (0 is the main interpreter)
@@ -121,17 +121,16 @@ def worker_labels(units: list[tuple[float, float, Who]], main: tuple[int, int, i
     starts: the lanes are the calls in flight at once, as a timing diagram draws them.
     """
     labels = [""] * len(units)
+    awaited = [at for at, (_, _, who) in enumerate(units) if who is None]
+    lanes = lowest_free_lanes([units[at][0] for at in awaited],
+                              [units[at][1] for at in awaited])
+    for at, lane in zip(awaited, lanes, strict=True):
+        labels[at] = f"task-{lane}"
     numbers: dict[tuple[str, tuple[int, int, int]], int] = {}
-    lanes: list[tuple[float, int]] = []  # (end, lane) of the units in flight
-    free: list[int] = []
+    counts: dict[str, int] = {}
     for at in sorted(range(len(units)), key=lambda i: units[i][0]):
-        start, seconds, who = units[at]
+        who = units[at][2]
         if who is None:
-            while lanes and lanes[0][0] <= start:
-                heapq.heappush(free, heapq.heappop(lanes)[1])
-            lane = heapq.heappop(free) if free else len(lanes) + 1
-            heapq.heappush(lanes, (start + seconds, lane))
-            labels[at] = f"task-{lane}"
             continue
         kind = ("process" if who[0] != main[0] else "interpreter" if who[2] != main[2]
                 else "main" if who[1] == main[1] else "thread")
@@ -139,6 +138,7 @@ def worker_labels(units: list[tuple[float, float, Who]], main: tuple[int, int, i
             labels[at] = "main"
             continue
         key = (kind, who if kind != "process" else (who[0], 0, 0))
-        number = numbers.setdefault(key, sum(k[0] == kind for k in numbers) + 1)
-        labels[at] = f"{kind}-{number}"
+        if key not in numbers:
+            counts[kind] = numbers[key] = counts.get(kind, 0) + 1
+        labels[at] = f"{kind}-{numbers[key]}"
     return labels

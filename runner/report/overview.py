@@ -246,3 +246,13 @@ def _at(combos: list[Values]) -> str:
         return f"At {combos[0][0][0]} = {listed}"
     return "At " + "; ".join(", ".join(f"{p} = {format_value(v)}" for p, v in combo)
                              for combo in combos)
+
+
+def spread(count: int, most: int) -> list[int]:
+    """Indices of at most ``most`` of ``count`` items (a sweep's parameter sets, for the
+    figures that cannot show them all), evenly spaced, the first and the last kept."""
+    if count <= most:
+        return list(range(count))
+    if most <= 1:
+        return [0][:most]
+    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from runner.config.values import format_value
 from runner.report.hosts import by_host
-from runner.report.overview import SweptSet, sweeps
+from runner.report.overview import SweptSet, spread, sweeps
 from runner.report.plots import COLOURS
 from runner.report.plots import MAX_PANELS as MAX_SET_PANELS
 from runner.report.stats import is_missing
@@ -91,15 +91,6 @@ def per_set(items: Sequence[T], summary: pd.DataFrame, runs: pd.DataFrame
     return [items[i] for i in chosen], (
         f" ({len(chosen)} of the {len(items)} parameter sets, spread evenly; the overview "
         "plot shows every set)")
-
-
-def spread(count: int, most: int) -> list[int]:
-    """Indices of at most ``most`` of ``count`` items, evenly spaced, first and last kept."""
-    if count <= most:
-        return list(range(count))
-    if most == 1:
-        return [0]
-    return sorted({round(i * (count - 1) / (most - 1)) for i in range(most)})
 
 
 def _best(sets: list[SweptSet], rows: pd.DataFrame) -> dict[str, list[float | None]]:

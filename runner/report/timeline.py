@@ -25,7 +25,6 @@ it (case aside), ``-`` and the first 8 hex digits of the cell id's SHA-1 follow.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -33,8 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from runner.report.hosts import by_host
+from runner.report.overview import spread
 from runner.report.stats import is_missing
 from runner.report.summary import ComparisonGroup, comparison_groups
+from runner.results.lanes import lowest_free_lanes
 from runner.results.rows import TASK_WORKER, Status
 
 if TYPE_CHECKING:
@@ -97,15 +98,6 @@ def timed_groups(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame 
     measured = set(summary.loc[summary["wall_median_s"].notna(), "cell"])
     return [group for group in by_host(comparison_groups(summary, runs))
             if any(cell in timed and cell in measured for cell in group.cells)]
-
-
-def spread(count: int, limit: int) -> list[int]:
-    """``limit`` indices of ``count`` evenly spread, the first and the last included."""
-    if count <= limit:
-        return list(range(count))
-    if limit <= 1:
-        return [0][:limit]
-    return sorted({round(i * (count - 1) / (limit - 1)) for i in range(limit)})
 
 
 def left_out(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | None,
@@ -207,16 +199,7 @@ def lane_key(label: str) -> tuple[int, int, str]:
 def packed_lanes(starts: Sequence[float], seconds: Sequence[float]) -> list[str]:
     """``slot-N`` per task: the lowest lane free when it started (a lane frees as its
     task ends, TOUCHING_S of rounding allowed), so lanes are the tasks in flight."""
-    labels = [""] * len(starts)
-    busy: list[tuple[float, int]] = []  # (end, lane) of the tasks in flight
-    free: list[int] = []
-    for at in sorted(range(len(starts)), key=lambda i: (starts[i], i)):
-        while busy and busy[0][0] <= starts[at] + TOUCHING_S:
-            heapq.heappush(free, heapq.heappop(busy)[1])
-        lane = heapq.heappop(free) if free else len(busy) + 1
-        heapq.heappush(busy, (starts[at] + seconds[at], lane))
-        labels[at] = f"slot-{lane}"
-    return labels
+    return [f"slot-{lane}" for lane in lowest_free_lanes(starts, seconds, TOUCHING_S)]
 
 
 def named(timelines: list[Timeline]) -> list[Timeline]:

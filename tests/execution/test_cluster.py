@@ -17,7 +17,7 @@ import pytest
 from runner.config.loader import load
 from runner.execution.pipeline import plan_jobs
 from tests.dask_cluster import Cluster
-from tests.helpers import ROOT, TINY, free_port, run_cli
+from tests.helpers import ROOT, TINY, free_port, run_cli, wait_for_rows
 
 pytest.importorskip("distributed", reason="pip install 'runexp[dask]'")
 
@@ -97,14 +97,6 @@ def test_resume_works_for_cluster_runs(cluster: Cluster, tmp_path: Path) -> None
 SLOW = ("name: slow\nrepetitions: 10\nworkloads: [{kind: sleep, tasks: 2, duration_ms: 100}]\n"
         "models: [sync, threads]\npool_sizes: [2]\n")
 
-
-def wait_for_rows(path: Path, rows: int, process: subprocess.Popen[str],
-                  timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        if path.exists() and path.read_text().count("\n") > rows:
-            return
-        time.sleep(0.02)
 
 
 def kill_scheduler_mid_run(cluster: Cluster, path: Path, out: Path) -> str:

@@ -24,7 +24,7 @@ import pytest
 from runner.config.loader import load
 from runner.execution.pipeline import plan_jobs
 from tests.dask_cluster import HostsCluster, Tls, make_tls
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, run_cli, wait_for_rows
 from tests.netns import why_not
 
 pytest.importorskip("distributed", reason="pip install 'runexp[dask]'")
@@ -179,15 +179,6 @@ pool_sizes: [1]
     placed = group_hosts(runs)
     assert sorted(placed.values(), key=sorted) == [{A}, {B}], placed
 
-
-def wait_for_rows(path: Path, rows: int, process: subprocess.Popen[bytes],
-                  timeout: float = 120) -> None:
-    """Until runs.csv holds ``rows`` rows (or the process ended, or time ran out)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        if path.exists() and path.read_text().count("\n") > rows:
-            return
-        time.sleep(0.02)
 
 
 #: Two groups of twelve runs of 40-240 ms.

@@ -13,8 +13,8 @@ from runner.plan.grid import Cell, expand
 from runner.report import html, markdown, plots
 from runner.report.content import Content, build
 from runner.report.crossover import Change, Point, changes, stretches, words
-from runner.report.overview import sweeps
-from runner.report.overview_plot import per_set, spread
+from runner.report.overview import spread, sweeps
+from runner.report.overview_plot import per_set
 from runner.report.summary import comparison_groups, summarize_runs
 from tests.helpers import sample_metadata
 

@@ -15,6 +15,7 @@ from runner.execution.pipeline import RunOptions, run
 from runner.report import html, markdown, timeline
 from runner.report.content import build
 from runner.report.figures import Plot
+from runner.report.overview import spread
 from runner.report.plots import Drawing
 from runner.report.summary import summarize_runs
 from runner.report.timeline_figure import MAX_HEIGHT, MAX_LANE_LABELS, draw, height, title
@@ -130,9 +131,9 @@ def test_without_worker_lanes_are_packed_from_the_times() -> None:
 
 
 def test_at_most_max_groups_spread_over_the_sweep_and_the_rest_said() -> None:
-    assert timeline.spread(5, 2) == [0, 4]
-    assert timeline.spread(5, 3) == [0, 2, 4]
-    assert timeline.spread(2, 3) == [0, 1]
+    assert spread(5, 2) == [0, 4]
+    assert spread(5, 3) == [0, 2, 4]
+    assert spread(2, 3) == [0, 1]
     summary, runs, tasks = sweep(5)
     cells = [line.cell for line in timeline.choose(summary, runs, tasks, limit=2)]
     assert cells == ["w[tasks=1]/sync", "w[tasks=1]/threads/p2", "w[tasks=5]/sync",
