@@ -57,10 +57,10 @@ def write_reports(run_dir: Path) -> Content:
     results.write_table(run_dir / results.SCALING, scaling)
     metadata = replace(metadata, results=ResultCounts(**result_counts(runs, summary)))
     write_metadata(run_dir / results.METADATA, metadata)
-    drawn = plots.draw_all(run_dir, summary, runs, tasks, scaling=scaling,
-                           processes=usable_cores() or 1)
     content = report.build(summary, runs, metadata, scaling=scaling, advice=read_advice(run_dir),
                            raised=readers.read_raised(run_dir, runs), tasks=tasks)
+    drawn = plots.draw_all(run_dir, summary, runs, tasks, scaling=scaling, capped=content.caps,
+                           processes=usable_cores() or 1)
     results.write_text(run_dir / results.REPORT_MD, markdown.render(content, drawn))
     results.write_text(run_dir / results.REPORT_HTML, html.render(content, drawn))
     drawn.check()  # a plot that could not be drawn: said in the report, and now an error

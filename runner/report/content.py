@@ -113,6 +113,8 @@ class Content:
     hosts: list[Row] = field(default_factory=list)  # HOSTS_COLUMNS: a cluster's hosts
     #: The first failure of each cell that raised, said once per distinct exception.
     tracebacks: list[Shown] = field(default_factory=list)
+    #: Per comparison group, its models that stop at a cap: about how many calls at once.
+    caps: dict[str, dict[str, int]] = field(default_factory=dict)
     #: Each sweep's overview (a workload with several parameter sets), before the groups.
     overview: list[Overview] = field(default_factory=list)
 
@@ -167,6 +169,7 @@ def build(summary: pd.DataFrame, runs: pd.DataFrame, metadata: RunMetadata, *,
         per_host=_per_host(summary, runs, placed),
         scaling=_scaling_tables(scaling, summary, placed, runs, caps_of),
         hosts=host_rows(metadata, runs, placed),
+        caps=caps_of,
         tracebacks=tracebacks.distinct(raised),
         overview=overviews(summary, placed, [group.headline for group in groups], walls,
                            _precision(metadata)),

@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runner.errors import ReportError
 from runner.report import timeline
-from runner.report.caps import find_caps, task_rows
 from runner.report.figures import Made, Plot, save_all
 from runner.report.hosts import by_host
 from runner.report.scaling import PEAK_REACH, group_rows, ok_throughputs, workers
@@ -85,11 +84,14 @@ class _Panel:
 
 def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
              tasks: pd.DataFrame | None, *, scaling: pd.DataFrame | None = None,
+             capped: Mapping[str, Mapping[str, int]] | None = None,
              processes: int = 1) -> Drawing:
     """Draw every plot the data supports, in reading order, into ``run_dir/plots``.
 
     ``scaling``: scaling.csv's table (``runner.report.scaling.scaling_table``); the
-    scaling plot is drawn where it holds a fit.
+    scaling plot is drawn where it holds a fit. ``capped``: per comparison group, its
+    models that stop at a cap and about how many calls (the report content's ``caps``,
+    decided there once), drawn without a fitted peak.
 
     A failure inside matplotlib does not propagate: the plots it could draw are
     kept and the first failure is returned, so the tables can still be written.
@@ -106,7 +108,7 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
                 (folder / stale).with_suffix(suffix).unlink(missing_ok=True)
         timeline.remove_stale(folder)
         note = timeline.left_out(summary, runs, tasks)
-        for name, title, figure in figures(summary, runs, tasks, scaling):
+        for name, title, figure in figures(summary, runs, tasks, scaling, capped):
             made.append(Made(name, title, figure))
     except Exception as error:  # matplotlib's errors share no base class
         problem = f"{type(error).__name__}: {error}"
@@ -118,8 +120,11 @@ def draw_all(run_dir: Path, summary: pd.DataFrame, runs: pd.DataFrame,
 
 
 def figures(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | None,
-            scaling: pd.DataFrame | None = None) -> Iterator[tuple[str, str, Figure]]:
-    """(name, title, figure) of each plot the data supports, drawn one at a time."""
+            scaling: pd.DataFrame | None = None,
+            capped: Mapping[str, Mapping[str, int]] | None = None
+            ) -> Iterator[tuple[str, str, Figure]]:
+    """(name, title, figure) of each plot the data supports, drawn one at a time;
+    ``capped`` as for ``draw_all``."""
     from runner.report import overview_plot  # it draws with this module's colours
 
     yield from overview_plot.figures(summary, runs)
@@ -136,9 +141,8 @@ def figures(summary: pd.DataFrame, runs: pd.DataFrame, tasks: pd.DataFrame | Non
     if with_sync:
         title = "Speedup over sync against pool size" + note
         yield "speedup", title, _panels(title, with_sync, lambda ax, p: _speedup(ax, p.table))
-    rows = task_rows(tasks)
     with_fit = [replace(p, fits=group_rows(scaling, p.table, runs),
-                        capped={c.model: c.about for c in find_caps(p.table, rows)})
+                        capped=dict((capped or {}).get(p.title, {})))
                 for p in measured]
     with_fit = [p for p in with_fit if p.fits is not None and not p.fits.empty]
     if with_fit:

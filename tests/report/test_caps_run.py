@@ -75,3 +75,6 @@ def test_a_semaphore_of_6_is_named_under_threads_and_asyncio(
         peaks = {row["model"]: row["peak pool (95% CI)"]
                  for row in outcome.content.scaling[0].rows}
         assert all(peak.startswith("capped at about") for peak in peaks.values()), peaks
+        # and the scaling plot names the cap, not a fitted peak
+        scaling = (tmp_path / "run" / "plots" / "scaling.svg").read_text()
+        assert "capped at about" in scaling and " peak: " not in scaling
